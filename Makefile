@@ -1,0 +1,42 @@
+# Quick start: `make run` (serve the chat) and `make test` (the whole suite, slow tests included).
+# Both create .venv on first use; nothing needs to be installed by hand.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST   ?= $(or $(TANYA_HOST),127.0.0.1)
+PORT   ?= $(or $(TANYA_PORT),7860)
+
+.PHONY: setup run test index eval bench-quality bench-speed clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU wheel that lies on this machine's disk (never a CUDA build).
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[test]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: setup
+	$(VENV)/bin/tanya-trafficking serve --host $(HOST) --port $(PORT)
+
+index: setup
+	$(VENV)/bin/tanya-trafficking rebuild-index
+
+eval: setup
+	$(VENV)/bin/tanya-trafficking eval eval/pertanyaan.jsonl
+
+test: setup
+	$(PY) -m pytest -q
+
+bench-quality: setup
+	$(PY) benchmarks/facqa.py
+
+bench-speed: setup
+	$(PY) benchmarks/speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info

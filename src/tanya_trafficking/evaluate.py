@@ -1,0 +1,140 @@
+"""Batch evaluation: a JSONL question set -> retrieval and answer metrics, per question too.
+
+Each line: ``{"id": str, "question": str, "answers": [str, ...]}``; an empty ``answers`` means
+the corpus does not answer the question. Matching is case-insensitive with whitespace collapsed.
+Lines of the feedback file written by the web chat (``{"question", "answer", "verdict"}``) are
+read as well: they have no gold answers, so they count only for latency and are listed.
+
+Metrics (the names of ``--json``), in the spirit of sentence-transformers'
+InformationRetrievalEvaluator:
+
+* ``recall@1``, ``recall@K``, ``mrr@10``: over answerable questions, a retrieved chunk is
+  relevant if it contains one of the answers;
+* ``answer_hit``: share of answerable questions whose returned quotes contain an answer
+  (an abstention counts as a miss);
+* ``false_abstain``: share of answerable questions the bot declined;
+* ``abstain_recall``: share of unanswerable questions it declined;
+* ``latency_ms_p50`` / ``latency_ms_p95``: the whole ``ask`` (embedding, retrieval, answer).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .textnorm import normalize_for_match
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    labelled: bool = True  # False for feedback lines (no gold answers)
+
+
+def read_items(path: Path) -> list[EvalItem]:
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            if "answers" in d:
+                items.append(EvalItem(str(d.get("id", n)), d["question"], tuple(d["answers"])))
+            elif "question" in d:
+                items.append(EvalItem(str(d.get("id", f"umpan-balik-{n}")), d["question"], (),
+                                      labelled=False))
+    return items
+
+
+def contains_answer(text: str, answers: tuple[str, ...]) -> bool:
+    t = normalize_for_match(text)
+    return any(normalize_for_match(a) in t for a in answers if a.strip())
+
+
+def first_relevant_rank(chunk_texts: list[str], answers: tuple[str, ...]) -> int | None:
+    for rank, text in enumerate(chunk_texts, 1):
+        if contains_answer(text, answers):
+            return rank
+    return None
+
+
+def evaluate(bot, items: list[EvalItem], k: int = 5) -> dict:
+    rows = []
+    latencies = []
+    for item in items:
+        t0 = time.perf_counter()
+        ans = bot.ask(item.question, retrieve=max(10, k))
+        latencies.append((time.perf_counter() - t0) * 1000)
+        rank = first_relevant_rank([h.chunk.text for h in ans.hits], item.answers)
+        quotes_text = " ".join(q.text for q in ans.quotes)
+        hit = ans.found and contains_answer(quotes_text, item.answers)
+        answerable = bool(item.answers)
+        if not item.labelled:
+            problem = None
+        elif answerable and not ans.found:
+            problem = "abstain padahal ada jawaban"
+        elif answerable and not hit:
+            problem = "kutipan tidak memuat jawaban"
+        elif not answerable and ans.found:
+            problem = "menjawab padahal tidak ada jawaban"
+        else:
+            problem = None
+        rows.append({
+            "id": item.id, "question": item.question, "answerable": answerable,
+            "labelled": item.labelled, "found": ans.found, "answer_hit": hit,
+            "rank": rank, "confidence": round(ans.confidence, 4),
+            "quotes": [q.text for q in ans.quotes], "problem": problem,
+        })
+    return summarize(rows, latencies, k)
+
+
+def summarize(rows: list[dict], latencies: list[float], k: int) -> dict:
+    ans = [r for r in rows if r["labelled"] and r["answerable"]]
+    unans = [r for r in rows if r["labelled"] and not r["answerable"]]
+
+    def share(xs, pred):
+        return sum(1 for x in xs if pred(x)) / len(xs) if xs else 0.0
+
+    def rr(r):
+        return 1.0 / r["rank"] if r["rank"] and r["rank"] <= 10 else 0.0
+
+    return {
+        "recall@1": share(ans, lambda r: r["rank"] == 1),
+        f"recall@{k}": share(ans, lambda r: r["rank"] is not None and r["rank"] <= k),
+        "mrr@10": float(np.mean([rr(r) for r in ans])) if ans else 0.0,
+        "answer_hit": share(ans, lambda r: r["answer_hit"]),
+        "false_abstain": share(ans, lambda r: not r["found"]),
+        "abstain_recall": share(unans, lambda r: not r["found"]),
+        "latency_ms_p50": float(np.percentile(latencies, 50)) if latencies else 0.0,
+        "latency_ms_p95": float(np.percentile(latencies, 95)) if latencies else 0.0,
+        "n_questions": len(rows),
+        "n_answerable": len(ans),
+        "n_unanswerable": len(unans),
+        "questions": rows,
+    }
+
+
+def format_report(result: dict, k: int) -> str:
+    lines = [
+        f"Pertanyaan      : {result['n_questions']} ({result['n_answerable']} bisa dijawab, "
+        f"{result['n_unanswerable']} tidak)",
+        f"recall@1        : {result['recall@1']:.3f}",
+        f"recall@{k:<8} : {result[f'recall@{k}']:.3f}",
+        f"mrr@10          : {result['mrr@10']:.3f}",
+        f"answer_hit      : {result['answer_hit']:.3f}",
+        f"false_abstain   : {result['false_abstain']:.3f}",
+        f"abstain_recall  : {result['abstain_recall']:.3f}",
+        f"latensi p50/p95 : {result['latency_ms_p50']:.0f} / {result['latency_ms_p95']:.0f} ms",
+    ]
+    wrong = [r for r in result["questions"] if r["problem"]]
+    if wrong:
+        lines.append("")
+        lines.append(f"Yang salah ({len(wrong)}):")
+        lines += [f"  {r['id']}: {r['problem']} — {r['question']}" for r in wrong]
+    return "\n".join(lines)
