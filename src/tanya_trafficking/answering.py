@@ -22,26 +22,18 @@ import re
 from dataclasses import dataclass
 
 from .lexical import LexicalIndex, terms
+from .query import Concept, Query
 from .schema import Answer, Hit, Quote
-from .textnorm import is_question, split_sentences
+from .textnorm import is_question, split_sentences, tokenize
 
-# --- the question ------------------------------------------------------------------------
+# --- answer types ------------------------------------------------------------------------
 
-_QTYPES = [  # first match wins
-    ("kepanjangan", r"kepanjangan|singkatan|akronim|stand[s]? for|full (form|name)|kpnjgn|kepanjngan"),
-    ("kapan", r"\bkapan\b|tahun berapa|\bthn (brp|berapa)\b|\bwhen\b|what year|sejak kapan"),
-    ("berapa", r"\bberapa\b|\bbrp\b|\bjumlah\b|how many|how much|\bpersen"),
-    ("negara", r"negara (mana|apa)|\bwhich countr|what countr"),
-    ("siapa", r"\bsiapa\b|\bsiapakah\b|\bwho\b|\bwhom\b|lembaga (mana|apa)|organisasi (mana|apa)"),
-    ("mengapa", r"\bmengapa\b|\bkenapa\b|\bknp\b|\bwhy\b|apa (sebab|alasan|penyebab)"),
-    ("bagaimana", r"\bbagaimana\b|\bgimana\b|\bgmn\b|\bhow\b"),
-]
-
-_NUMBER = re.compile(r"\d")
+_NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)"
+                     r"\b|puluh|ratus|ribu|juta|miliar|dekade|abad", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_CITATION = re.compile(r"\([^()]*\b(19|20)\d{2}\)")  # (UNODC, 2004), (cnbc.2022)
 _CAUSE = re.compile(r"\b(karena|sebab|disebabkan|akibat|hambatan|berasal|kegagalan|kelemahan)",
                     re.I)
-_PROPER = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][A-Za-z]+")
 COUNTRIES = {
     "indonesia", "malaysia", "thailand", "filipina", "philippines", "vietnam", "kamboja",
     "cambodia", "laos", "myanmar", "singapura", "singapore", "brunei", "timor", "tiongkok",
@@ -50,21 +42,13 @@ COUNTRIES = {
 }
 
 
-@dataclass(frozen=True)
-class Question:
-    text: str
-    qtype: str  # one of _QTYPES' names, or "apa"
-    terms: tuple[str, ...]
-
-
-def analyze(question: str) -> Question:
-    low = question.lower()
-    qtype = next((name for name, pat in _QTYPES if re.search(pat, low)), "apa")
-    return Question(question, qtype, tuple(dict.fromkeys(terms(question))))
-
-
 def has_answer_type(sentence: str, qtype: str) -> bool:
-    """Whether a sentence holds the kind of thing the question type asks for."""
+    """Whether a sentence holds the kind of thing the question type asks for.
+
+    Years inside a citation ("(CTDC, 2023)") say when a source was written, not when
+    something happened, so they do not count as a number or a date.
+    """
+    sentence = _CITATION.sub("", sentence)
     if qtype == "berapa":
         return bool(_NUMBER.search(sentence))
     if qtype == "kapan":
@@ -73,6 +57,14 @@ def has_answer_type(sentence: str, qtype: str) -> bool:
         low = sentence.lower()
         return any(re.search(rf"\b{c}\b", low) for c in COUNTRIES)
     return True
+
+
+def expands(sentence: str, acronym: str) -> bool:
+    """Whether a sentence spells out ``acronym``: "... Nations (ASEAN)" or its initials in order."""
+    if f"({acronym})" in sentence:
+        return True
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", sentence) if w[0].isupper())
+    return len(acronym) >= 3 and acronym in initials
 
 
 # --- candidates --------------------------------------------------------------------------
@@ -103,30 +95,69 @@ def _candidates(hits: list[Hit]) -> list[Candidate]:
     return list(seen.values())
 
 
-def _coverage(q: Question, sentence_terms: set[str], lexical: LexicalIndex) -> float:
-    if not q.terms:
+def in_corpus(concept: Concept, lexical: LexicalIndex) -> bool:
+    return any(all(lexical.doc_freq(t) for t in alt) for alt in concept.alternatives)
+
+
+def missing_entities(q: Query, lexical: LexicalIndex) -> list[Concept]:
+    """Names and numbers of the question that no document mentions ("Filipina", "2024")."""
+    return [c for c in q.concepts if c.entity and not in_corpus(c, lexical)]
+
+
+def concept_weight(concept: Concept, lexical: LexicalIndex) -> float:
+    """The idf of a concept's most specific known form; a concept the corpus never mentions
+    weighs the most, so a question about an absent thing cannot look covered."""
+    known = [min(lexical.idf(t) for t in alt) for alt in concept.alternatives
+             if all(lexical.doc_freq(t) for t in alt)]
+    return max(known) if known else lexical.idf_unknown()
+
+
+PARTIAL_CREDIT = 0.7  # a term seen only inside a longer word ("anggota" in "keanggotannya")
+
+
+def coverage(q: Query, text: str, lexical: LexicalIndex) -> float:
+    """Share of the question's concepts, idf-weighted, that ``text`` mentions."""
+    if not q.concepts:
         return 0.0
-    unknown_idf = lexical.idf_unknown()
-    weights = {t: (lexical.idf(t) or unknown_idf) for t in q.terms}
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
+    sentence_terms = set(terms(text))
+    words = tokenize(text)
+    got = total = 0.0
+    for concept in q.concepts:
+        w = concept_weight(concept, lexical)
+        total += w
+        if concept.satisfied_by(sentence_terms):
+            got += w
+        elif any(len(t) >= 5 and any(t in word for word in words)
+                 for alt in concept.alternatives if len(alt) == 1 for t in alt):
+            got += PARTIAL_CREDIT * w
+    return got / total if total else 0.0
 
 
-def _bonus(text: str, q: Question) -> float:
+def _bonus(text: str, q: Query) -> float:
     if q.qtype in ("berapa", "kapan", "negara"):
         return 0.15 if has_answer_type(text, q.qtype) else -0.3
     if q.qtype == "kepanjangan":
-        acronyms = [t for t in re.findall(r"\b[A-Z]{2,}\b", q.text)]
-        return 0.2 if any(f"({a})" in text for a in acronyms) else 0.0
+        return 0.2 if any(expands(text, a) for a in _acronyms(q)) else -0.3
     if q.qtype == "mengapa":
         return 0.1 if _CAUSE.search(text) else 0.0
     return 0.0
 
 
-def score_candidates(q: Question, hits: list[Hit], lexical: LexicalIndex) -> list[Candidate]:
+def _acronyms(q: Query) -> list[str]:
+    return re.findall(r"\b[A-Z]{2,}\b", q.normalized)
+
+
+def answers_type(text: str, q: Query) -> bool:
+    """The question type's hard requirement on an answer sentence."""
+    if q.qtype == "kepanjangan" and _acronyms(q):
+        return any(expands(text, a) for a in _acronyms(q))
+    return has_answer_type(text, q.qtype)
+
+
+def score_candidates(q: Query, hits: list[Hit], lexical: LexicalIndex) -> list[Candidate]:
     cands = _candidates(hits)
     for c in cands:
-        c.coverage = _coverage(q, set(terms(c.text)), lexical)
+        c.coverage = coverage(q, c.text, lexical)
         c.score = 0.6 * c.coverage + 0.25 * c.hit.score + _bonus(c.text, q) - 0.01 * c.rank
     cands.sort(key=lambda c: (-c.score, c.rank, c.start))
     return cands
@@ -166,7 +197,7 @@ def verify_quote(quote: Quote, page_text: str | None) -> bool:
         and quote.text in page_text
 
 
-def choose_quotes(q: Question, cands: list[Candidate], page_text, max_quotes: int) -> list[Quote]:
+def choose_quotes(q: Query, cands: list[Candidate], page_text, max_quotes: int) -> list[Quote]:
     best = cands[0]
     chosen = [make_quote(best.text, best.hit, best.start, best.end, best.score)]
     if best.text.rstrip().endswith(":"):
@@ -178,7 +209,7 @@ def choose_quotes(q: Question, cands: list[Candidate], page_text, max_quotes: in
             break
         if c.score < 0.85 * best.score or c.coverage <= 0:
             break
-        if q.qtype in ("berapa", "kapan", "negara") and not has_answer_type(c.text, q.qtype):
+        if not answers_type(c.text, q):
             continue
         if any(c.text == x.text or (c.hit.chunk.source == x.source and c.start == x.start)
                for x in chosen):
@@ -209,15 +240,14 @@ def render(quotes: list[Quote], found: bool) -> str:
     return "\n".join(lines)
 
 
-def answer(question: str, hits: list[Hit], lexical: LexicalIndex, page_text,
+def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
            threshold: float, max_quotes: int = 3) -> Answer:
     """Build the extractive answer. ``page_text(source, page)`` returns cleaned page text."""
-    q = analyze(question)
     cands = score_candidates(q, hits, lexical)
-    best = cands[0] if cands else None
-    conf = confidence(best, hits)
-    typed = [c for c in cands if has_answer_type(c.text, q.qtype)]
-    found = best is not None and conf >= threshold and bool(typed)
+    typed = [c for c in cands if answers_type(c.text, q)]
+    best = typed[0] if typed else None
+    conf = 0.0 if missing_entities(q, lexical) else confidence(best, hits)
+    found = best is not None and conf >= threshold
     if found:
         quotes = choose_quotes(q, typed, page_text, max_quotes)
     else:
@@ -225,4 +255,4 @@ def answer(question: str, hits: list[Hit], lexical: LexicalIndex, page_text,
     quotes = [x for x in quotes if verify_quote(x, page_text(x.source, x.page))]
     if found and not quotes:
         found = False
-    return Answer(question, found, render(quotes, found), tuple(quotes), conf, tuple(hits))
+    return Answer(q.original, found, render(quotes, found), tuple(quotes), conf, tuple(hits))

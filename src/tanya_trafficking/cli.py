@@ -83,9 +83,12 @@ def ask(question, as_json, top_k, index, model):
 @click.option("--json", "as_json", is_flag=True, help="Cetak satu objek JSON.")
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Simpan grafik recall@k dan sebaran skor ke berkas PNG.")
+@click.option("--calibrate", is_flag=True,
+              help="Sarankan ambang abstain yang paling memisahkan pertanyaan yang bisa dan "
+                   "tidak bisa dijawab.")
 @_index
 @_model
-def eval_cmd(file, k, as_json, plot, index, model):
+def eval_cmd(file, k, as_json, plot, calibrate, index, model):
     """Evaluasi retrieval dan jawaban atas berkas JSONL pertanyaan."""
     from . import evaluate, pipeline, store
 
@@ -95,12 +98,18 @@ def eval_cmd(file, k, as_json, plot, index, model):
     except store.IndexProblem as e:
         _fail(str(e))
     result = evaluate.evaluate(bot, evaluate.read_items(file), k=k)
+    if calibrate:
+        result["calibration"] = evaluate.calibrate(result["questions"])
     if plot:
         evaluate.plot(result, plot, settings.abstain_threshold)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         click.echo(evaluate.format_report(result, k))
+        if calibrate:
+            c = result["calibration"]
+            click.echo(f"\nAmbang yang disarankan: {c['threshold']} (false_abstain "
+                       f"{c['false_abstain']:.3f}, abstain_recall {c['abstain_recall']:.3f})")
 
 
 @main.command("check-index")

@@ -138,3 +138,63 @@ def format_report(result: dict, k: int) -> str:
         lines.append(f"Yang salah ({len(wrong)}):")
         lines += [f"  {r['id']}: {r['problem']} — {r['question']}" for r in wrong]
     return "\n".join(lines)
+
+
+def calibrate(rows: list[dict]) -> dict:
+    """The abstention threshold that best separates answerable from unanswerable questions.
+
+    Sweeps every observed confidence and maximises abstain_recall - 2 * false_abstain: a wrong
+    "not found" costs a user more than an unsure quote, which still carries its source and can
+    be checked in one click. Ties go to the lower false-abstain rate.
+    """
+    ans = [r["confidence"] for r in rows if r["labelled"] and r["answerable"]]
+    unans = [r["confidence"] for r in rows if r["labelled"] and not r["answerable"]]
+    if not ans or not unans:
+        return {}
+    best = None
+    for t in sorted(set(ans + unans + [0.0])):
+        fa = sum(c < t for c in ans) / len(ans)
+        ar = sum(c < t for c in unans) / len(unans)
+        key = (ar - 2 * fa, -fa)
+        if best is None or key > best[0]:
+            best = (key, t, fa, ar)
+    # place the threshold midway into the gap below the chosen value
+    _, t, fa, ar = best
+    below = [c for c in ans + unans if c < t]
+    threshold = (t + max(below)) / 2 if below else t
+    return {"threshold": round(threshold, 4), "false_abstain": fa, "abstain_recall": ar}
+
+
+def plot(result: dict, path: Path, threshold: float) -> None:
+    """recall@k for k = 1..10, and the confidence of answerable versus unanswerable questions
+    with the abstention threshold marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in result["questions"] if r["labelled"]]
+    ans = [r for r in rows if r["answerable"]]
+    ks = list(range(1, 11))
+    recall = [sum(1 for r in ans if r["rank"] and r["rank"] <= k) / max(len(ans), 1) for k in ks]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    a.plot(ks, recall, marker="o")
+    a.set_xlabel("k")
+    a.set_ylabel("recall@k")
+    a.set_ylim(0, 1.02)
+    a.set_xticks(ks)
+    a.set_title("Recall@k (potongan yang memuat jawaban)")
+    a.grid(alpha=0.3)
+    bins = [i / 20 for i in range(21)]
+    b.hist([r["confidence"] for r in ans], bins=bins, alpha=0.6, label="bisa dijawab")
+    b.hist([r["confidence"] for r in rows if not r["answerable"]], bins=bins, alpha=0.6,
+           label="tidak bisa dijawab")
+    b.axvline(threshold, color="k", linestyle="--", label=f"ambang {threshold:.2f}")
+    b.set_xlabel("keyakinan jawaban")
+    b.set_ylabel("jumlah pertanyaan")
+    b.set_title("Sebaran skor dan ambang abstain")
+    b.legend()
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

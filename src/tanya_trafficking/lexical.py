@@ -31,7 +31,9 @@ EXTRA_STOPWORDS = {"gak", "ga", "nggak", "enggak", "tu", "tuh", "sih", "dong", "
                    "kenapa", "knp", "ya", "yah", "kak", "min", "what", "which", "who", "whom",
                    "when", "where", "why", "how", "is", "are", "was", "were", "the", "a", "an",
                    "of", "in", "on", "to", "for", "and", "or", "does", "do", "did", "many",
-                   "much", "by", "with", "stand", "mean", "according"}
+                   "much", "by", "with", "mean", "according", "have", "has", "there", "be", "been",
+                   "its", "it", "this", "that", "their", "from", "as", "at", "into", "while",
+                   "own", "any", "some", "most", "more", "main", "about", "under", "did", "can"}
 
 
 @lru_cache(maxsize=1)

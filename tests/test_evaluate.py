@@ -1,0 +1,197 @@
+"""Pure-logic tests of tanya_trafficking.evaluate: answer matching, ranks, metric arithmetic,
+and reading question files (eval lines and web-chat feedback lines)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tanya_trafficking.evaluate import (
+    contains_answer,
+    first_relevant_rank,
+    read_items,
+    summarize,
+)
+
+METRIC_KEYS = {"recall@1", "mrr@10", "answer_hit", "false_abstain", "abstain_recall",
+               "latency_ms_p50", "latency_ms_p95"}
+
+
+# --------------------------------------------------------------------------- contains_answer
+
+
+def test_contains_answer_ignores_case_and_collapses_whitespace() -> None:
+    text = "Regulasi ini disebut ASEAN Convention\n  Against\tTrafficking in Persons (ACTIP)."
+    assert contains_answer(text, ("asean convention against trafficking in persons",))
+    assert contains_answer(text, ("ASEAN   CONVENTION\nagainst",))
+
+
+def test_contains_answer_any_of_several_answers() -> None:
+    text = "Pada tahun 2023 kasus human traficking sebanyak 156,330 ribu kasus."
+    assert contains_answer(text, ("tidak ada di teks", "156,330"))
+    assert not contains_answer(text, ("115.000", "225.000"))
+
+
+def test_contains_answer_needs_the_whole_answer() -> None:
+    text = "ASEAN Convention Against Trafficking"
+    assert not contains_answer(text, ("ASEAN Convention Against Trafficking in Persons",))
+
+
+def test_contains_answer_blank_or_no_answers_never_match() -> None:
+    text = "Apa saja bisa ada di sini."
+    assert not contains_answer(text, ())
+    assert not contains_answer(text, ("",))
+    assert not contains_answer(text, ("   ", "\n"))
+
+
+# --------------------------------------------------------------------------- first_relevant_rank
+
+
+def test_first_relevant_rank_is_one_based_and_first_match() -> None:
+    chunks = [
+        "ASEAN merupakan organisasi regional.",
+        "Regulasi ini disebut ASEAN Convention Against Trafficking in Persons (ACTIP).",
+        "Sekali lagi: asean   convention against trafficking in persons.",
+    ]
+    assert first_relevant_rank(chunks, ("asean convention against trafficking",)) == 2
+    assert first_relevant_rank(chunks, ("organisasi REGIONAL",)) == 1
+
+
+def test_first_relevant_rank_none_when_nothing_matches() -> None:
+    chunks = ["satu", "dua", "tiga"]
+    assert first_relevant_rank(chunks, ("empat",)) is None
+    assert first_relevant_rank(chunks, ()) is None  # unanswerable question
+    assert first_relevant_rank([], ("satu",)) is None
+
+
+# --------------------------------------------------------------------------- summarize
+
+
+def _row(answerable: bool, rank, found: bool, hit: bool, labelled: bool = True) -> dict:
+    return {"id": "x", "question": "q", "answerable": answerable, "labelled": labelled,
+            "found": found, "answer_hit": hit, "rank": rank, "confidence": 0.5,
+            "quotes": [], "problem": None}
+
+
+def test_summarize_metric_arithmetic() -> None:
+    rows = [
+        _row(True, 1, found=True, hit=True),       # perfect
+        _row(True, 3, found=True, hit=False),      # retrieved at 3, quotes miss the answer
+        _row(True, None, found=False, hit=False),  # not retrieved, abstained (false abstain)
+        _row(True, 7, found=True, hit=True),       # retrieved at 7
+        _row(False, None, found=False, hit=False),  # unanswerable, correctly declined
+        _row(False, None, found=True, hit=False),   # unanswerable, wrongly answered
+        _row(False, None, found=True, hit=False, labelled=False),  # feedback line
+    ]
+    latencies = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0]
+    m = summarize(rows, latencies, k=5)
+
+    assert METRIC_KEYS | {"recall@5"} <= set(m)
+    assert m["recall@1"] == pytest.approx(1 / 4)
+    assert m["recall@5"] == pytest.approx(2 / 4)
+    assert m["mrr@10"] == pytest.approx((1 + 1 / 3 + 0 + 1 / 7) / 4)
+    assert m["answer_hit"] == pytest.approx(2 / 4)
+    assert m["false_abstain"] == pytest.approx(1 / 4)
+    assert m["abstain_recall"] == pytest.approx(1 / 2)
+    assert m["latency_ms_p50"] == pytest.approx(40.0)
+    assert m["latency_ms_p95"] == pytest.approx(67.0)  # linear interpolation: 60 + 0.7 * 10
+    assert m["n_questions"] == 7
+    assert m["n_answerable"] == 4
+    assert m["n_unanswerable"] == 2  # the feedback line is neither
+
+
+def test_summarize_recall_at_k_follows_k_and_mrr_stops_at_10() -> None:
+    rows = [_row(True, 2, True, True), _row(True, 11, True, False)]
+    m3 = summarize(rows, [1.0, 2.0], k=3)
+    assert "recall@3" in m3 and "recall@5" not in m3
+    assert m3["recall@3"] == pytest.approx(1 / 2)
+    m20 = summarize(rows, [1.0, 2.0], k=20)
+    assert m20["recall@20"] == pytest.approx(1.0)
+    assert m20["recall@1"] == pytest.approx(0.0)
+    assert m20["mrr@10"] == pytest.approx((1 / 2 + 0) / 2)  # rank 11 is beyond @10
+
+
+def test_summarize_abstention_only_counts_labelled_rows() -> None:
+    rows = [
+        _row(False, None, found=False, hit=False),
+        _row(False, None, found=False, hit=False),
+        _row(False, None, found=True, hit=False),
+        _row(False, None, found=True, hit=False, labelled=False),
+        _row(True, None, found=True, hit=False, labelled=False),
+    ]
+    m = summarize(rows, [5.0] * 5, k=5)
+    assert m["abstain_recall"] == pytest.approx(2 / 3)
+    # No labelled answerable question: the answerable metrics are 0, not a division error.
+    for key in ("recall@1", "recall@5", "mrr@10", "answer_hit", "false_abstain"):
+        assert m[key] == 0.0
+    assert m["n_answerable"] == 0 and m["n_unanswerable"] == 3 and m["n_questions"] == 5
+
+
+def test_summarize_empty() -> None:
+    m = summarize([], [], k=5)
+    for key in METRIC_KEYS | {"recall@5"}:
+        assert m[key] == 0.0
+    assert m["n_questions"] == 0
+
+
+def test_summarize_fractions_stay_in_unit_interval() -> None:
+    rows = [_row(True, r, found=r is not None, hit=r == 1) for r in (1, 1, 2, None, 4, 9, 10)]
+    rows += [_row(False, None, found=f, hit=False) for f in (True, False, False)]
+    m = summarize(rows, [float(i) for i in range(len(rows))], k=5)
+    for key in METRIC_KEYS - {"latency_ms_p50", "latency_ms_p95"} | {"recall@5"}:
+        assert 0.0 <= m[key] <= 1.0, key
+    assert m["recall@1"] <= m["recall@5"]
+    assert m["latency_ms_p50"] <= m["latency_ms_p95"]
+
+
+# --------------------------------------------------------------------------- read_items
+
+
+def _write_lines(path: Path, lines: list) -> Path:
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)
+                              for x in lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_read_items_reads_eval_and_feedback_lines(tmp_path: Path) -> None:
+    path = _write_lines(tmp_path / "campuran.jsonl", [
+        {"id": "q001", "question": "Apa kepanjangan dari ACTIP?",
+         "answers": ["ASEAN Convention Against Trafficking in Persons"], "type": "factual"},
+        "",
+        {"question": "Negara mana yang paling banyak kasusnya?", "answers": []},
+        {"question": "Apa itu TPPO?", "answer": "Menurut dokumen: ...", "verdict": "baik"},
+        "   ",
+        {"question": "Siapa korbannya?", "answer": "Maaf ...", "verdict": "buruk"},
+    ])
+    items = read_items(path)
+    assert [i.question for i in items] == [
+        "Apa kepanjangan dari ACTIP?",
+        "Negara mana yang paling banyak kasusnya?",
+        "Apa itu TPPO?",
+        "Siapa korbannya?",
+    ]
+    first, unanswerable, fb1, fb2 = items
+    assert first.id == "q001"
+    assert first.answers == ("ASEAN Convention Against Trafficking in Persons",)
+    assert first.labelled
+    # An eval line with empty answers is labelled (an unanswerable question), not feedback.
+    assert unanswerable.answers == () and unanswerable.labelled
+    # Feedback lines carry no gold answers: the bot's own answer is never taken as gold.
+    for fb in (fb1, fb2):
+        assert fb.answers == ()
+        assert not fb.labelled
+    ids = [i.id for i in items]
+    assert all(isinstance(x, str) and x for x in ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_read_items_seed_question_set() -> None:
+    path = Path(__file__).resolve().parents[1] / "eval" / "pertanyaan.jsonl"
+    items = read_items(path)
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(items) == len(lines)
+    assert all(i.labelled for i in items)
+    assert [i.id for i in items] == [d["id"] for d in lines]
+    assert sum(1 for i in items if not i.answers) == sum(1 for d in lines if not d["answers"])

