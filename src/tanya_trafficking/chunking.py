@@ -69,7 +69,7 @@ def windows(
 
 def chunk_document(
     doc: Document,
-    max_chars: int = 700,
+    max_chars: int = 500,
     overlap: int = 1,
     fits: Callable[[str], bool] = lambda s: True,
 ) -> list[Chunk]:

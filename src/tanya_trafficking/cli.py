@@ -63,13 +63,13 @@ def ask(question, as_json, top_k, index, model):
     from . import pipeline, store
 
     settings = _settings(index=index, model=model, top_k=top_k)
+    problem = pipeline.check_question(question, settings)
+    if problem:
+        _fail(problem)
     try:
         bot = pipeline.Bot.open(settings)
     except store.IndexProblem as e:
         _fail(str(e))
-    problem = pipeline.check_question(question, settings)
-    if problem:
-        _fail(problem)
     result = bot.ask(question)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))

@@ -41,7 +41,7 @@ class Settings:
 
     # Chunking: sentence-aligned windows of at most `chunk_chars` characters, consecutive
     # windows sharing `chunk_overlap` sentences (measured on eval/pertanyaan.jsonl).
-    chunk_chars: int = 700
+    chunk_chars: int = 500
     chunk_overlap: int = 1
 
     # Retrieval: candidates taken from each ranker, and the weight of the dense ranker in the
@@ -51,7 +51,7 @@ class Settings:
 
     # Answering: the bot abstains when the answer confidence is below this (calibrated on
     # answerable versus unanswerable questions, see README).
-    abstain_threshold: float = 0.5
+    abstain_threshold: float = 0.35
     max_quotes: int = 3
     max_question_chars: int = 1000
 

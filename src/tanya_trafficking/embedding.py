@@ -62,7 +62,9 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(model_id, device="cpu")
         self.id = f"sentence-transformers/{model_id}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.max_tokens = int(self._model.max_seq_length or 512)
         e5 = "e5" in os.path.basename(model_id.rstrip("/")).lower()
         self._query_prefix = "query: " if e5 else ""

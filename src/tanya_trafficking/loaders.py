@@ -99,8 +99,11 @@ def read_pdf_pages(path: Path) -> list[tuple[int, str]] | str:
 
     try:
         with open(path, "rb") as f:
-            if not f.read(1024).lstrip().startswith(b"%PDF-"):
-                return REASON_BROKEN + " (bukan berkas PDF)"
+            head = f.read(1024)
+        if not head.strip():
+            return REASON_EMPTY
+        if not head.lstrip().startswith(b"%PDF-"):
+            return REASON_BROKEN + " (bukan berkas PDF)"
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             try:

@@ -60,6 +60,8 @@ def index_status(settings: Settings) -> tuple[bool, str]:
     manifest = store.read_manifest(settings.index)
     if manifest is None:
         return False, "indeks belum ada"
+    if manifest.get("format_version") != store.FORMAT_VERSION:
+        return False, "format indeks lama"
     if (manifest.get("embedder") or {}).get("id") != embedder_id(settings.model):
         return False, "indeks dibuat dengan model lain"
     if manifest.get("chunking") != settings.chunking_params():
@@ -119,8 +121,6 @@ def build_index(settings: Settings, progress: bool = False,
     t0 = time.perf_counter()
     report = BuildReport()
     with store.rebuild_lock(settings.index):
-        embedder = load_embedder(settings.model)
-        fits = lambda text: embedder.count_tokens(text) <= embedder.max_tokens  # noqa: E731
         docs: list[Document] = []
         files = find_files(settings.corpus) if settings.corpus.is_dir() else []
         hashes = {}
@@ -131,6 +131,10 @@ def build_index(settings: Settings, progress: bool = False,
                 report.skipped.append(item)
             else:
                 docs.append(item)
+        # The model is loaded after the PDFs are read: its threads must not exist when the
+        # PDF worker processes are forked.
+        embedder = load_embedder(settings.model)
+        fits = lambda text: embedder.count_tokens(text) <= embedder.max_tokens  # noqa: E731
         chunks = [c for d in docs for c in chunk_document(
             d, settings.chunk_chars, settings.chunk_overlap, fits)]
         cache = _reusable_vectors(settings, embedder.id)
@@ -258,6 +262,7 @@ def check_index(settings: Settings) -> tuple[bool, str]:
                          f"{counts.get('pages')} halaman, {len(loaded.chunks)} potongan")
         except (store.IndexProblem, OSError, ValueError, RuntimeError) as e:
             problems.append(f"tidak bisa dimuat: {e}")
+            lines.append(f"Muat indeks    : GAGAL ({e})")
     ok_status, reason = index_status(settings)
     lines.append(f"Korpus & model : {'OK' if ok_status else 'TIDAK COCOK'} ({reason})")
     if not ok_status:

@@ -65,7 +65,10 @@ class Retriever:
         nd, nl = _minmax(dense), _minmax(lex)
         fused = {i: self.alpha * nd.get(i, 0.0) + (1 - self.alpha) * nl.get(i, 0.0)
                  for i in set(dense) | set(lex)}
-        order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        # ties (e.g. the weakest BM25 candidate and a chunk BM25 did not find both scale to
+        # 0) are broken by the raw scores, then by position
+        order = sorted(fused, key=lambda i: (-fused[i], -lex.get(i, 0.0),
+                                             -dense.get(i, -1.0), i))[:k]
         missing = [i for i in order if i not in dense]
         if missing:  # raw cosine for lexical-only candidates (used by abstention)
             vecs = np.stack([self.index.faiss_index.reconstruct(i) for i in missing])

@@ -36,7 +36,7 @@ import numpy as np
 
 from .schema import Chunk
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: words.json added
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -185,6 +185,8 @@ def write_generation(index_dir: Path, content: IndexContent) -> Path:
 def publish(index_dir: Path, name: str) -> None:
     """Atomically point CURRENT at ``name`` (write a temp file, fsync, rename, fsync dir)."""
     previous = current_name(index_dir)
+    if previous and (previous == name or verify_generation(index_dir / previous)):
+        previous = None  # a damaged live generation never becomes the fallback
     tmp = index_dir / f".{CURRENT}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(name + "\n")

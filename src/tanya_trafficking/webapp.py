@@ -16,7 +16,7 @@ import html
 import os
 import threading
 
-from . import pipeline
+from . import pipeline, store
 from .config import Settings
 from .schema import Answer
 
@@ -139,7 +139,12 @@ def launch(settings: Settings, block: bool = True):
     report = pipeline.ensure_index(settings, progress=True)
     if report is not None:
         print(report.summary(), flush=True)
-    service = ChatService(settings)
+    try:
+        service = ChatService(settings)
+    except store.IndexProblem as e:  # matching manifest but unusable files: rebuild once
+        print(f"Indeks tidak bisa dipakai ({e}); membangun ulang.", flush=True)
+        print(pipeline.build_index(settings, progress=True).summary(), flush=True)
+        service = ChatService(settings)
     demo = build_ui(service)
     demo.queue(max_size=QUEUE_MAX, default_concurrency_limit=2)
     password = os.environ.get(PASSWORD_ENV)
