@@ -176,14 +176,38 @@ def confidence(best: Candidate | None, hits: list[Hit]) -> float:
     return 0.5 * best.coverage + 0.5 * dense01
 
 
-def _following(best: Candidate, cands: list[Candidate], page_text: str, limit: int) -> list:
-    """The sentences right after ``best`` on its page (the items of a list it introduces)."""
-    out = []
-    pos = best.end
-    for s, e in split_sentences(page_text[pos:]):
-        if len(out) >= limit:
+# A sentence that starts like this leans on the one before it: "Seperti PBB, IOM, ..." after
+# "Berbagai Organisasi Internasional telah memperingati ...". The answer is often there.
+_CONTINUES = re.compile(
+    r"^(seperti|yaitu|yakni|antara lain|di ?antaranya|misalnya|contohnya|fungsinya|adapun|"
+    r"hal (ini|tersebut)|ini\b|sebab|karena|dimana|di mana|selain itu|\d+[.)]\s)", re.I)
+_ANAPHORA = re.compile(r"\b(tersebut|itu)\b", re.I)
+LIST_LIMIT = 6  # a list answer may quote its introduction plus up to five items
+
+
+def continuation(page_text: str, end: int) -> list[tuple[int, int, str]]:
+    """The sentences after position ``end`` that continue it: the items of a list introduced
+    by a sentence ending in ":", or one next sentence of the same paragraph that starts with a
+    connective ("Seperti", "Fungsinya", "Adapun") or refers back within its first words
+    ("hambatan tersebut")."""
+    out: list[tuple[int, int, str]] = []
+    previous, prev_end, in_list = page_text[:end].rstrip(), end, False
+    for s, e in split_sentences(page_text[end:]):
+        s, e = s + end, e + end
+        text = page_text[s:e]
+        in_list = in_list or previous.endswith(":")
+        same_paragraph = "\n\n" not in page_text[prev_end:s]
+        if in_list:  # list items, and the sentences inside an item
+            ok = same_paragraph or bool(re.match(r"(\d+|[a-z])[.)]\s|[-•]\s", text))
+        else:
+            ok = same_paragraph and bool(_CONTINUES.match(text)
+                                         or _ANAPHORA.search(" ".join(text.split()[:6])))
+        if not ok or len(out) >= LIST_LIMIT - 1:
             break
-        out.append((pos + s, pos + e, page_text[pos + s:pos + e]))
+        out.append((s, e, text))
+        previous, prev_end = text, e
+        if not in_list and not text.rstrip().endswith(":"):
+            break
     return out
 
 
@@ -200,12 +224,12 @@ def verify_quote(quote: Quote, page_text: str | None) -> bool:
 def choose_quotes(q: Query, cands: list[Candidate], page_text, max_quotes: int) -> list[Quote]:
     best = cands[0]
     chosen = [make_quote(best.text, best.hit, best.start, best.end, best.score)]
-    if best.text.rstrip().endswith(":"):
-        text = page_text(best.hit.chunk.source, best.hit.chunk.page) or ""
-        for s, e, t in _following(best, cands, text, max_quotes):
-            chosen.append(make_quote(t, best.hit, s, e, best.score))
+    text = page_text(best.hit.chunk.source, best.hit.chunk.page) or ""
+    for s, e, t in continuation(text, best.end):
+        chosen.append(make_quote(t, best.hit, s, e, best.score))
+    limit = max(max_quotes, len(chosen))
     for c in cands[1:]:
-        if len(chosen) >= max_quotes:
+        if len(chosen) >= limit:
             break
         if c.score < 0.85 * best.score or c.coverage <= 0:
             break
@@ -215,7 +239,7 @@ def choose_quotes(q: Query, cands: list[Candidate], page_text, max_quotes: int) 
                for x in chosen):
             continue
         chosen.append(make_quote(c.text, c.hit, c.start, c.end, c.score))
-    return chosen[:max_quotes]
+    return chosen[:limit]
 
 
 def _where(q: Quote) -> str:

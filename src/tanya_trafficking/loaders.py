@@ -1,19 +1,27 @@
 """Turn corpus files into cleaned ``Document``s, or into ``Skipped`` records with a reason.
 
 * ``.txt`` / ``.md``: bytes decoded by ``textnorm.decode_bytes`` (UTF-8, BOM, UTF-16, cp1252,
-  latin-1), one page with ``number=None``.
+  latin-1), one page with ``number=None``. Binary data under a text name (a renamed image, say)
+  is refused rather than indexed as mojibake.
 * ``.pdf``: the text layer, read with pypdf, one ``Page`` per PDF page (1-based numbers kept).
-  pypdf runs in a forked worker process with a time limit and an address-space limit, so a
-  malicious or broken PDF (infinite loop, decompression bomb) kills the worker, not the rebuild.
+  pypdf runs in a forked worker process with time limits and an address-space limit, so a
+  malicious or broken PDF (infinite loop, decompression bomb, deep recursion) kills or stops the
+  worker, not the rebuild.
 
 A file that cannot be used is never fatal: it becomes a ``Skipped(source, reason)`` with the
-reason in Indonesian, and the rest of the corpus is indexed.
+reason in Indonesian, and the rest of the corpus is indexed. Reasons start with one of
+"kosong", "rusak", "terenkripsi", "tidak ada lapisan teks" or "tidak bisa dibaca".
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import multiprocessing as mp
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,14 +30,25 @@ from .textnorm import clean, decode_bytes
 
 SUPPORTED = {".txt", ".md", ".pdf"}
 
-PDF_TIME_LIMIT_S = 60
+# Limits of the PDF worker (module constants: change them here, or set them before a build).
+# A legitimate page takes milliseconds (about 30 ms for a dense page on a 2-core machine), so a
+# file that spends seconds opening or on one page is hostile or broken: it is stopped after
+# PDF_STEP_TIME_LIMIT_S instead of the whole PDF_TIME_LIMIT_S, which bounds big documents
+# (about 1,800 dense pages). The memory limit is the address space the worker may add to what
+# it inherited from the process that forked it (an absolute limit would starve a worker forked
+# from a process that already maps a lot, such as the web app with its model loaded).
+PDF_STEP_TIME_LIMIT_S = 10.0  # opening the file, or extracting one page
+PDF_TIME_LIMIT_S = 60.0  # the whole file
 PDF_MEMORY_LIMIT_BYTES = 2 * 1024**3
 
 REASON_EMPTY = "kosong: tidak ada teks"
 REASON_ENCRYPTED = "terenkripsi: butuh kata sandi"
 REASON_NO_TEXT = "tidak ada lapisan teks, perlu OCR"
 REASON_BROKEN = "rusak: tidak bisa dibaca sebagai PDF"
-REASON_TIMEOUT = f"rusak: pembacaan PDF melewati batas {PDF_TIME_LIMIT_S} detik"
+REASON_NOT_PDF = "rusak: bukan berkas PDF"
+REASON_NOT_TEXT = "rusak: bukan berkas teks (isinya data biner)"
+REASON_NESTED = "rusak: struktur PDF bersarang terlalu dalam"
+REASON_LIMIT = "rusak: isi PDF melewati batas ukuran (kemungkinan bom dekompresi)"
 REASON_TOO_BIG = "rusak: pembacaan PDF melewati batas memori"
 REASON_UNREADABLE = "tidak bisa dibaca"
 

@@ -46,11 +46,11 @@ def _roots() -> frozenset[str]:
 
 QTYPES = [  # first match wins; patterns run on the normalised, lowercased question
     ("kepanjangan", r"kepanjangan|singkatan|akronim|stand[s]? for|full (form|name)"),
-    ("kapan", r"\bkapan\b|tahun berapa\s*(\?|$|ya\b|sih\b)|\bwhen\b|what year|sejak kapan"),
+    ("kapan", r"\bkapan\b|(?<!tiap )(?<!per )tahun berapa|\bwhen\b|what year|sejak kapan"),
     ("berapa", r"\bberapa\b|\bjumlah\b|how many|how much|\bpersen"),
     ("negara", r"negara (\w+ )?(mana|apa)|\bwhich countr|what countr"),
     ("siapa", r"\bsiapa\b|\bsiapakah\b|\bwho\b|\bwhom\b"),
-    ("mengapa", r"\bmengapa\b|\bwhy\b|apa (sebab|alasan|penyebab)"),
+    ("mengapa", r"\bmengapa\b|\bwhy\b|apa (sebab|alasan|penyebab)|(karena|sebab|gara-gara) apa"),
     ("bagaimana", r"\bbagaimana\b|\bhow\b"),
 ]
 

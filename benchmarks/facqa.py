@@ -1,0 +1,161 @@
+"""FacQA retrieval and answer benchmark: data the project did not write.
+
+    make bench-quality            (or: .venv/bin/python benchmarks/facqa.py [--split valid+test])
+
+The corpus is every unique passage of the three FacQA files (each written as one .txt file
+into a temporary corpus, so it goes through the product's own loader, cleaner and chunker);
+the queries are the questions of valid + test; the gold is the passage a question was written
+over (a retrieved chunk counts when it comes from that passage's file) and its answer span.
+
+Three systems in the same run, on the same index:
+
+* ``bm25``: stemmed BM25 alone (the raw question's terms, no query processing);
+* ``dense``: e5 alone (the raw question embedded);
+* ``product``: the product's retrieval (query normalisation + hybrid fusion) and answering.
+
+``quote_hit@1`` / ``quote_hit@3``: the best / any of the three best answer sentences the
+product's sentence choice picks from that system's top chunks contains the gold answer span
+(abstention ignored: FacQA has no unanswerable questions; the product's abstention rate on it
+is reported separately as ``false_abstain``).
+
+Tuning (fusion weight, sentence scoring) is done with ``--split train`` only.
+Results: benchmarks/results/facqa.json (one object per system) and a table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tanya_trafficking import answering, pipeline
+from tanya_trafficking.config import PROJECT_ROOT, Settings
+from tanya_trafficking.evaluate import contains_answer
+from tanya_trafficking.lexical import terms
+from tanya_trafficking.query import Query, parse
+
+DATA = PROJECT_ROOT.parent / "shared" / "datasets" / "facqa"
+FILES = {"train": "train_preprocess.csv", "valid": "valid_preprocess.csv",
+         "test": "test_preprocess.csv"}
+
+
+def detok(tokens: list[str]) -> str:
+    text = " ".join(tokens)
+    text = re.sub(r"\s+([,.;:!?%)\]])", r"\1", text)
+    text = re.sub(r"([(\[])\s+", r"\1", text)
+    return text
+
+
+def read_split(name: str) -> list[dict]:
+    rows = []
+    with open(DATA / FILES[name], encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            q = ast.literal_eval(row["question"])
+            p = ast.literal_eval(row["passage"])
+            labels = ast.literal_eval(row["seq_label"])
+            span = [t for t, lab in zip(p, labels) if lab != "O"]
+            rows.append({"question": detok(q), "passage": detok(p), "answer": detok(span)})
+    return rows
+
+
+def write_corpus(folder: Path) -> dict[str, str]:
+    """One file per unique passage; returns passage text -> file name."""
+    names: dict[str, str] = {}
+    for split in FILES:
+        for row in read_split(split):
+            if row["passage"] not in names:
+                names[row["passage"]] = f"p{len(names):05d}.txt"
+                (folder / names[row["passage"]]).write_text(row["passage"], encoding="utf-8")
+    return names
+
+
+def raw_query(question: str) -> Query:
+    """The question as it is: no normalisation, no synonyms (for the baselines)."""
+    from tanya_trafficking.query import Concept
+
+    concepts = tuple(Concept(((t,),)) for t in dict.fromkeys(terms(question)))
+    return Query(question, question, parse(question).qtype, concepts)
+
+
+def run_system(bot, system: str, rows: list[dict], names: dict[str, str]) -> dict:
+    retriever = bot.retriever
+    alpha0 = retriever.alpha
+    rr, r1, r5, r10, q1, q3, abstain, lat = [], 0, 0, 0, 0, 0, 0, []
+    for row in rows:
+        gold = names[row["passage"]]
+        t0 = time.perf_counter()
+        if system == "product":
+            ans = bot.ask(row["question"], retrieve=10)
+            hits = list(ans.hits)
+            query = parse(row["question"], bot.speller)
+            abstain += not ans.found
+        else:
+            retriever.alpha = 1.0 if system == "dense" else 0.0
+            query = raw_query(row["question"])
+            hits = retriever.search(query, k=10)
+            retriever.alpha = alpha0
+        lat.append((time.perf_counter() - t0) * 1000)
+        rank = next((i for i, h in enumerate(hits, 1) if h.chunk.source == gold), None)
+        rr.append(1 / rank if rank else 0.0)
+        r1 += rank == 1
+        r5 += rank is not None and rank <= 5
+        r10 += rank is not None and rank <= 10
+        cands = answering.score_candidates(query, hits[:bot.settings.top_k], bot.index.lexical)
+        typed = [c for c in cands if answering.answers_type(c.text, query)] or cands
+        quotes = [c.text for c in typed[:3]]
+        q1 += bool(quotes) and contains_answer(quotes[0], (row["answer"],))
+        q3 += any(contains_answer(q, (row["answer"],)) for q in quotes)
+    n = len(rows)
+    out = {"recall@1": r1 / n, "recall@5": r5 / n, "recall@10": r10 / n,
+           "mrr@10": float(np.mean(rr)), "quote_hit@1": q1 / n, "quote_hit@3": q3 / n,
+           "latency_ms_p50": float(np.percentile(lat, 50)),
+           "latency_ms_p95": float(np.percentile(lat, 95))}
+    if system == "product":
+        out["false_abstain"] = abstain / n
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", default="valid+test", help="valid+test (report) or train (tune)")
+    ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "benchmarks" / "results"
+                    / "facqa.json")
+    ap.add_argument("--index", type=Path, default=None,
+                    help="reuse/keep the index in this folder instead of a temporary one")
+    args = ap.parse_args(argv)
+    rows = [r for s in args.split.split("+") for r in read_split(s)]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        names = write_corpus(corpus)
+        settings = Settings.from_env().replace(corpus=corpus, index=args.index or
+                                               Path(tmp) / "index")
+        t0 = time.perf_counter()
+        report = pipeline.ensure_index(settings, progress=True)
+        print(f"index: {len(names)} passages, built in {time.perf_counter() - t0:.0f} s"
+              + ("" if report else " (reused)"), file=sys.stderr)
+        bot = pipeline.Bot.open(settings)
+        results = {s: run_system(bot, s, rows, names) for s in ("product", "bm25", "dense")}
+    results["_meta"] = {"split": args.split, "questions": len(rows), "passages": len(names),
+                        "model": settings.model, "alpha": settings.alpha,
+                        "top_k": settings.top_k}
+    cols = ["recall@1", "recall@5", "recall@10", "mrr@10", "quote_hit@1", "quote_hit@3"]
+    print(f"{'system':<8} " + " ".join(f"{c:>11}" for c in cols))
+    for s in ("product", "bm25", "dense"):
+        print(f"{s:<8} " + " ".join(f"{results[s][c]:>11.3f}" for c in cols))
+    if args.split == "valid+test":
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

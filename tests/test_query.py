@@ -1,0 +1,108 @@
+"""Tests for tanya_trafficking.query: normalisation, typos, synonyms, entities, question types.
+
+Pure logic on small hand-made vocabularies (Sastrawi's stemmer and dictionary are real)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tanya_trafficking.query import Speller, edit_distance, normalize, parse, vocabulary
+
+KNOWN = {"kepanjangan": 0, "actip": 3, "unodc": 2, "trafficking": 20, "perdagangan": 3,
+         "asean": 30, "negara": 10, "sasaran": 1, "didirikan": 1, "pencegahan": 4,
+         "traficking": 2, "mengartikan": 1}
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller(KNOWN)
+
+
+def concepts(question: str, speller=None) -> list[tuple]:
+    return [c.alternatives for c in parse(question, speller).concepts]
+
+
+def test_informal_words_become_standard_indonesian():
+    assert normalize("brp kasus thn 2023 yg gak tercatat?") == \
+        "berapa kasus tahun 2023 yang tidak tercatat?"
+
+
+def test_informal_replacement_is_whole_words_only():
+    # "tu" is "itu", but the "tu" inside "tujuan" is not touched
+    assert normalize("tujuan ASEAN tu apa") == "tujuan ASEAN itu apa"
+
+
+@pytest.mark.parametrize("typo, fixed", [("kepanjngan", "kepanjangan"), ("ACTP", "ACTIP"),
+                                         ("UNDOC", "UNODC"), ("perdagngan", "perdagangan"),
+                                         ("ASEN", "ASEAN"), ("trafficing", "trafficking")])
+def test_typos_are_corrected_towards_corpus_words(speller, typo, fixed):
+    assert normalize(f"apa {typo} itu", speller) == f"apa {fixed} itu"
+
+
+@pytest.mark.parametrize("word", ["resep", "kota", "Filipina", "rendang"])
+def test_real_words_absent_from_corpus_are_not_bent_into_corpus_words(speller, word):
+    assert normalize(f"apa {word} itu", speller) == f"apa {word} itu"
+
+
+def test_edit_distance_counts_a_transposition_once():
+    assert edit_distance("undoc", "unodc", 2) == 1
+    assert edit_distance("abc", "abc", 1) == 0
+    assert edit_distance("abcdef", "uvwxyz", 2) == 3  # stops past the limit
+
+
+def test_synonym_phrases_become_one_concept():
+    for phrase in ("perdagangan orang", "perdagangan manusia", "TPPO", "trafiking",
+                   "human trafficking"):
+        alts = concepts(f"berapa kasus {phrase} tahun 2023?")
+        trafficking = [a for a in alts if ("human", "trafficking") in a]
+        assert len(trafficking) == 1, phrase
+        assert ("dagang", "orang") in trafficking[0] and ("tppo",) in trafficking[0]
+
+
+def test_english_words_get_their_indonesian_form():
+    alts = concepts("How many member states does ASEAN have?")
+    assert any(("anggota",) in a for a in alts)
+    assert any(("negara",) in a for a in alts)
+    # English function words are not concepts
+    assert not any(("have",) in a or ("does",) in a for a in alts)
+
+
+def test_question_frame_words_are_not_concepts():
+    alts = concepts("Berapa jumlah kasus pada tahun 2023?")
+    assert not any(("jumlah",) in a for a in alts)
+    assert any(("kasus",) in a for a in alts)
+
+
+def test_names_and_numbers_are_entities_but_the_first_word_is_not():
+    q = parse("Berapa kasus human trafficking di Filipina pada tahun 2024?")
+    entities = {c.alternatives[0] for c in q.concepts if c.entity}
+    assert ("filipina",) in entities and ("2024",) in entities
+    assert not any(("kasus",) == c.alternatives[0] and c.entity for c in q.concepts)
+
+
+@pytest.mark.parametrize("question, qtype", [
+    ("Apa kepanjangan dari ACTIP?", "kepanjangan"),
+    ("What does ACTIP stand for?", "kepanjangan"),
+    ("Tahun berapa ACTIP didirikan?", "kapan"),
+    ("ACTIP dibikin thn brp?", "kapan"),
+    ("kata UN Women tiap thn brp perempuan yg diperdagangkan?", "berapa"),
+    ("How many cases were recorded in 2023?", "berapa"),
+    ("Negara mana yang paling banyak kasusnya?", "negara"),
+    ("Negara ASEAN mana yang kasusnya terbanyak?", "negara"),
+    ("Siapa sasaran utama pelaku?", "siapa"),
+    ("ASEAN gak bisa berantas trafficking gara2 apa sih?", "mengapa"),
+    ("Bagaimana upaya ASEAN dibuktikan?", "bagaimana"),
+    ("Apa tujuan ASEAN?", "apa"),
+])
+def test_question_types(question, qtype):
+    assert parse(question).qtype == qtype
+
+
+def test_vocabulary_file_is_consistent():
+    vocab = vocabulary()
+    assert {"informal", "english", "synonyms", "frame"} <= set(vocab)
+    # no synonym phrase belongs to two groups: a phrase must mean one thing
+    seen: dict[str, int] = {}
+    for i, group in enumerate(vocab["synonyms"]):
+        for phrase in group:
+            assert seen.setdefault(phrase, i) == i, phrase
