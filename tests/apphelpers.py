@@ -1,0 +1,147 @@
+"""Running the real web app for the tests: ``python app.py`` as a subprocess on a free port,
+with a temporary copy of the corpus, an empty temporary index (so its first start builds the
+index) and a temporary feedback file. Shared by test_app.py, test_app_security.py,
+test_browser.py and benchmarks/load.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_S = 240  # the first start builds the index (about 10 s, more on a busy CPU)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    def __init__(self, proc: subprocess.Popen, port: int, root: Path):
+        self.proc = proc
+        self.port = port
+        self.root = root
+        self.log = root / "server.log"
+        self.index = root / "index"
+        self.corpus = root / "corpus"
+        self.feedback = root / "umpan-balik" / "umpan-balik.jsonl"
+        self.url = f"http://127.0.0.1:{port}/"
+        self._client = None
+
+    def log_text(self) -> str:
+        try:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            text = "(no log file)"
+        return f"\n--- server log ({self.log}) ---\n{text[-20000:]}\n--- end of server log ---"
+
+    def client(self, **kwargs):
+        if self._client is None or kwargs:
+            from gradio_client import Client
+
+            client = Client(self.url, verbose=False, **kwargs)
+            if kwargs:
+                return client
+            self._client = client
+        return self._client
+
+    def get(self, path: str, headers: dict | None = None, timeout: float = 30,
+            method: str = "GET", data: bytes | None = None):
+        """(status, headers, body) of a raw HTTP request; errors are returned, not raised."""
+        req = urllib.request.Request(self.url.rstrip("/") + path, headers=headers or {},
+                                     method=method, data=data)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.headers, r.read().decode("utf-8", errors="replace")
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read().decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.close()
+            except Exception:  # noqa: BLE001 - best effort; the server goes away next
+                pass
+        stop(self.proc)
+
+
+def wait_until_serving(proc: subprocess.Popen, port: int,
+                       timeout: float = START_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode} before serving")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=10) as r:
+                if r.status == 200:
+                    return
+        except urllib.error.HTTPError as e:
+            if e.code == 401:  # password protected: serving
+                return
+            last_error = e
+        except OSError as e:
+            last_error = e
+        time.sleep(0.5)
+    raise RuntimeError(f"the server did not answer on port {port} within {timeout} s "
+                       f"(last error: {last_error!r})")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+def start_app(root: Path, env: dict | None = None, prelude: str | None = None,
+              corpus: Path | None = None, index: Path | None = None) -> AppServer:
+    """Start ``app.py`` with its corpus, index and feedback below ``root``.
+
+    ``prelude``: Python code run in the server process before ``app.py`` (e.g. an audit
+    hook). ``index``: an existing index folder to copy instead of building one."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(corpus or PROJECT_ROOT / "corpus", root / "corpus")
+    if index is not None:
+        shutil.copytree(index, root / "index")
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
+    full_env.update({
+        "TANYA_CORPUS": str(root / "corpus"),
+        "TANYA_INDEX": str(root / "index"),
+        "TANYA_PORT": str(port),
+        "TANYA_FEEDBACK": str(root / "umpan-balik" / "umpan-balik.jsonl"),
+        "PYTHONUNBUFFERED": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_TEMP_DIR": str(root / "gradio-tmp"),
+    })
+    full_env.update(env or {})
+    if prelude:
+        code = prelude + "\nimport runpy\nrunpy.run_path('app.py', run_name='__main__')\n"
+        cmd = [sys.executable, "-c", code]
+    else:
+        cmd = [sys.executable, "app.py"]
+    with open(root / "server.log", "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=full_env, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server = AppServer(proc, port, root)
+    try:
+        wait_until_serving(proc, port)
+    except RuntimeError as e:
+        stop(proc)
+        raise RuntimeError(f"{e}{server.log_text()}") from None
+    return server

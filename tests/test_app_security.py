@@ -1,0 +1,369 @@
+"""The web app, locked down: probed over HTTP while ``python app.py`` runs as a real
+subprocess. File-route probes, foreign Host/Origin, absent monitoring/MCP/run-history routes,
+no admin endpoint, request size caps, the password, the queue and time limits, and no pickle
+anywhere near the index (an audit hook in the server process records every unpickling)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from apphelpers import PROJECT_ROOT, AppServer, start_app
+
+from tanya_trafficking import pipeline, webapp
+from tanya_trafficking.config import Settings
+
+pytestmark = pytest.mark.slow
+
+ACTIP_Q = "Apa kepanjangan dari ACTIP?"
+ACTIP_A = "ASEAN Convention Against Trafficking in Persons"
+
+# Runs in the server process before app.py: records every unpickling (pickle's functions and
+# Unpickler wrapped, plus the interpreter's "pickle.find_class" audit event) as JSON lines.
+AUDIT_PRELUDE = r'''
+import json, os, pickle, sys, traceback
+_LOG = os.environ["TANYA_TEST_PICKLE_LOG"]
+
+def _record(kind, source=None):
+    stack = [f"{f.filename}:{f.lineno}:{f.name}" for f in traceback.extract_stack()[:-2]]
+    with open(_LOG, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"kind": kind, "source": source, "stack": stack[-12:]}) + "\n")
+
+def _name(obj):
+    return getattr(obj, "name", None) if not isinstance(obj, (bytes, bytearray)) else None
+
+_load, _loads, _Unpickler = pickle.load, pickle.loads, pickle.Unpickler
+
+def load(file, *a, **k):
+    _record("pickle.load", str(_name(file)))
+    return _load(file, *a, **k)
+
+def loads(data, *a, **k):
+    _record("pickle.loads")
+    return _loads(data, *a, **k)
+
+class Unpickler(_Unpickler):
+    def __init__(self, file, *a, **k):
+        _record("pickle.Unpickler", str(_name(file)))
+        super().__init__(file, *a, **k)
+
+pickle.load, pickle.loads, pickle.Unpickler = load, loads, Unpickler
+
+def _hook(event, args):
+    if event == "pickle.find_class":
+        with open(_LOG, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"kind": event, "source": repr(args)[:200], "stack": []}) + "\n")
+
+sys.addaudithook(_hook)
+'''
+
+
+class Listener:
+    """A TCP listener that counts connections: proof that a probe made no outbound call."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self._stop = True
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> AppServer:
+    root = tmp_path_factory.mktemp("secure")
+    log = root / "pickle-log.jsonl"
+    try:
+        srv = start_app(root, env={"TANYA_TEST_PICKLE_LOG": str(log)}, prelude=AUDIT_PRELUDE)
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    srv.pickle_log = log
+    try:
+        yield srv
+    finally:
+        srv.close()
+
+
+@pytest.fixture(scope="module")
+def listener():
+    lis = Listener()
+    yield lis
+    lis.close()
+
+
+# --------------------------------------------------------------------------- file routes
+
+
+def _probes(server: AppServer, listener: Listener) -> list[str]:
+    live = next(p for p in server.index.iterdir() if p.name.startswith("gen-"))
+    targets = [
+        "/etc/passwd",
+        str(PROJECT_ROOT / "README.md"),  # the working directory, absolute
+        "README.md", "app.py", "pyproject.toml", "src/tanya_trafficking/config.py",
+        "./app.py", "index/CURRENT",  # ... and relative
+        str(server.index / "CURRENT"),
+        str(live / "manifest.json"),
+        str(live / "chunks.jsonl"),
+        str(server.corpus / "artikel-perdagangan-orang-asia-tenggara-actip.txt"),
+        str(server.feedback),
+        "..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "..%252f..%252fetc%252fpasswd",
+        "%2Fetc%2Fpasswd",
+        f"http://127.0.0.1:{listener.port}/rahasia",
+        f"https://127.0.0.1:{listener.port}/rahasia",
+        f"//127.0.0.1:{listener.port}/rahasia",
+        "file:///etc/passwd",
+    ]
+    paths = []
+    for t in targets:
+        paths += [f"/gradio_api/file={t}", f"/gradio_api/file/{t.lstrip('/')}",
+                  f"/file={t}"]
+    paths += [f"/gradio_api/proxy=http://127.0.0.1:{listener.port}/rahasia"]
+    return paths
+
+
+def test_file_route_probes_get_403_or_404_and_no_outbound_call(server, listener) -> None:
+    secrets = ["root:x:0:0", "Tanya Trafficking", "format_version", "Regulasi ini disebut",
+               "PROJECT_ROOT", "[project]"]
+    for path in _probes(server, listener):
+        status, _, body = server.get(path)
+        allowed = (400, 403, 404) if "/proxy=" in path else (403, 404)
+        assert status in allowed, f"{path} -> {status}: {body[:300]}"
+        for secret in secrets:
+            assert secret not in body, f"{path} leaked {secret!r}"
+    time.sleep(0.5)
+    assert listener.connections == 0, "a probe made the server connect out"
+
+
+def test_foreign_host_and_origin_get_no_cors_grant(server) -> None:
+    evil = {"Host": "evil.example", "Origin": "http://evil.example"}
+    for method, path in (("GET", "/gradio_api/info"), ("GET", "/config"), ("GET", "/"),
+                         ("OPTIONS", "/gradio_api/queue/join")):
+        headers = dict(evil)
+        if method == "OPTIONS":
+            headers["Access-Control-Request-Method"] = "POST"
+        status, got, _ = server.get(path, headers=headers, method=method)
+        assert status == 400, (path, status)
+        assert "evil" not in (got.get("access-control-allow-origin") or "")
+        assert got.get("access-control-allow-credentials") is None
+    # Our own Host, a foreign page: no grant either, and it cannot post events.
+    origin = {"Origin": "http://evil.example"}
+    status, got, _ = server.get("/gradio_api/info", headers=origin)
+    assert status == 200
+    assert got.get("access-control-allow-origin") is None
+    assert got.get("access-control-allow-credentials") is None
+    status, got, _ = server.get("/gradio_api/queue/join", method="POST", data=b"{}",
+                                headers={**origin, "Content-Type": "application/json"})
+    assert status == 403 and got.get("access-control-allow-origin") is None
+    status, got, _ = server.get("/gradio_api/upload", method="POST", data=b"x",
+                                headers={**origin, "Content-Type": "multipart/form-data"})
+    assert status == 403
+    # The page's own origin is granted, as a browser needs.
+    own = f"http://127.0.0.1:{server.port}"
+    status, got, _ = server.get("/gradio_api/info", headers={"Origin": own})
+    assert status == 200 and got.get("access-control-allow-origin") == own
+
+
+@pytest.mark.parametrize("path", [
+    "/monitoring", "/monitoring/summary", "/monitoring/abc", "/gradio_api/monitoring",
+    "/gradio_api/mcp/sse", "/gradio_api/mcp/schema", "/gradio_api/mcp/", "/mcp",
+    "/gradio_api/runs", "/gradio_api/runs/", "/gradio_api/dev/reload", "/gradio_api/vibe-code",
+    "/docs", "/redoc", "/openapi.json", "/gradio_api/openapi.json",
+])
+def test_monitoring_mcp_and_run_history_routes_are_absent(server, path) -> None:
+    status, _, body = server.get(path)
+    assert status == 404, f"{path} -> {status}: {body[:200]}"
+
+
+def test_no_admin_or_rebuild_endpoint_and_quiet_config(server) -> None:
+    status, _, body = server.get("/gradio_api/info")
+    info = json.loads(body)
+    assert set(info["named_endpoints"]) == {"/tanya"} and not info["unnamed_endpoints"]
+    assert not any(w in body.lower() for w in ("rebuild", "admin", "reload", "upload_file",
+                                               "feedback", "umpan"))
+    status, _, body = server.get("/config")
+    config = json.loads(body)
+    assert config["show_error"] is False
+    assert config["max_file_size"] == pipeline.UPLOAD_MAX_BYTES
+    assert config.get("mcp_server") in (None, False)
+    assert config.get("footer_links") == []
+    assert not config.get("share_url")
+    # Every event of the page is private to it and has a time limit.
+    for dep in config["dependencies"]:
+        if dep.get("api_name") == "tanya":
+            assert dep["api_visibility"] == "public"
+        else:
+            assert dep["api_visibility"] in ("private", "undocumented"), dep
+
+
+# --------------------------------------------------------------------------- size caps
+
+
+def test_30_mb_question_is_refused_within_a_second(server) -> None:
+    question = "Apa kepanjangan dari ACTIP? " * (30 * 1024 * 1024 // 28)
+    assert len(question) >= 29 * 1024 * 1024
+    # Through the API client, as a script would send it.
+    t0 = time.perf_counter()
+    with pytest.raises(Exception) as refused:
+        server.client().predict(question, api_name="/tanya")
+    elapsed = time.perf_counter() - t0
+    assert "413" in str(refused.value), refused.value
+    assert elapsed < 1.0, f"took {elapsed:.2f} s"
+    # Raw HTTP, with and without a Content-Length: refused before the body is read.
+    body = json.dumps({"data": [question], "fn_index": 0, "session_hash": "x"}).encode()
+    for chunked in (False, True):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        t0 = time.perf_counter()
+        payload = (body[i:i + 1 << 20] for i in range(0, len(body), 1 << 20)) if chunked \
+            else body
+        conn.request("POST", "/gradio_api/queue/join", body=payload, encode_chunked=chunked,
+                     headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        text = response.read().decode()
+        elapsed = time.perf_counter() - t0
+        conn.close()
+        assert response.status == 413 and "terlalu besar" in text, (chunked, text)
+        assert elapsed < 1.0, f"chunked={chunked}: {elapsed:.2f} s"
+    # ... and the server answers as before.
+    assert ACTIP_A in server.client().predict(ACTIP_Q, api_name="/tanya")
+
+
+def test_upload_over_the_size_limit_is_refused(server) -> None:
+    boundary = "batas"
+    big = b"a" * (pipeline.UPLOAD_MAX_BYTES + 1024)
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+            f"filename=\"besar.txt\"\r\nContent-Type: text/plain\r\n\r\n").encode() + big + \
+        f"\r\n--{boundary}--\r\n".encode()
+    status, _, text = server.get("/gradio_api/upload", method="POST", data=body,
+                                 headers={"Content-Type":
+                                          f"multipart/form-data; boundary={boundary}"})
+    assert status == 413, text[:300]
+    # Announcing more than the cap for all files together: refused before the body is sent.
+    status, text = _announce(server.port, "/gradio_api/upload",
+                             webapp.MAX_UPLOAD_REQUEST_BYTES + 1,
+                             f"multipart/form-data; boundary={boundary}")
+    assert status == 413 and "terlalu besar" in text
+
+
+def _announce(port: int, path: str, length: int, content_type: str) -> tuple[int, str]:
+    """Send only the headers of a POST of ``length`` bytes; return the server's answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                      f"Content-Type: {content_type}\r\nContent-Length: {length}\r\n"
+                      f"Connection: close\r\n\r\n").encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8", errors="replace")
+
+
+# --------------------------------------------------------------------------- pickle
+
+
+def test_nothing_in_the_index_is_read_with_pickle(server) -> None:
+    # The server built and loaded its index and answered: exercise it once more.
+    assert ACTIP_A in server.client().predict(ACTIP_Q, api_name="/tanya")
+    records = []
+    if server.pickle_log.exists():
+        records = [json.loads(x) for x in server.pickle_log.read_text("utf-8").splitlines()]
+    index = str(server.index)
+    near_index = [r for r in records if index in (r.get("source") or "")
+                  or any(k in frame for frame in r["stack"]
+                         for k in ("tanya_trafficking", "bm25s", "faiss", "numpy/lib"))]
+    assert not near_index, json.dumps(near_index, indent=1)[:3000]
+    assert not [r for r in records if r["kind"] == "pickle.find_class"], records[:5]
+    # And on disk: no file of the index is a pickle, every .npy loads without pickle.
+    for path in server.index.rglob("*"):
+        if not path.is_file():
+            continue
+        head = path.read_bytes()[:2]
+        assert not (len(head) == 2 and head[0] == 0x80 and head[1] <= 5), f"pickle: {path}"
+        if path.suffix == ".npy":
+            array = np.load(path, allow_pickle=False)
+            assert array.dtype != object, path
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_server_settings_in_process(tmp_path, small_index) -> None:
+    """The same app, built in process: queue bounds, time limits, blocked folders, hosts."""
+    import gradio as gr
+
+    service = webapp.ChatService(small_index)
+    demo = webapp.build_ui(service)
+    demo.queue(max_size=webapp.QUEUE_MAX)
+    assert demo._queue.max_size == webapp.QUEUE_MAX
+    limits = {fn.name: fn.time_limit for fn in demo.fns.values()}
+    assert limits["respond"] == webapp.EVENT_TIME_LIMIT_S <= 10
+    assert limits["tanya"] == webapp.EVENT_TIME_LIMIT_S
+    assert limits["on_upload"] == webapp.UPLOAD_TIME_LIMIT_S
+    blocked = webapp.blocked_paths(small_index)
+    for folder in (small_index.index, small_index.corpus, PROJECT_ROOT,
+                   small_index.feedback.parent):
+        assert str(folder.resolve()) in blocked
+    assert isinstance(demo, gr.Blocks)
+    local = Settings(host="127.0.0.1")
+    assert webapp.allowed_hosts(local, env={}) == ["127.0.0.1", "::1", "localhost"]
+    extra = webapp.allowed_hosts(local, env={"TANYA_ALLOWED_HOSTS": "chat.contoh.id, x.y"})
+    assert "chat.contoh.id" in extra and "x.y" in extra
+    import re
+
+    pattern = re.compile(webapp.origin_pattern(extra))
+    assert pattern.match("https://chat.contoh.id") and pattern.match("http://127.0.0.1:7860")
+    assert not pattern.match("http://chat.contoh.id.evil.com")
+    assert not pattern.match("http://evil.example")
+
+
+# --------------------------------------------------------------------------- password
+
+
+def test_password_from_environment_protects_page_and_api(tmp_path) -> None:
+    srv = start_app(tmp_path / "sandi", env={"TANYA_PASSWORD": "rahasia-uji-123"},
+                    index=None)
+    try:
+        status, _, _ = srv.get("/config")
+        assert status == 401
+        status, _, _ = srv.get("/gradio_api/info")
+        assert status == 401
+        status, _, body = srv.get("/")
+        assert status == 200 and "Tanya Trafficking" in body  # the login page
+        with pytest.raises(Exception):
+            srv.client().predict(ACTIP_Q, api_name="/tanya")
+        status, _, _ = srv.get("/login", method="POST",
+                               data=b"username=tanya&password=salah",
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert status in (400, 401)
+        client = srv.client(auth=("tanya", "rahasia-uji-123"))
+        assert ACTIP_A in client.predict(ACTIP_Q, api_name="/tanya")
+        client.close()
+        assert "dengan kata sandi" in srv.log.read_text(encoding="utf-8")
+        assert "rahasia-uji-123" not in srv.log.read_text(encoding="utf-8")
+    finally:
+        srv.close()
