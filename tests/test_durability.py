@@ -117,11 +117,14 @@ class Rebuild:
     """A `tanya-trafficking rebuild-index` process; a thread collects its stderr and notices
     when it starts embedding (the progress bar) and when it stops at a fault point."""
 
+    started: list[Rebuild] = []  # killed at teardown if a failed test left one running
+
     def __init__(self, corpus: Path, index: Path, fault: str | None = None):
         env = clean_env(**({store.FAULT_ENV: fault} if fault else {}))
         self.proc = subprocess.Popen(
             [cli_exe(), "rebuild-index", "--corpus", str(corpus), "--index", str(index)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        Rebuild.started.append(self)
         self.stderr = ""
         self.embedding = threading.Event()
         self.paused = threading.Event()
@@ -160,6 +163,13 @@ class Rebuild:
         return code
 
 
+@pytest.fixture(autouse=True)
+def no_orphan_rebuilds():
+    yield
+    while Rebuild.started:
+        Rebuild.started.pop().kill9()
+
+
 @dataclass
 class Indexed:
     """An index built from OLD_CORPUS, and a second corpus (OLD_CORPUS + NEW_FILES) to rebuild
@@ -180,7 +190,7 @@ def indexed(tmp_path, embedder) -> Indexed:
     return Indexed(old, old.replace(corpus=new_corpus), name, snapshot(old.index / name))
 
 
-def assert_serves_old(ix: Indexed, embedder) -> None:
+def assert_serves_old(ix: Indexed) -> None:
     """The index still serves the generation built from the old corpus, byte for byte."""
     index = ix.old.index
     assert store.current_name(index) == ix.generation
@@ -224,7 +234,7 @@ def test_kill9_before_the_commit_point_keeps_the_old_generation(indexed, point,
 
     assert rebuild.kill9() == -signal.SIGKILL
 
-    assert_serves_old(indexed, embedder)
+    assert_serves_old(indexed)
     assert_recovers(indexed, embedder)
 
 
@@ -293,7 +303,7 @@ def test_full_disk_fails_the_rebuild_and_keeps_the_old_index(indexed, point, emb
     assert "Traceback" not in proc.stderr
     assert leftovers(indexed.old.index) == []
     assert generations(indexed.old.index) == {indexed.generation}
-    assert_serves_old(indexed, embedder)
+    assert_serves_old(indexed)
 
 
 def test_unwritable_index_folder_is_a_message_not_a_traceback(indexed, tmp_path) -> None:
@@ -445,7 +455,7 @@ def test_second_rebuild_exits_with_sedang_berjalan(indexed, embedder) -> None:
         assert "Traceback" not in second.stderr
     finally:
         first.kill9()
-    assert_serves_old(indexed, embedder)
+    assert_serves_old(indexed)
     assert_recovers(indexed, embedder)
 
 

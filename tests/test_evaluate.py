@@ -195,3 +195,39 @@ def test_read_items_seed_question_set() -> None:
     assert all(i.labelled for i in items)
     assert [i.id for i in items] == [d["id"] for d in lines]
     assert sum(1 for i in items if not i.answers) == sum(1 for d in lines if not d["answers"])
+
+
+def _scored_row(answerable: bool, confidence: float) -> dict:
+    return {"labelled": True, "answerable": answerable, "confidence": confidence,
+            "rank": 1 if answerable else None, "found": True, "answer_hit": answerable}
+
+
+def test_calibrate_puts_the_threshold_between_the_two_groups() -> None:
+    from tanya_trafficking.evaluate import calibrate
+
+    rows = [_scored_row(True, c) for c in (0.7, 0.8, 0.9)] + [_scored_row(False, c) for c in (0.1, 0.2, 0.3)]
+    result = calibrate(rows)
+    assert 0.3 < result["threshold"] < 0.7
+    assert result["false_abstain"] == 0 and result["abstain_recall"] == 1
+
+
+def test_calibrate_weighs_a_false_abstention_double() -> None:
+    from tanya_trafficking.evaluate import calibrate
+
+    # one unanswerable question scores high: catching it would wrongly decline two answerable
+    rows = [_scored_row(True, c) for c in (0.5, 0.55, 0.9, 0.95)] + \
+        [_scored_row(False, c) for c in (0.1, 0.2, 0.6)]
+    result = calibrate(rows)
+    assert result["threshold"] < 0.5
+    assert result["false_abstain"] == 0
+
+
+def test_plot_writes_a_png(tmp_path) -> None:
+    from tanya_trafficking.evaluate import plot, summarize
+
+    rows = [dict(_scored_row(True, 0.8), id="a", question="q", problem=None, quotes=[]),
+            dict(_scored_row(False, 0.2), id="b", question="q", problem=None, quotes=[])]
+    out = tmp_path / "plot.png"
+    plot(summarize(rows, [10.0, 12.0], 5), out, 0.5)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 5000

@@ -472,16 +472,16 @@ def live_records(settings: Settings, name: str) -> list[dict]:
 @pytest.mark.parametrize("case", ["symbols-default-size", "words-large-window"])
 def test_no_chunk_exceeds_the_model_token_limit(tmp_path, embedder, case) -> None:
     if case == "symbols-default-size":
-        # 500 characters of these are about 1,700 tokens (the tokenizer expands each symbol)
-        text = "rumus " + " ".join(["⨌∰"] * 250) + " selesai"
+        # 360 characters of these are about 850 tokens (the tokenizer expands each symbol)
+        text = "rumus " + " ".join(["⨌∰"] * 120) + " selesai"
         settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
     else:
-        # a window of 6,000 characters would hold about 1,300 tokens of ordinary words
+        # a window of 4,000 characters would hold about 800 tokens of ordinary words
         words = ("korban perdagangan orang dari desa pesisir dibawa ke kota besar lalu "
                  "dipekerjakan tanpa upah oleh jaringan perekrut").split()
-        text = " ".join(words[i % len(words)] for i in range(900))
+        text = " ".join(words[i % len(words)] for i in range(500))
         settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index",
-                            chunk_chars=6000)
+                            chunk_chars=4000)
     settings.corpus.mkdir()
     (settings.corpus / "panjang.txt").write_text(text + "\n", encoding="utf-8")
     assert embedder.count_tokens(text[: settings.chunk_chars]) > embedder.max_tokens

@@ -116,6 +116,7 @@ def concept_weight(concept: Concept, lexical: LexicalIndex) -> float:
     return max(known) if known else lexical.idf_unknown()
 
 
+ENTITY_WEIGHT = 2.0  # names and numbers are what a factoid question hinges on ("2022")
 PARTIAL_CREDIT = 0.7  # a term seen only inside a longer word ("anggota" in "keanggotannya")
 
 
@@ -127,7 +128,7 @@ def coverage(q: Query, text: str, lexical: LexicalIndex) -> float:
     words = tokenize(text)
     got = total = 0.0
     for concept in q.concepts:
-        w = concept_weight(concept, lexical)
+        w = concept_weight(concept, lexical) * (ENTITY_WEIGHT if concept.entity else 1.0)
         total += w
         if concept.satisfied_by(sentence_terms):
             got += w
@@ -139,13 +140,13 @@ def coverage(q: Query, text: str, lexical: LexicalIndex) -> float:
 
 def _bonus(text: str, q: Query) -> float:
     if q.qtype in ("berapa", "kapan", "negara"):
-        return 0.15 if has_answer_type(text, q.qtype) else -0.3
+        return 0.15 if answers_type(text, q) else -0.3
     if q.qtype == "kepanjangan":
         return 0.2 if any(expands(text, a) for a in _acronyms(q)) else -0.3
     if q.qtype == "mengapa":
         return 0.1 if _CAUSE.search(text) else 0.0
     if q.qtype == "siapa":
-        return 0.1 if _new_names(text, q) else -0.1
+        return 0.1 if _new_names(text, q) else 0.0
     return 0.0
 
 
@@ -165,6 +166,8 @@ def answers_type(text: str, q: Query) -> bool:
     """The question type's hard requirement on an answer sentence."""
     if q.qtype == "kepanjangan" and _acronyms(q):
         return any(expands(text, a) for a in _acronyms(q))
+    if q.qtype == "berapa" and re.search(r"persen|%|percent", q.normalized, re.I):
+        return bool(re.search(r"%|persen", _CITATION.sub("", text), re.I))
     return has_answer_type(text, q.qtype)
 
 
@@ -245,12 +248,17 @@ def choose_quotes(q: Query, cands: list[Candidate], page_text, max_quotes: int) 
     for s, e, t in follows:
         chosen.append(make_quote(t, best.hit, s, e, best.score))
     limit = max(max_quotes, len(chosen))
+    best_terms = set(terms(best.text))
+    entities = [e for e in q.concepts if e.entity and e.satisfied_by(best_terms)]
     for c in cands[1:]:
         if len(chosen) >= limit:
             break
         if c.score < 0.85 * best.score or c.coverage <= 0:
             break
         if not answers_type(c.text, q):
+            continue
+        c_terms = set(terms(c.text))
+        if not all(e.satisfied_by(c_terms) for e in entities):  # "2022" asked, "2023" is not it
             continue
         if any(c.text == x.text or (c.hit.chunk.source == x.source and c.start == x.start)
                for x in chosen):

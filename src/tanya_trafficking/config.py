@@ -51,7 +51,7 @@ class Settings:
 
     # Answering: the bot abstains when the answer confidence is below this (calibrated on
     # answerable versus unanswerable questions, see README).
-    abstain_threshold: float = 0.58
+    abstain_threshold: float = 0.57
     max_quotes: int = 3
     max_question_chars: int = 1000
 

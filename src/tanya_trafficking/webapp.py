@@ -356,9 +356,11 @@ def sources_html(result: Answer, bot: pipeline.Bot, spans=None) -> str:
 
 
 def copy_button(text: str) -> str:
-    return (f'<div class="tt-actions"><button type="button" class="tt-copy" '
-            f'data-copy="{_e(text, quote=True)}" aria-label="Salin jawaban beserta sumbernya">'
-            f'Salin jawaban</button></div>')
+    """"Salin jawaban" and the plain text it copies (hidden; Gradio's HTML sanitizer keeps
+    classes but not data- attributes, so the text travels as hidden lines)."""
+    lines = "".join(f"<span>{html.escape(line)}</span>" for line in text.split("\n"))
+    return (f'<div class="tt-actions"><button type="button" class="tt-copy">Salin jawaban'
+            f'</button><span class="tt-copy-text">{lines}</span></div>')
 
 
 def message_html(text: str) -> str:
@@ -479,6 +481,7 @@ details.tt-passage > summary { cursor: pointer; font-size: .9em; color: var(--tt
 p.tt-passage-text { margin: .3rem 0; padding: .4rem .6rem; border-radius: 6px;
   background: rgba(243, 244, 246, .9); color: #111827; font-size: .92em; }
 .tt-actions { margin-top: .4rem; }
+.tt-copy-text { display: none !important; }
 button.tt-copy { font-size: .85em; padding: .15rem .6rem; border-radius: 6px;
   border: 1px solid #9ca3af; background: #fff; color: #1f2937; cursor: pointer; }
 button.tt-copy:hover { background: #eef2ff; }
@@ -511,15 +514,6 @@ button.tt-open-panel { display: none; margin-top: .5rem; font-size: .9em;
   color: #1e1b4b; cursor: pointer; }
 button.tt-open-panel:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 #tt-tools { justify-content: flex-start; }
-/* Gradio titles its notices with their English level name: show Indonesian instead. */
-.toast-title.info, .toast-title.warning, .toast-title.error, .toast-title.success {
-  font-size: 0 !important; }
-.toast-title.info::before, .toast-title.warning::before, .toast-title.error::before,
-.toast-title.success::before { font-size: var(--text-md, 14px); }
-.toast-title.info::before { content: "Informasi"; }
-.toast-title.success::before { content: "Berhasil"; }
-.toast-title.warning::before { content: "Perhatian"; }
-.toast-title.error::before { content: "Galat"; }
 @media (max-width: 768px) {
   button.tt-open-panel { display: inline-block; }
   #tt-chat .placeholder-content { justify-content: flex-start; gap: .6rem; }
@@ -564,8 +558,22 @@ PAGE_JS = """
     for (const [re, rep] of patterns) if (re.test(v)) return v.replace(re, rep);
     return null;
   };
+  // Notices are titled with their English level name ("Info", "Error"...).
+  const titles = {Info: 'Informasi', Success: 'Berhasil', Warning: 'Perhatian', Error: 'Galat'};
+  const fixTitles = (root) => {
+    const scope = root.closest && root.closest('.toast-title') ? [root.closest('.toast-title')]
+      : (root.querySelectorAll ? root.querySelectorAll('.toast-title') : []);
+    for (const el of scope) {
+      for (const node of el.childNodes) {
+        const t = node.nodeType === 3 && node.nodeValue.trim();
+        if (t && titles[t]) node.nodeValue = node.nodeValue.replace(t, titles[t]);
+      }
+    }
+  };
   const fix = (root) => {
-    if (!root.querySelectorAll) return;
+    if (root.nodeType === 3) root = root.parentElement;
+    if (!root || !root.querySelectorAll) return;
+    fixTitles(root);
     const els = [root, ...root.querySelectorAll('[aria-label],[title],[placeholder],[alt]')];
     for (const el of els) for (const a of ATTRS) {
       const v = el.getAttribute && el.getAttribute(a);
@@ -577,15 +585,15 @@ PAGE_JS = """
   fix(document.body);
   new MutationObserver((records) => {
     for (const r of records) {
-      if (r.type === 'attributes') fix(r.target);
-      else for (const n of r.addedNodes) fix(n);
+      if (r.type === 'childList') for (const n of r.addedNodes) fix(n);
+      else fix(r.target);
     }
-  }).observe(document.body, {subtree: true, childList: true, attributes: true,
-                             attributeFilter: ATTRS});
+  }).observe(document.body, {subtree: true, childList: true, characterData: true,
+                             attributes: true, attributeFilter: ATTRS});
 
   // Only .pdf, .txt and .md in the file dialog (the server checks the content anyway).
   const accept = () => {
-    const input = document.querySelector('#tt-upload input[type=file], input[type=file]');
+    const input = document.querySelector('#tt-sidebar input[type=file]');
     if (input) input.setAttribute('accept', '.pdf,.txt,.md,application/pdf,text/plain,text/markdown');
     return !!input;
   };
@@ -612,7 +620,8 @@ PAGE_JS = """
     const btn = ev.target.closest && ev.target.closest('button.tt-copy');
     if (!btn) return;
     ev.preventDefault();
-    const text = btn.getAttribute('data-copy') || '';
+    const holder = btn.parentElement && btn.parentElement.querySelector('.tt-copy-text');
+    const text = holder ? Array.from(holder.children).map((l) => l.textContent).join('\\n') : '';
     let ok = false;
     try { await navigator.clipboard.writeText(text); ok = true; } catch (e) {
       const area = document.createElement('textarea');
@@ -861,8 +870,14 @@ def theme():
 
     system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"]
     mono = ["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]
-    return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=system,
+    base = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=system,
                           font_mono=mono)
+    # Indigo 700 under white text: 7.9:1 (the theme's indigo 500 is 4.5:1 at best).
+    return base.set(button_primary_background_fill="#4338ca",
+                    button_primary_background_fill_hover="#3730a3",
+                    button_primary_text_color="#ffffff",
+                    button_primary_background_fill_dark="#4f46e5",
+                    button_primary_background_fill_hover_dark="#4338ca")
 
 
 # --------------------------------------------------------------------------- the server
