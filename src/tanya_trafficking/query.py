@@ -203,6 +203,13 @@ def parse(question: str, speller: Speller | None = None, context: str | None = N
                 break
     for frame in vocab["frame"]:
         rest = re.sub(rf"(?<![\w-]){re.escape(frame)}(?![\w-])", " ", rest)
+    # a multi-word name ("Asia Tenggara", "UN Women") is one concept: all its words together
+    for run in re.findall(r"\b[A-Z][\w]*(?:\s+[A-Z][\w]*)+", normalized):
+        run_terms = _phrase_terms(run)
+        pattern = rf"(?<![\w-]){re.escape(run.lower())}(?![\w-])"
+        if len(run_terms) >= 2 and re.search(pattern, rest):
+            concepts.append(Concept((run_terms,), entity=False))
+            rest = re.sub(pattern, " ", rest)
     english = vocab["english"]
     for token in tokenize(rest):
         if token in stopwords() and token not in english:
