@@ -216,6 +216,14 @@ def test_answer_bubble_streams_then_shows_sources_and_copy_button(seed_bot) -> N
     assert lines[0] == "Menurut dokumen:" and "Sumber:" in lines
 
 
+def test_not_found_answer_marks_no_answer(seed_bot) -> None:
+    result = seed_bot.ask("Berapa jumlah korban di Filipina pada tahun 2024?")
+    assert not result.found and result.quotes
+    html = webapp.answer_html(result, seed_bot)
+    assert "tidak ditemukan dalam dokumen" in html and "Sumber bagian terkait" in html
+    assert 'class="tt-ans"' not in html  # related passages, not answers
+
+
 def test_passage_holds_the_quote_inside_its_chunk(seed_bot) -> None:
     result = seed_bot.ask("Berapa jumlah kasus human trafficking pada tahun 2023?")
     assert result.found
@@ -237,6 +245,8 @@ def test_highlights_mark_what_the_question_asks_for(seed_bot) -> None:
     assert ("156,330 ribu", "answer") in spans
     assert ("2023", "answer") not in spans  # the question's own year is not the answer
     assert ("kasus", "term") in spans
+    spans = marked("Berapa korban di Sukamaju?", "Pada tahun 2024 tercatat 37 korban di Sukamaju.")
+    assert ("37", "answer") in spans and ("2024", "answer") not in spans
     text = "Regulasi ini disebut ASEAN Convention Against Trafficking in Persons (ACTIP)."
     assert (ACTIP_A, "answer") in marked(ACTIP_Q, text)
     text = "Semenjak didirikan ACTIP tahun 2015, terdapat upaya pencegahan."

@@ -329,6 +329,8 @@ def highlight_spans(question: str, text: str, speller: Speller | None = None
             tail = _HL_NUMBER_WORDS.match(text, end)
             if tail:
                 end = tail.end()
+            elif _HL_YEAR.fullmatch(m.group()):  # "pada tahun 2024": when, not how many
+                continue
             if outside(m.start(), end):
                 answers.append((m.start(), end))
     elif q.qtype == "kapan":

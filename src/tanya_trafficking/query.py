@@ -108,8 +108,13 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 class Speller:
-    """Typo correction against the corpus words (plus question words), bucketed by length so
-    a look-up compares a word with few candidates even for a large corpus."""
+    """Typo correction against the corpus words (plus question words).
+
+    Candidates share the first letter and are within the edit limit in length: typos rarely
+    hit a word's first letter, and the buckets keep a look-up to a few hundred comparisons
+    even for a corpus of a million chunks. Capitalised words that are not acronyms are names
+    ("Filipina", "Johny") and are never corrected.
+    """
 
     def __init__(self, known: dict[str, int]):
         vocab = vocabulary()
@@ -118,12 +123,13 @@ class Speller:
             if " " not in word:
                 words.setdefault(word, 0)
         self.known = words
-        self._by_len: dict[int, list[tuple[str, int]]] = {}
+        self._buckets: dict[tuple[int, str], list[tuple[str, int]]] = {}
         for w, f in words.items():
-            self._by_len.setdefault(len(w), []).append((w, f))
+            if w:
+                self._buckets.setdefault((len(w), w[0]), []).append((w, f))
 
     def correct(self, word: str) -> str:
-        """The corpus word a typo most likely meant, or ``word`` itself."""
+        """The corpus word a typo most likely meant, or ``word`` itself (lowercase in, out)."""
         if len(word) < 4 or not word.isalpha() or word in self.known or word in stopwords():
             return word
         if word in _roots() or stem(word) in _roots() or word in vocabulary()["english"]:
@@ -131,9 +137,7 @@ class Speller:
         limit = 1 if len(word) <= 5 else 2
         best, best_key = word, None
         for n in range(len(word) - limit, len(word) + limit + 1):
-            for cand, freq in self._by_len.get(n, ()):
-                if cand[0] != word[0] and cand[-1] != word[-1]:
-                    continue
+            for cand, freq in self._buckets.get((n, word[0]), ()):
                 d = edit_distance(word, cand, limit)
                 if d <= limit and (best_key is None or (d, -freq) < best_key):
                     best, best_key = cand, (d, -freq)
@@ -157,9 +161,14 @@ def _phrase_terms(phrase: str) -> tuple[str, ...]:
 def normalize(question: str, speller: Speller | None = None) -> str:
     text = _replace_words(question, vocabulary()["informal"])
     if speller:
-        text = re.sub(r"[A-Za-z]+",
-                      lambda m: _fix_case(m.group(0), speller.correct(m.group(0).lower())), text)
+        text = re.sub(r"[A-Za-z]+", lambda m: _spell(m.group(0), speller), text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _spell(word: str, speller: Speller) -> str:
+    if word[:1].isupper() and not word.isupper():
+        return word  # a name, not a typo
+    return _fix_case(word, speller.correct(word.lower()))
 
 
 def _fix_case(original: str, fixed: str) -> str:

@@ -315,7 +315,9 @@ def answer_html(result: Answer, bot: pipeline.Bot, reveal: int | None = None,
         text = q.text if left is None else q.text[:left]
         shown = [(s, min(e, len(text)), k) for s, e, k in sp if s < len(text)]
         tail = "" if text == q.text else '<span class="tt-cursor">▍</span>'
-        parts.append(f'<blockquote class="tt-quote">«{_marked(text, shown, ("answer",))}'
+        # Not found: nothing in these passages is an answer, so nothing is marked as one.
+        kinds = ("answer",) if result.found else ()
+        parts.append(f'<blockquote class="tt-quote">«{_marked(text, shown, kinds)}'
                      f'{tail}{"»" if not tail else ""}'
                      f'{f" <sup>[{i}]</sup>" if not tail else ""}</blockquote>')
         if left is not None:
@@ -334,6 +336,7 @@ def sources_html(result: Answer, bot: pipeline.Bot, spans=None) -> str:
         return ""
     spans = spans if spans is not None else quote_spans(result, bot)
     title = "Sumber" if result.found else "Sumber bagian terkait"
+    kinds = ("answer", "term") if result.found else ("term",)
     items = []
     for i, (q, sp) in enumerate(zip(result.quotes, spans), 1):
         passage = pipeline.passage_for(bot, q)
@@ -346,7 +349,7 @@ def sources_html(result: Answer, bot: pipeline.Bot, spans=None) -> str:
             f'<li class="tt-source">'
             f'<p class="tt-where"><span class="tt-num">[{i}]</span> '
             f'<span class="tt-file">{_e(q.source)}</span> · {page}</p>'
-            f'<blockquote class="tt-src-quote">«{_marked(q.text, sp)}»</blockquote>'
+            f'<blockquote class="tt-src-quote">«{_marked(q.text, sp, kinds)}»</blockquote>'
             f'<details class="tt-passage"><summary>Lihat bagian sekitarnya</summary>'
             f'<p class="tt-passage-text">{"… " if passage.quote_start or before else ""}'
             f'{_e(before)}<mark class="tt-in-passage">{_e(inside)}</mark>{_e(after)} …</p>'
@@ -509,15 +512,28 @@ li.tt-ok { color: #065f46; } li.tt-bad { color: #991b1b; }
 #tt-chat button.example:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .dark #tt-chat button.example { background: #312e81; color: #e0e7ff; border-color: #4f46e5; }
 .tt-placeholder { text-align: center; }
-button.tt-open-panel { display: none; margin-top: .5rem; font-size: .9em;
+.tt-title-row { display: flex; align-items: center; justify-content: space-between;
+  gap: .5rem; }
+#tt-input textarea { border: 1px solid #94a3b8 !important; border-radius: 8px !important;
+  background: #fff; }
+#tt-input textarea:focus { border-color: #4338ca !important;
+  box-shadow: 0 0 0 2px rgba(67, 56, 202, .25) !important; }
+.dark #tt-input textarea { background: #1f2937; }
+button.tt-open-panel { display: none; flex-shrink: 0; font-size: .9em;
   padding: .3rem .7rem; border-radius: 6px; border: 1px solid #6366f1; background: #eef2ff;
   color: #1e1b4b; cursor: pointer; }
 button.tt-open-panel:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 #tt-tools { justify-content: flex-start; }
 @media (max-width: 768px) {
   button.tt-open-panel { display: inline-block; }
-  #tt-chat .placeholder-content { justify-content: flex-start; gap: .6rem; }
+  #tt-sidebar:not(.open) .toggle-button { display: none; }  /* "Dokumen & unggah" opens it */
+  #tt-chat .placeholder-content { justify-content: flex-start; gap: .8rem; }
+  #tt-chat .placeholder { flex-grow: 0; height: auto !important; min-height: 0 !important;
+    padding-top: .5rem; }
+  #tt-header h1 { white-space: nowrap; }
+  button.tt-open-panel { font-size: .85em; padding: .25rem .55rem; }
   #tt-chat .examples { gap: .4rem; }
+  #tt-chat { height: calc(100svh - 290px) !important; min-height: 280px !important; }
 }
 @media (max-width: 640px) {
   #tt-header h1 { font-size: 1.3rem; }
@@ -528,8 +544,15 @@ button.tt-open-panel:focus-visible { outline: 3px solid #f59e0b; outline-offset:
 }
 """
 
+# Rules for Gradio's outer frame, which the ``css`` parameter cannot reach (Gradio scopes those
+# rules inside its content area).
 HEAD = """
 <meta name="description" content="Tanya jawab tentang perdagangan orang di Asia Tenggara, dijawab dengan kutipan dokumen.">
+<style>
+@media (max-width: 640px) {
+  .gradio-container .main.app { padding-left: 10px !important; padding-right: 10px !important; }
+}
+</style>
 """
 
 PAGE_JS = """
@@ -733,9 +756,10 @@ def build_ui(service: ChatService):
             with gr.Accordion("Tentang", open=False, elem_id="tt-about"):
                 gr.Markdown(ABOUT)
 
-        gr.HTML(f'<div id="tt-header"><h1>{TITLE}</h1><p>{_e(TAGLINE)}</p>'
+        gr.HTML(f'<div id="tt-header"><div class="tt-title-row"><h1>{TITLE}</h1>'
                 f'<button type="button" class="tt-open-panel" aria-controls="tt-sidebar">'
-                f'Dokumen &amp; unggah</button></div>', padding=False)
+                f'Dokumen &amp; unggah</button></div><p>{_e(TAGLINE)}</p></div>',
+                padding=False)
         chatbot = gr.Chatbot(
             label="Percakapan", show_label=False, elem_id="tt-chat", scale=1, height="62vh",
             min_height=320, buttons=[], feedback_options=("Like", "Dislike"),
