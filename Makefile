@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST   ?= $(or $(TANYA_HOST),127.0.0.1)
 PORT   ?= $(or $(TANYA_PORT),7860)
 
-.PHONY: setup run test index eval bench-quality bench-speed clean
+.PHONY: setup run test index eval bench-quality bench-speed bench-load clean
 
 setup: $(STAMP)
 
@@ -29,7 +29,9 @@ index: setup
 eval: setup
 	$(VENV)/bin/tanya-trafficking eval eval/pertanyaan.jsonl
 
+# The browser tests need Debian's chromium and chromium-driver: installed here when missing.
 test: setup
+	bash tests/setup_browser.sh
 	$(PY) -m pytest -q
 
 bench-quality: setup
@@ -37,6 +39,10 @@ bench-quality: setup
 
 bench-speed: setup
 	$(PY) benchmarks/speed.py
+
+# 20 concurrent gradio_client users x 10 questions x 3 rounds, a rebuild during round 2.
+bench-load: setup
+	$(PY) benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist src/*.egg-info
