@@ -392,6 +392,8 @@ class Passage:
     text: str
     quote_start: int  # the quote's span inside ``text``
     quote_end: int
+    more_before: bool = False  # the page goes on before / after the passage
+    more_after: bool = False
 
 
 def passage_for(bot: Bot, quote) -> Passage:
@@ -405,7 +407,8 @@ def passage_for(bot: Bot, quote) -> Passage:
     else:
         return Passage(quote.source, quote.page, quote.text, 0, len(quote.text))
     text = page[start:end]
-    return Passage(quote.source, quote.page, text, quote.start - start, quote.end - start)
+    return Passage(quote.source, quote.page, text, quote.start - start, quote.end - start,
+                   bool(page[:start].strip()), bool(page[end:].strip()))
 
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024

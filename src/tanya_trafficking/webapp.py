@@ -70,7 +70,10 @@ MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agust
           "September", "Oktober", "November", "Desember"]
 
 QUEUE_MAX = 64  # events waiting beyond this are refused ("queue full")
-CHAT_CONCURRENCY = 4  # answering is ~50 ms of CPU; the rest of a streamed answer is pacing
+# Answers computed at once: one per core (the question's embedding is the bulk of the work).
+CHAT_CONCURRENCY = max(2, min(4, os.cpu_count() or 2))
+# Streamed answers in the page mostly wait between pieces: more of them may run at once.
+STREAM_CONCURRENCY = 8
 EVENT_TIME_LIMIT_S = 10  # per chat/API event
 UPLOAD_TIME_LIMIT_S = 600  # checking, reading and indexing the uploaded files
 STREAM_STEPS = 12  # an answer appears in this many steps ...
@@ -154,18 +157,15 @@ class ChatService:
     # -- answering
 
     def ask(self, question: str | None) -> tuple[str, Answer | None]:
-        """(text, Answer): the answer, or a polite message (and None) for a refused question.
-        The length cap comes first: a huge question costs nothing but its length."""
-        problem = pipeline.check_question(question, self.settings)
-        if problem:
-            return problem, None
-        result = self.bot.ask(str(question).strip())
-        return result.text, result
+        """(text, Answer): the answer, or a polite message (and None) for a refused question."""
+        text, result, _ = self.answer(question)
+        return text, result
 
     def answer(self, question: str | None) -> tuple[str, Answer | None, pipeline.Bot]:
-        """Like ``ask``, also returning the generation that answered (for passages)."""
+        """Like ``ask``, also returning the generation that answered (for its passages).
+        The length cap comes first: a huge question costs nothing but its length."""
         problem = pipeline.check_question(question, self.settings)
-        bot = self.bot
+        bot = self.bot  # one generation for the whole answer
         if problem:
             return problem, None, bot
         result = bot.ask(str(question).strip())
@@ -265,11 +265,10 @@ def _upload_worker(settings: Settings, uploads, events) -> None:
 
 # --------------------------------------------------------------------------- HTML pieces
 
-def _e(text: str, quote: bool = False) -> str:
+def _e(text: str) -> str:
     """HTML-escaped text for a chat bubble. Newlines become <br>: a blank line inside a
     bubble would end its HTML block in the Markdown renderer."""
-    out = html.escape(str(text), quote=quote)
-    return out.replace("\n", "&#10;") if quote else out.replace("\n", "<br>")
+    return html.escape(str(text)).replace("\n", "<br>")
 
 
 def _marked(text: str, spans, kinds=("answer", "term")) -> str:
@@ -284,10 +283,6 @@ def _marked(text: str, spans, kinds=("answer", "term")) -> str:
         pos = e
     out.append(_e(text[pos:]))
     return "".join(out)
-
-
-def _where(source: str, page) -> str:
-    return f"{source}, hlm. {page}" if page is not None else source
 
 
 def quote_spans(result: Answer, bot: pipeline.Bot) -> list[list[tuple[int, int, str]]]:
@@ -351,8 +346,9 @@ def sources_html(result: Answer, bot: pipeline.Bot, spans=None) -> str:
             f'<span class="tt-file">{_e(q.source)}</span> · {page}</p>'
             f'<blockquote class="tt-src-quote">«{_marked(q.text, sp, kinds)}»</blockquote>'
             f'<details class="tt-passage"><summary>Lihat bagian sekitarnya</summary>'
-            f'<p class="tt-passage-text">{"… " if passage.quote_start or before else ""}'
-            f'{_e(before)}<mark class="tt-in-passage">{_e(inside)}</mark>{_e(after)} …</p>'
+            f'<p class="tt-passage-text">{"… " if passage.more_before else ""}'
+            f'{_e(before)}<mark class="tt-in-passage">{_e(inside)}</mark>{_e(after)}'
+            f'{" …" if passage.more_after else ""}</p>'
             f'</details></li>')
     return (f'<details class="tt-sources"><summary>{title} ({len(result.quotes)})</summary>'
             f'<ol class="tt-source-list">{"".join(items)}</ol></details>')
@@ -821,7 +817,7 @@ def build_ui(service: ChatService):
 
         chat_outputs = [chatbot, history, turns, box]
         common = dict(api_visibility="private", time_limit=EVENT_TIME_LIMIT_S,
-                      concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat",
+                      concurrency_limit=STREAM_CONCURRENCY, concurrency_id="chat-page",
                       show_progress="hidden")
         box.submit(respond, [box, history, turns], chat_outputs, **common)
         send.click(respond, [box, history, turns], chat_outputs, **common)
