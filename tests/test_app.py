@@ -429,6 +429,24 @@ def test_service_records_the_verdict_of_an_answer(seed_bot, tmp_path) -> None:
     assert records[0]["sources"][0]["source"] == ACTIP_SOURCE
 
 
+def test_service_answers_a_repeated_question_once_per_generation(seed_bot, small_index,
+                                                                 monkeypatch) -> None:
+    service = webapp.ChatService(seed_bot.settings, bot=seed_bot)
+    calls = []
+    real_ask = seed_bot.ask
+    monkeypatch.setattr(seed_bot, "ask", lambda q, **kw: calls.append(q) or real_ask(q, **kw))
+    first = service.ask(ACTIP_Q)
+    second = service.ask("  " + ACTIP_Q + " ")
+    assert first == second and calls == [ACTIP_Q]
+    assert service.ask("Apa itu ACTIP?")[1] is not None and len(calls) == 2
+    # Another generation: nothing of the old one is reused.
+    other = pipeline.Bot.open(small_index)
+    service.swap(other)
+    text, result = service.ask(ACTIP_Q)
+    assert len(calls) == 2  # answered by the new bot, not the cache
+    assert result.quotes and result.quotes[0].source == "actip.txt"
+
+
 def test_conversation_keeps_a_bounded_history() -> None:
     hist = [{"role": "user" if i % 2 == 0 else "assistant", "content": str(i)}
             for i in range(webapp.MAX_HISTORY)]

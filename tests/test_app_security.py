@@ -242,7 +242,7 @@ def test_30_mb_question_is_refused_within_a_second(server) -> None:
     for chunked in (False, True):
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         t0 = time.perf_counter()
-        payload = (body[i:i + 1 << 20] for i in range(0, len(body), 1 << 20)) if chunked \
+        payload = (body[i:i + (1 << 20)] for i in range(0, len(body), 1 << 20)) if chunked \
             else body
         conn.request("POST", "/gradio_api/queue/join", body=payload, encode_chunked=chunked,
                      headers={"Content-Type": "application/json"})

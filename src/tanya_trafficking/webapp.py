@@ -36,6 +36,7 @@ import re
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -85,6 +86,7 @@ PASSWORD_ENV = "TANYA_PASSWORD"
 ALLOWED_HOSTS_ENV = "TANYA_ALLOWED_HOSTS"
 USER = "tanya"
 FOLLOW_INDEX_EVERY_S = 1.0  # how often CURRENT is checked for a generation built elsewhere
+ANSWER_CACHE_SIZE = 512  # answers kept per generation: the same question is not recomputed
 
 
 # --------------------------------------------------------------------------- the service
@@ -111,6 +113,10 @@ class ChatService:
         self._follow_lock = threading.Lock()
         self._checked = time.monotonic()
         self._loading = False
+        # (generation, question) -> Answer. Answers are deterministic for one generation of
+        # the index; popular questions (the examples) then cost nothing. Emptied on a swap.
+        self._cache: OrderedDict[tuple[str, str], Answer] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # -- generations
 
@@ -126,6 +132,8 @@ class ChatService:
     def swap(self, bot: pipeline.Bot) -> None:
         with self._swap_lock:
             old, self._bot = self._bot.index.folder.name, bot
+        with self._cache_lock:
+            self._cache.clear()
         if old != bot.index.folder.name:
             print(f"Generasi indeks baru dipakai: {bot.index.folder.name} (sebelumnya {old})",
                   flush=True)
@@ -168,7 +176,18 @@ class ChatService:
         bot = self.bot  # one generation for the whole answer
         if problem:
             return problem, None, bot
-        result = bot.ask(str(question).strip())
+        question = str(question).strip()
+        key = (bot.index.folder.name, question)
+        with self._cache_lock:
+            result = self._cache.get(key)
+            if result is not None:
+                self._cache.move_to_end(key)
+        if result is None:
+            result = bot.ask(question)
+            with self._cache_lock:
+                self._cache[key] = result
+                while len(self._cache) > ANSWER_CACHE_SIZE:
+                    self._cache.popitem(last=False)
         return result.text, result, bot
 
     # -- documents
@@ -250,7 +269,12 @@ class ChatService:
 
 
 def _upload_worker(settings: Settings, uploads, events) -> None:
-    """Runs in the spawned process: ``pipeline.add_to_corpus`` with progress on a queue."""
+    """Runs in the spawned process: ``pipeline.add_to_corpus`` with progress on a queue.
+    At a lower CPU priority: answering questions comes first."""
+    try:
+        os.nice(10)
+    except OSError:
+        pass
     try:
         outcomes, _ = pipeline.add_to_corpus(
             settings, uploads, lambda text, fraction: events.put(("progress", text, fraction)))
