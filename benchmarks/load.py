@@ -131,6 +131,7 @@ def summarize(n: int, results: list[dict], seconds: float, rss: int) -> dict:
         "max_ms": round(max(lat, default=0) * 1000),
         "seconds": round(seconds, 1),
         "rss_mb": round(rss / 2**20, 1),
+        "loadavg_1min": round(os.getloadavg()[0], 2),  # the machine may be shared
     }
 
 
@@ -219,6 +220,18 @@ def main() -> int:
                       if r["kind"] == "answered" and first.get(r["question"]) not in
                       (None, r["text"])})
     takeover = re.findall(r"Generasi indeks baru dipakai: (\S+)", log_text)
+    # Requests in flight while the rebuild ran and the app took the new generation over.
+    window = []
+    if "started" in rebuild:
+        lo, hi = rebuild["started"], rebuild["finished"] + 2.0
+        window = [r for r in answers_by_round[REBUILD_ROUND - 1]
+                  if r["at"] < hi and r["at"] + r["seconds"] > lo]
+    during_rebuild = {
+        "requests": len(window),
+        "answered": sum(r["kind"] == "answered" for r in window),
+        "errors": sum(r["kind"] == "error" for r in window),
+        "max_ms": round(max((r["seconds"] for r in window), default=0) * 1000),
+    }
     tracebacks = log_text.count("Traceback")
     rss1, rss3 = rounds[0]["rss_mb"], rounds[-1]["rss_mb"]
     growth = (rss3 - rss1) / rss1 if rss1 else 0.0
@@ -237,7 +250,9 @@ def main() -> int:
     report = {
         "users": args.users, "questions_per_user": args.questions, "rounds": rounds,
         "rebuild": {k: v for k, v in rebuild.items() if k != "thread"} | {
-            "taken_over_by": takeover},
+            "taken_over_by": takeover, "seconds": round(rebuild["finished"] - rebuild[
+                "started"], 1) if "started" in rebuild else None,
+            "requests_in_flight": during_rebuild},
         "answers_changed_by_rebuild": changed,
         "server_tracebacks": tracebacks,
         "rss_growth_round1_to_last": round(growth, 4),
@@ -257,6 +272,10 @@ def main() -> int:
         print(f"| {r['round']} | {r['requests']} | {r['answered']} | {r['queue_full']} | "
               f"{r['errors']} | {r['slow_over_10s']} | {r['p50_ms']} ms | {r['p95_ms']} ms | "
               f"{r['max_ms']} ms | {r['rss_mb']} MB |")
+    if window:
+        print(f"\nSelama rebuild ({report['rebuild']['seconds']} s) dan pengambilalihan: "
+              f"{during_rebuild['requests']} permintaan, {during_rebuild['answered']} dijawab, "
+              f"{during_rebuild['errors']} galat, terlama {during_rebuild['max_ms']} ms")
     print(f"\nRSS putaran 1 → {len(rounds)}: {growth:+.1%}; traceback di log server: "
           f"{tracebacks}; generasi baru dipakai: {', '.join(takeover) or '-'}; jawaban "
           f"berubah karena rebuild: {len(changed)}")

@@ -7,6 +7,7 @@ The browser side is in test_browser.py, the locked-down server in test_app_secur
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -182,8 +183,6 @@ def test_rebuild_elsewhere_is_picked_up_without_restart(app_server: AppServer) -
 
 
 def _env() -> dict:
-    import os
-
     return {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
 
 

@@ -10,7 +10,6 @@ import json
 import socket
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -348,25 +347,32 @@ def test_server_settings_in_process(tmp_path, small_index) -> None:
 
 
 def test_password_from_environment_protects_page_and_api(server, tmp_path) -> None:
+    import base64
+
+    from gradio_client import Client
+
     srv = start_app(tmp_path / "sandi", env={"TANYA_PASSWORD": "rahasia-uji-123"},
                     index=server.index)  # a copy of the built index: no rebuild
+    good = {"Authorization": "Basic " + base64.b64encode(b"tanya:rahasia-uji-123").decode()}
+    bad = {"Authorization": "Basic " + base64.b64encode(b"tanya:salah").decode()}
     try:
-        status, _, _ = srv.get("/config")
-        assert status == 401
-        status, _, _ = srv.get("/gradio_api/info")
-        assert status == 401
-        status, _, body = srv.get("/")
-        assert status == 200 and "<gradio-app" in body  # the login page's shell
+        for path in ("/", "/config", "/gradio_api/info", "/gradio_api/file=/etc/passwd",
+                     "/gradio_api/upload", "/theme.css"):
+            status, headers, body = srv.get(path)
+            assert status == 401, path
+            assert headers["www-authenticate"].startswith('Basic realm="Tanya Trafficking"')
+        assert "kata sandi" in body and 'lang="id"' in body  # an Indonesian page, too
+        t0 = time.perf_counter()
+        status, _, _ = srv.get("/config", headers=bad)
+        assert status == 401 and time.perf_counter() - t0 >= 0.5  # wrong tries are slowed
         with pytest.raises(Exception):
-            srv.client().predict(ACTIP_Q, api_name="/tanya")
-        status, _, _ = srv.get("/login", method="POST",
-                               data=b"username=tanya&password=salah",
-                               headers={"Content-Type": "application/x-www-form-urlencoded"})
-        assert status in (400, 401)
-        client = srv.client(auth=("tanya", "rahasia-uji-123"))
+            Client(srv.url, verbose=False)
+        status, _, body = srv.get("/config", headers=good)
+        assert status == 200 and "Dokumen terindeks" in body
+        client = Client(srv.url, headers=good, verbose=False)
         assert ACTIP_A in client.predict(ACTIP_Q, api_name="/tanya")
         client.close()
-        assert "dengan kata sandi" in srv.log.read_text(encoding="utf-8")
-        assert "rahasia-uji-123" not in srv.log.read_text(encoding="utf-8")
+        log = srv.log.read_text(encoding="utf-8")
+        assert "dengan kata sandi" in log and "rahasia-uji-123" not in log
     finally:
         srv.close()

@@ -354,9 +354,15 @@ def test_keyboard_alone_asks_and_opens_sources(browser, server) -> None:
 
 
 CONTRAST_JS = """
-function rgba(s) { const m = s.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; }
+function rgba(s) {
+  const m = s.match(/[\\d.]+/g).map(Number);
+  return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1];
+}
 function lum([r, g, b]) {
-  const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+  const f = (c) => {
+    c /= 255;
+    return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  };
   return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
 }
 function background(el) {
@@ -523,6 +529,29 @@ def test_desktop_shows_the_side_panel_open(browser, server) -> None:
     chat = browser.find_element(By.CSS_SELECTOR, "#tt-chat").rect
     panel = sidebar.rect
     assert chat["x"] >= panel["x"] + panel["width"] - 1  # side by side, not covered
+
+
+def test_password_protected_page(browser, server, tmp_path) -> None:
+    """With TANYA_PASSWORD the browser asks with its own login dialog (HTTP Basic): without
+    credentials no chat, with them the chat as usual (the 401 page itself is checked over
+    HTTP in test_app_security.py)."""
+    import base64
+
+    srv = start_app(tmp_path / "sandi", env={"TANYA_PASSWORD": "sandi-uji"},
+                    index=server.index)
+    try:
+        browser.get(srv.url)  # headless Chromium cancels its login dialog: no chat
+        time.sleep(1)
+        assert not browser.execute_script("return !!document.querySelector('#tt-input')")
+        browser.execute_cdp_cmd("Network.enable", {})
+        token = base64.b64encode(b"tanya:sandi-uji").decode()
+        browser.execute_cdp_cmd("Network.setExtraHTTPHeaders",
+                                {"headers": {"Authorization": f"Basic {token}"}})
+        _open(browser, srv)
+        assert ACTIP_A in _ask(browser, ACTIP_Q)
+    finally:
+        browser.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {}})
+        srv.close()
 
 
 @pytest.fixture(scope="module", autouse=True)

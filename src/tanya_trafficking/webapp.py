@@ -567,7 +567,8 @@ button.tt-open-panel:focus-visible { outline: 3px solid #f59e0b; outline-offset:
 # Rules for Gradio's outer frame, which the ``css`` parameter cannot reach (Gradio scopes those
 # rules inside its content area).
 HEAD = """
-<meta name="description" content="Tanya jawab tentang perdagangan orang di Asia Tenggara, dijawab dengan kutipan dokumen.">
+<meta name="description"
+      content="Tanya jawab tentang perdagangan orang di Asia Tenggara, dijawab dengan kutipan.">
 <style>
 @media (max-width: 640px) {
   .gradio-container .main.app { padding-left: 10px !important; padding-right: 10px !important; }
@@ -637,10 +638,15 @@ PAGE_JS = """
   // Only .pdf, .txt and .md in the file dialog (the server checks the content anyway).
   const accept = () => {
     const input = document.querySelector('#tt-sidebar input[type=file]');
-    if (input) input.setAttribute('accept', '.pdf,.txt,.md,application/pdf,text/plain,text/markdown');
+    if (input) {
+      input.setAttribute('accept', '.pdf,.txt,.md,application/pdf,text/plain,text/markdown');
+    }
     return !!input;
   };
-  if (!accept()) { let n = 0; const t = setInterval(() => { if (accept() || ++n > 50) clearInterval(t); }, 200); }
+  if (!accept()) {
+    let n = 0;
+    const t = setInterval(() => { if (accept() || ++n > 50) clearInterval(t); }, 200);
+  }
 
   // On a phone the side panel covers the page: start with it closed.
   if (window.matchMedia('(max-width: 768px)').matches) {
@@ -1064,6 +1070,47 @@ class LimitsMiddleware:
             await too_large(scope, receive, send)
 
 
+PASSWORD_PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Tanya Trafficking</title>
+</head><body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto;
+padding: 0 1rem; color: #1f2937"><h1 style="color: #3730a3">Tanya Trafficking</h1>
+<p>Web chat ini memakai kata sandi. Muat ulang halaman, lalu masukkan nama pengguna
+<code>tanya</code> dan kata sandinya.</p></body></html>"""
+
+
+class PasswordMiddleware:
+    """HTTP Basic authentication for every request (page, API, files) when TANYA_PASSWORD is
+    set. The browser asks with its own dialog, in its own language; scripts send the header
+    (``gradio_client.Client(url, headers={"Authorization": "Basic ..."})``). Compared in
+    constant time; a wrong try waits a little."""
+
+    def __init__(self, app, user: str, password: str):
+        import base64
+
+        self.app = app
+        self.expected = ("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                         ).encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        import asyncio
+        import hmac
+
+        from starlette.responses import HTMLResponse
+
+        given = dict(scope.get("headers") or []).get(b"authorization", b"")
+        if hmac.compare_digest(given, self.expected):
+            await self.app(scope, receive, send)
+            return
+        if given:
+            await asyncio.sleep(0.5)
+        await HTMLResponse(PASSWORD_PAGE, status_code=401, headers={
+            "WWW-Authenticate": 'Basic realm="Tanya Trafficking", charset="UTF-8"'})(
+            scope, receive, send)
+
+
 def blocked_paths(settings: Settings) -> list[str]:
     """Folders Gradio must never serve: the project (code, config, eval), index, corpus,
     feedback and the working directory; except a folder holding Gradio's own upload folder
@@ -1089,19 +1136,19 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
     hosts = allowed_hosts(settings)
     origins = origin_pattern(hosts)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    # Added innermost first: TrustedHost -> limits -> CORS -> Gradio.
+    # Added innermost first: TrustedHost -> password -> limits -> CORS -> Gradio.
     app.add_middleware(CORSMiddleware, allow_origin_regex=origins, allow_credentials=True,
                        allow_methods=["GET", "POST"], allow_headers=["*"])
     app.add_middleware(LimitsMiddleware, origin_regex=origins, limit=MAX_REQUEST_BYTES,
                        upload_limit=MAX_UPLOAD_REQUEST_BYTES)
+    if password:
+        app.add_middleware(PasswordMiddleware, user=USER, password=password)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     gr.mount_gradio_app(
         app, demo, path="/",
         server_name=settings.host, server_port=settings.port,
         footer_links=[], run_history=False,
         app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None},
-        auth=(USER, password) if password else None,
-        auth_message="Masukkan nama pengguna <code>tanya</code> dan kata sandi web chat ini.",
         blocked_paths=blocked_paths(settings),
         show_error=False,
         max_file_size=pipeline.UPLOAD_MAX_BYTES,
