@@ -298,6 +298,7 @@ def test_thumbs_up_appends_a_line_to_the_feedback_file(browser, server) -> None:
     assert "Terima kasih" in toast, toast
     assert "Informasi" in toast, toast
     assert not _english_words([toast])
+    time.sleep(0.5)  # the notice slides in
     _screenshot(browser, "desktop-umpan-balik")
     # Thumbs down on the same answer: another line with the other verdict.
     dislikes = browser.find_elements(By.CSS_SELECTOR,
@@ -526,9 +527,13 @@ def test_desktop_shows_the_side_panel_open(browser, server) -> None:
     sidebar = browser.find_element(By.CSS_SELECTOR, "#tt-sidebar")
     assert "open" in sidebar.get_attribute("class")
     assert not browser.find_element(By.CSS_SELECTOR, "button.tt-open-panel").is_displayed()
-    chat = browser.find_element(By.CSS_SELECTOR, "#tt-chat").rect
-    panel = sidebar.rect
-    assert chat["x"] >= panel["x"] + panel["width"] - 1  # side by side, not covered
+    chat = browser.find_element(By.CSS_SELECTOR, "#tt-chat")
+
+    def side_by_side():  # once the panel's slide-in transition is over
+        panel = sidebar.rect
+        return chat.rect["x"] >= panel["x"] + panel["width"] - 1
+
+    _wait(side_by_side, timeout=5, message="chat beside the panel, not under it")
 
 
 def test_password_protected_page(browser, server, tmp_path) -> None:

@@ -480,7 +480,6 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
     corpus. Accepted files are written atomically; the rebuild reuses the vectors of unchanged
     chunks. If the rebuild fails, the files added here are removed again.
     """
-    import shutil
     import tempfile
 
     say = progress or (lambda text, fraction: None)
@@ -527,7 +526,6 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
                                           f"({pages} halaman)" if item.pages[0].number
                                           else f"ditambahkan sebagai {target.name}",
                                           target.name))
-        shutil.rmtree(tmp, ignore_errors=True)
     if not added:
         return outcomes, None
     say("Membangun indeks (hanya bagian yang baru diproses)", 0.5)
