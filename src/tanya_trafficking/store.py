@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .loaders import file_sha256 as sha256_file  # one hashing helper for corpus and index
 from .schema import Chunk
 
 FORMAT_VERSION = 3  # 2: words.json added; 3: manifest_sha256 (the manifest checks itself)
@@ -119,14 +120,6 @@ def fault(point: str) -> None:
 
 
 # --- files -------------------------------------------------------------------------------
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:
