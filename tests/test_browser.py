@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from apphelpers import PROJECT_ROOT, AppServer, start_app
+from pdfs import write_pdf
 
 pytestmark = pytest.mark.slow
 
@@ -409,22 +410,10 @@ def test_text_has_readable_contrast(browser, server) -> None:
 # --------------------------------------------------------------------------- uploads
 
 
-def _make_pdf(path: Path, pages: list[str]) -> Path:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
-    return path
-
-
 def test_upload_pdf_then_ask_about_it(browser, server, tmp_path) -> None:
     from selenium.webdriver.common.by import By
 
-    good = _make_pdf(tmp_path / "laporan-nelayan.pdf",
+    good = write_pdf(tmp_path / "laporan-nelayan.pdf",
                      ["Laporan Lapangan Kampung Nelayan.\n\n" + PDF_FACT,
                       "Halaman kedua. Lembaga Pelindung Pesisir mendampingi para korban."])
     fake = tmp_path / "palsu.pdf"

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pdfs import write_pdf
 
 pytestmark = pytest.mark.slow
 
@@ -89,17 +90,6 @@ def _live_pages(index: Path) -> dict:
     return pages
 
 
-def _write_pdf(path: Path, pages: list[str]) -> None:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
-
-
 def _ask_json(question: str, index: Path, env: dict, *extra) -> dict:
     proc = run_cli("ask", question, "--json", "--index", index, *extra, env=env)
     assert proc.returncode == 0, _show(proc)
@@ -131,7 +121,7 @@ def cli_index(tmp_path_factory) -> CliIndex:
     for p in corpus.rglob("*"):
         p.chmod(0o755 if p.is_dir() else 0o644)
     (corpus / "rusak.pdf").write_bytes(b"\x00\xffbukan pdf\x13\x37" * 200 + os.urandom(512))
-    _write_pdf(corpus / PDF_NAME, PDF_PAGES)
+    write_pdf(corpus / PDF_NAME, PDF_PAGES)
     index = root / "index"
     build = run_cli("rebuild-index", "--corpus", corpus, "--index", index,
                     env=_clean_env(), timeout=600)
