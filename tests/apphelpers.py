@@ -65,6 +65,50 @@ class AppServer:
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read().decode("utf-8", errors="replace")
 
+    def chat(self, question: str, session: str, timeout: float = 60) -> list[dict]:
+        """One turn of the page's own chat: the event the question box's Enter key fires,
+        sent over HTTP exactly as the page sends it (``/gradio_api/queue/join``, then the
+        ``/gradio_api/queue/data`` event stream). ``gradio_client`` refuses to call this event
+        (it is private to the page), so this speaks the page's protocol itself. The
+        conversation (history and turns) lives in the server's state for ``session``: turns
+        sent with the same ``session`` are one conversation, as in one browser tab. Returns
+        the chat's messages after the turn (``{"role", "content": [{"text": HTML}]}``)."""
+        import json
+        import uuid
+
+        if not hasattr(self, "_chat_event"):
+            config = json.loads(self.get("/config")[2])
+            ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
+            box, chat = ids["tt-input"], ids["tt-chat"]
+            dep = next(d for d in config["dependencies"] if [box, "submit"] in d["targets"])
+            self._chat_event = (dep, box, dep["outputs"].index(chat))
+        dep, box, out = self._chat_event
+        body = json.dumps({
+            # States (history, turns) are taken from the session on the server: None here.
+            "data": [question if i == box else None for i in dep["inputs"]],
+            "event_data": None, "fn_index": dep["id"], "trigger_id": box,
+            "session_hash": session,
+        }).encode()
+        status, _, text = self.get("/gradio_api/queue/join", method="POST", data=body,
+                                   headers={"Content-Type": "application/json"})
+        if status != 200:
+            raise RuntimeError(f"queue/join answered {status}: {text[:500]}")
+        event_id = json.loads(text)["event_id"]
+        req = urllib.request.Request(f"{self.url}gradio_api/queue/data?session_hash={session}")
+        with urllib.request.urlopen(req, timeout=timeout) as stream:
+            for raw in stream:
+                line = raw.decode("utf-8").strip()
+                if not line.startswith("data:"):
+                    continue
+                msg = json.loads(line[5:])
+                if msg.get("event_id") == event_id and msg["msg"] == "process_completed":
+                    if not msg.get("success", True):
+                        raise RuntimeError(f"the chat event failed: {msg}")
+                    return msg["output"]["data"][out]
+                if msg["msg"] == "close_stream":
+                    break
+        raise RuntimeError(f"the chat event {event_id} never completed")
+
     def close(self) -> None:
         if self._client is not None:
             try:

@@ -28,6 +28,13 @@ ACTIP_Q = "Apa kepanjangan dari ACTIP?"
 ACTIP_A = "ASEAN Convention Against Trafficking in Persons"
 ACTIP_SOURCE = "artikel-perdagangan-orang-asia-tenggara-actip.txt"
 COUNTRY_Q = "Negara mana yang paling banyak kasusnya?"
+# A follow-up pair of the seed corpus: alone, "Kapan itu ditandatangani?" names nothing the
+# documents can be searched for; after "Apa itu ACTIP?" it is about ACTIP, founded in 2015.
+FOLLOW_PREV = "Apa itu ACTIP?"
+FOLLOW_Q = "Kapan itu ditandatangani?"
+FOLLOW_QUOTE = "Semenjak didirikan ACTIP tahun 2015"
+FOLLOW_NOTE = "Pertanyaan lanjutan: memakai konteks dari pertanyaan sebelumnya"
+CASES_Q = "Berapa jumlah kasus human trafficking pada tahun 2023?"
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +49,10 @@ def app_server(tmp_path_factory) -> AppServer:
         server.close()
 
 
-def ask(server: AppServer, question: str) -> str:
+def ask(server: AppServer, question: str, *previous: str) -> str:
+    """``/tanya`` with one argument, or two (``sebelumnya``, the previous question)."""
     try:
-        result = server.client().predict(question, api_name="/tanya")
+        result = server.client().predict(question, *previous, api_name="/tanya")
     except Exception as e:  # noqa: BLE001 - show the server's side of the story
         pytest.fail(f"/tanya failed for {question[:80]!r}: {e!r}{server.log_text()}")
     assert isinstance(result, str), f"{result!r}{server.log_text()}"
@@ -118,7 +126,9 @@ def test_api_lists_only_the_question_endpoint(app_server: AppServer) -> None:
     api = app_server.client().view_api(return_format="dict", print_info=False)
     assert set(api["named_endpoints"]) == named
     params = api["named_endpoints"]["/tanya"]["parameters"]
-    assert len(params) == 1
+    assert [p["parameter_name"] for p in params] == ["pertanyaan", "sebelumnya"], params
+    assert not params[0]["parameter_has_default"]
+    assert params[1]["parameter_has_default"] and params[1]["parameter_default"] == ""
 
 
 def test_answers_actip_with_quote_and_source(app_server: AppServer) -> None:
@@ -154,6 +164,86 @@ def test_very_long_question_is_refused_by_the_server(app_server: AppServer) -> N
     # The server is still fine afterwards.
     assert ACTIP_A in ask(app_server, ACTIP_Q)
     assert app_server.proc.poll() is None, app_server.log_text()
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+def quotes(text: str) -> list[str]:
+    """The quoted sentences of a plain-text answer, in order (not the follow-up note's)."""
+    return re.findall(r"«(.*?)»", answer_part(text).split("Sumber:")[0], flags=re.S)
+
+
+def answer_part(text: str) -> str:
+    """A plain-text answer without its follow-up note."""
+    return text.split("\n\n", 1)[1] if text.startswith(FOLLOW_NOTE) else text
+
+
+def test_api_follow_up_uses_the_previous_question(app_server: AppServer) -> None:
+    alone = ask(app_server, FOLLOW_Q)  # asked alone first: now in the answer cache
+    follow = ask(app_server, FOLLOW_Q, FOLLOW_PREV)
+    # The follow-up is searched with "Apa itu ACTIP?" and says so on its first line.
+    assert follow.startswith(f"{FOLLOW_NOTE}: «{FOLLOW_PREV}»\n\n"), follow
+    assert "tidak ditemukan" not in follow.lower(), follow
+    assert FOLLOW_QUOTE in quotes(follow)[0] and ACTIP_SOURCE in follow, follow
+    # The same words alone: no note, and not that answer (the cached standalone answer was
+    # not handed to the follow-up, nor the other way round).
+    assert FOLLOW_NOTE not in alone
+    assert answer_part(follow) != alone, alone
+    assert "tidak ditemukan" in alone.lower() or not quotes(alone) or \
+        FOLLOW_QUOTE not in quotes(alone)[0], alone
+    assert ask(app_server, FOLLOW_Q) == alone
+    assert ask(app_server, FOLLOW_Q, FOLLOW_PREV) == follow
+    # An empty ``sebelumnya`` is the one-argument call.
+    assert ask(app_server, FOLLOW_Q, "") == alone
+
+
+def test_api_standalone_question_ignores_the_previous_one(app_server: AppServer) -> None:
+    alone = ask(app_server, ACTIP_Q)
+    after = ask(app_server, ACTIP_Q, CASES_Q)
+    assert after == alone and FOLLOW_NOTE not in after
+    assert ACTIP_A in after
+    # Nor does a follow-up pick up a previous question that is itself refused.
+    assert ask(app_server, FOLLOW_Q, "x" * 5000) == ask(app_server, FOLLOW_Q)
+
+
+def _last_answer(messages: list[dict]) -> str:
+    assert messages[-1]["role"] == "assistant", messages[-1]
+    return messages[-1]["content"][0]["text"]
+
+
+def chat(server: AppServer, question: str, session: str) -> str:
+    try:
+        return _last_answer(server.chat(question, session))
+    except Exception as e:  # noqa: BLE001 - show the server's side of the story
+        pytest.fail(f"chat failed for {question[:80]!r}: {e!r}{server.log_text()}")
+
+
+def test_chat_follow_up_uses_the_conversation(app_server: AppServer) -> None:
+    """Through the page's own chat event: the previous question comes from the conversation
+    kept on the server, not from anything the page sends."""
+    first = chat(app_server, FOLLOW_PREV, "percakapan-a")
+    assert ACTIP_A in first and "tt-context" not in first
+    follow = chat(app_server, FOLLOW_Q, "percakapan-a")
+    assert f'<p class="tt-context">{FOLLOW_NOTE}: «{FOLLOW_PREV}»</p>' in follow, follow
+    assert FOLLOW_QUOTE in follow and "tidak ditemukan" not in follow, follow
+    # The same words opening another conversation: no previous question, no note.
+    alone = chat(app_server, FOLLOW_Q, "percakapan-b")
+    assert "tt-context" not in alone
+    assert alone != follow.replace(
+        f'<p class="tt-context">{FOLLOW_NOTE}: «{FOLLOW_PREV}»</p>', "")
+    # A question that stands alone ignores the one before it.
+    cases = chat(app_server, CASES_Q, "percakapan-a")
+    assert "tt-context" not in cases and "156,330" in cases, cases
+
+
+def test_chat_follow_up_after_a_refused_question(app_server: AppServer) -> None:
+    """A refused question (empty) is skipped: the follow-up leans on the one before it."""
+    chat(app_server, FOLLOW_PREV, "percakapan-c")
+    refused = chat(app_server, "   ", "percakapan-c")
+    assert "kosong" in refused
+    follow = chat(app_server, FOLLOW_Q, "percakapan-c")
+    assert f"{FOLLOW_NOTE}: «{FOLLOW_PREV}»" in follow and FOLLOW_QUOTE in follow, follow
 
 
 def test_rebuild_elsewhere_is_picked_up_without_restart(app_server: AppServer) -> None:
@@ -444,6 +534,42 @@ def test_service_answers_a_repeated_question_once_per_generation(seed_bot, small
     text, result = service.ask(ACTIP_Q)
     assert len(calls) == 2  # answered by the new bot, not the cache
     assert result.quotes and result.quotes[0].source == "actip.txt"
+
+
+def test_service_caches_a_follow_up_apart_from_the_same_words_alone(seed_bot,
+                                                                    monkeypatch) -> None:
+    service = webapp.ChatService(seed_bot.settings, bot=seed_bot)
+    calls = []
+    real_ask = seed_bot.ask
+    monkeypatch.setattr(seed_bot, "ask", lambda q, **kw: calls.append(
+        (q, kw.get("previous"))) or real_ask(q, **kw))
+    alone = service.reply(FOLLOW_Q)
+    follow = service.reply(FOLLOW_Q, FOLLOW_PREV)
+    assert alone.context is None and follow.context == FOLLOW_PREV
+    assert calls == [(FOLLOW_Q, None), (FOLLOW_Q, FOLLOW_PREV)]
+    assert follow.result.found and FOLLOW_QUOTE in follow.result.quotes[0].text
+    assert follow.text != alone.text
+    assert service.reply(FOLLOW_Q).text == alone.text
+    assert service.reply(FOLLOW_Q, FOLLOW_PREV).text == follow.text and len(calls) == 2
+    # A question that stands alone: the previous one is not used, and the cache is shared.
+    service.reply(ACTIP_Q)
+    standalone = service.reply(ACTIP_Q, CASES_Q)
+    assert standalone.context is None and len(calls) == 3
+    # The note above the answer names the previous question (shortened when long).
+    html = webapp.answer_html(follow.result, follow.bot, context=follow.context)
+    assert f'<p class="tt-context">{FOLLOW_NOTE}: «{FOLLOW_PREV}»</p>' in html
+    assert "tt-context" not in webapp.answer_html(alone.result, alone.bot)
+    long_note = webapp.follow_up_note("kata " * 100)
+    assert len(long_note) < 300 and long_note.endswith("…»")
+
+
+def test_previous_question_is_the_last_one_searched() -> None:
+    assert webapp.previous_question({}) is None
+    # Message index -> turn: only questions the bot searched (answered or not found) have
+    # one; a refused question leaves none, so the one before it counts.
+    turns = {1: {"question": "Apa itu ACTIP?"}, 3: {"question": "Kapan didirikan?"}}
+    assert webapp.previous_question(turns) == "Kapan didirikan?"
+    assert webapp.previous_question({1: {"question": "Apa itu ACTIP?"}}) == "Apa itu ACTIP?"
 
 
 def test_conversation_keeps_a_bounded_history() -> None:

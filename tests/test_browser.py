@@ -325,6 +325,20 @@ def test_new_conversation_empties_the_chat(browser, server) -> None:
     assert len(_answers(browser)) == 1
 
 
+def test_follow_up_question_shows_which_question_it_leans_on(browser, server) -> None:
+    _open(browser, server)
+    first = _ask(browser, "Apa itu ACTIP?")
+    assert ACTIP_A in first and "Pertanyaan lanjutan" not in first
+    follow = _ask(browser, "Kapan itu ditandatangani?")
+    note = browser.execute_script(
+        "const a = document.querySelectorAll('#tt-chat .tt-answer');"
+        "const n = a[a.length - 1].querySelector('.tt-context'); return n && n.innerText")
+    assert note == ("Pertanyaan lanjutan: memakai konteks dari pertanyaan sebelumnya: "
+                    "«Apa itu ACTIP?»"), note
+    assert "2015" in follow and "tidak ditemukan" not in follow, follow
+    assert not _english_words([follow])
+
+
 def test_keyboard_alone_asks_and_opens_sources(browser, server) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys

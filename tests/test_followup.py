@@ -1,5 +1,8 @@
 """Follow-up questions through the real pipeline (seed index, real model): a question that
-leans on the previous turn is answered with the previous question's subject."""
+leans on the previous turn is answered with the previous question's subject.
+
+Through the web chat (the ``/tanya`` API's ``sebelumnya``, the page's own chat event, the
+answer cache): tests/test_app.py, section "follow-ups"; in the browser: tests/test_browser.py."""
 
 from __future__ import annotations
 

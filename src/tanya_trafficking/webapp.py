@@ -7,8 +7,16 @@ It lives in the package (not only in the root ``app.py``) so that the installed
 The page: a chat whose answers appear progressively, each with an expandable "Sumber" block
 (quote with the answering words marked, file, page, and the surrounding passage); a side panel
 with the indexed documents and an upload button; example questions; "Percakapan baru"; copy
-and thumbs up/down on every answer. Every visible string is Indonesian: Gradio's own strings
-come from its Indonesian locale, which the page selects whatever the browser's language.
+and thumbs up/down on every answer. Every visible string is Indonesian: ours are in
+``ui_text``, Gradio's own are replaced for every locale (``ui_text.GRADIO_STRINGS``), whatever
+the browser's language. The page's style and script are package data (``static/chat.css``,
+``static/chat.js``, ``static/head.html``), read once at import.
+
+Follow-up questions: the chat passes the conversation's previous question
+(``previous_question``: the latest one the bot searched, answered or not; refused ones are
+skipped) to ``ChatService.reply``, which uses it only when the new question leans on it
+(``query.context_for``); the answer then starts with a note naming it. The ``/tanya`` API
+takes it as an optional second argument, ``sebelumnya``.
 
 Locked down by default (``create_app``): Gradio is mounted on our own FastAPI app so that our
 middleware sits outside Gradio's:
@@ -43,32 +51,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import pipeline, store
+from . import ui_text as ui
 from .config import PROJECT_ROOT, Settings
+from .query import context_for
 from .schema import Answer
 
 log = logging.getLogger(__name__)
-
-TITLE = "Tanya Trafficking"
-TAGLINE = ("Tanya jawab tentang perdagangan orang (human trafficking) di Asia Tenggara. "
-           "Jawaban berupa kutipan persis dari dokumen, bukan pendapat.")
-ABOUT = (
-    "**Tanya Trafficking** menjawab pertanyaan tentang **perdagangan orang (human "
-    "trafficking) di Asia Tenggara** dan upaya ASEAN menanggulanginya (ACTIP, prinsip "
-    "non-intervensi, angka kasus) dari dokumen yang terdaftar di panel ini.\n\n"
-    "Setiap jawaban adalah **kutipan persis** dokumen — bukan pendapat dan bukan karangan "
-    "mesin — lengkap dengan nama berkas dan halamannya. Bila dokumen tidak memuat jawabannya, "
-    "bot mengatakan *tidak ditemukan* dan hanya menunjukkan bagian yang mungkin terkait.\n\n"
-    "Tombol jempol di bawah setiap jawaban menyimpan pertanyaan, jawaban dan penilaian Anda "
-    "untuk mengevaluasi dan memperbaiki bot."
-)
-EXAMPLES = [
-    "Apa kepanjangan dari ACTIP?",
-    "Berapa jumlah kasus human trafficking pada tahun 2023?",
-    "Mengapa ASEAN gagal menanggulangi human trafficking?",
-    "Apa definisi human trafficking menurut UNODC?",
-]
-MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember"]
 
 QUEUE_MAX = 64  # events waiting beyond this are refused ("queue full")
 # Answers computed at once: one per core (the question's embedding is the bulk of the work).
@@ -92,6 +80,16 @@ ANSWER_CACHE_SIZE = 512  # answers kept per generation: the same question is not
 # --------------------------------------------------------------------------- the service
 
 
+@dataclass(frozen=True)
+class Reply:
+    """What the chat shows for one question."""
+
+    text: str  # the answer as plain text, or the polite refusal
+    result: Answer | None  # None: the question was refused (empty, too long)
+    bot: pipeline.Bot  # the generation that answered (for passages and highlights)
+    context: str | None = None  # the previous question the search also used (a follow-up)
+
+
 @dataclass
 class UploadEvent:
     kind: str  # "progress" | "done" | "error"
@@ -113,9 +111,10 @@ class ChatService:
         self._follow_lock = threading.Lock()
         self._checked = time.monotonic()
         self._loading = False
-        # (generation, question) -> Answer. Answers are deterministic for one generation of
-        # the index; popular questions (the examples) then cost nothing. Emptied on a swap.
-        self._cache: OrderedDict[tuple[str, str], Answer] = OrderedDict()
+        # (generation, previous question used as context or "", question) -> Answer. Answers
+        # are deterministic for one generation of the index; popular questions (the examples)
+        # then cost nothing. Emptied on a swap.
+        self._cache: OrderedDict[tuple[str, str, str], Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     # -- generations
@@ -164,31 +163,50 @@ class ChatService:
 
     # -- answering
 
-    def ask(self, question: str | None) -> tuple[str, Answer | None]:
+    def ask(self, question: str | None,
+            previous: str | None = None) -> tuple[str, Answer | None]:
         """(text, Answer): the answer, or a polite message (and None) for a refused question."""
-        text, result, _ = self.answer(question)
-        return text, result
+        reply = self.reply(question, previous)
+        return reply.text, reply.result
 
-    def answer(self, question: str | None) -> tuple[str, Answer | None, pipeline.Bot]:
-        """Like ``ask``, also returning the generation that answered (for its passages).
-        The length cap comes first: a huge question costs nothing but its length."""
+    def answer(self, question: str | None,
+               previous: str | None = None) -> tuple[str, Answer | None, pipeline.Bot]:
+        """Like ``ask``, also returning the generation that answered (for its passages)."""
+        reply = self.reply(question, previous)
+        return reply.text, reply.result, reply.bot
+
+    def reply(self, question: str | None, previous: str | None = None) -> Reply:
+        """Answer ``question``; ``previous`` is the user's previous question in the same
+        conversation. When the question leans on it (``query.context_for``: "itu",
+        "tersebut", "-nya", "bagaimana dengan ...", a very short question), the search uses
+        the previous question too, and ``Reply.context`` says so. A ``previous`` that would
+        itself be refused (empty, too long) is ignored.
+
+        The length cap comes first: a huge question costs nothing but its length. Answers are
+        cached per generation under (context used, question), so a follow-up never gets the
+        cached answer of the same words asked alone, nor the other way round."""
         problem = pipeline.check_question(question, self.settings)
         bot = self.bot  # one generation for the whole answer
         if problem:
-            return problem, None, bot
+            return Reply(problem, None, bot)
         question = str(question).strip()
-        key = (bot.index.folder.name, question)
+        context = None
+        previous = None if previous is None else str(previous)
+        if previous is not None and not pipeline.check_question(previous, self.settings):
+            context = context_for(question, previous.strip())
+        key = (bot.index.folder.name, context or "", question)
         with self._cache_lock:
             result = self._cache.get(key)
             if result is not None:
                 self._cache.move_to_end(key)
         if result is None:
-            result = bot.ask(question)
+            result = (bot.ask(question, previous=context) if context
+                      else bot.ask(question))
             with self._cache_lock:
                 self._cache[key] = result
                 while len(self._cache) > ANSWER_CACHE_SIZE:
                     self._cache.popitem(last=False)
-        return result.text, result, bot
+        return Reply(result.text, result, bot, context)
 
     # -- documents
 
@@ -201,7 +219,7 @@ class ChatService:
         """Check, save and index uploaded files in a fresh process, relaying its progress; then
         load the new generation and swap it in. One upload at a time."""
         if not self._upload_lock.acquire(blocking=False):
-            yield UploadEvent("progress", "Menunggu unggahan lain selesai diindeks", 0.02)
+            yield UploadEvent("progress", ui.UPLOAD_WAITING, 0.02)
             self._upload_lock.acquire()
         try:
             yield from self._add_files(uploads)
@@ -216,7 +234,7 @@ class ChatService:
         # Not a daemon: it forks its own time-limited PDF readers.
         proc = ctx.Process(target=_upload_worker, args=(self.settings, uploads, events),
                            name="tanya-unggah")
-        yield UploadEvent("progress", "Menyiapkan pengindeksan", 0.05)
+        yield UploadEvent("progress", ui.UPLOAD_PREPARING, 0.05)
         proc.start()
         deadline = time.monotonic() + UPLOAD_TIME_LIMIT_S
         result = None
@@ -226,11 +244,9 @@ class ChatService:
                     kind, *rest = events.get(timeout=0.5)
                 except queue_mod.Empty:
                     if not proc.is_alive():
-                        result = UploadEvent("error", "Proses pengindeksan berhenti tiba-tiba; "
-                                                      "dokumen tidak ditambahkan.")
+                        result = UploadEvent("error", ui.UPLOAD_CRASHED)
                     elif time.monotonic() > deadline:
-                        result = UploadEvent("error", "Pengindeksan melewati batas waktu; "
-                                                      "dokumen tidak ditambahkan.")
+                        result = UploadEvent("error", ui.UPLOAD_TIMED_OUT)
                     continue
                 if kind == "progress":
                     yield UploadEvent("progress", rest[0], rest[1])
@@ -244,7 +260,7 @@ class ChatService:
                 proc.kill()
                 proc.join(timeout=5)
         if result.kind == "done" and any(o.added for o in result.outcomes):
-            yield UploadEvent("progress", "Memuat indeks baru", 0.95)
+            yield UploadEvent("progress", ui.UPLOAD_LOADING, 0.95)
             self.swap(pipeline.Bot.open(self.settings))
         yield result
 
@@ -262,6 +278,7 @@ class ChatService:
             "found": turn["found"],
             "sources": turn["sources"],
             "generation": turn["generation"],
+            **({"previous": turn["previous"]} if turn.get("previous") else {}),
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         pipeline.record_feedback(self.settings, record)
@@ -283,8 +300,7 @@ def _upload_worker(settings: Settings, uploads, events) -> None:
         import traceback
 
         traceback.print_exc()
-        events.put(("error", f"Pengindeksan gagal ({type(e).__name__}); dokumen tidak "
-                             "ditambahkan."))
+        events.put(("error", ui.UPLOAD_FAILED.format(error=type(e).__name__)))
 
 
 # --------------------------------------------------------------------------- HTML pieces
@@ -314,19 +330,32 @@ def quote_spans(result: Answer, bot: pipeline.Bot) -> list[list[tuple[int, int, 
             for q in result.quotes]
 
 
+FOLLOW_UP_NOTE_CHARS = 160  # the previous question is shortened to this in the note
+
+
+def follow_up_note(context: str) -> str:
+    """The plain-text note of a follow-up: which previous question the search also used."""
+    previous = " ".join(str(context).split())
+    if len(previous) > FOLLOW_UP_NOTE_CHARS:
+        previous = previous[:FOLLOW_UP_NOTE_CHARS - 1].rstrip() + "…"
+    return ui.FOLLOW_UP_NOTE.format(previous=previous)
+
+
 def answer_html(result: Answer, bot: pipeline.Bot, reveal: int | None = None,
-                spans=None) -> str:
+                spans=None, context: str | None = None) -> str:
     """The chat bubble of an answer. ``reveal`` shows only the first characters of the quotes
-    (streaming); the "Sumber" block and the buttons come with the complete answer."""
+    (streaming); the "Sumber" block and the buttons come with the complete answer.
+    ``context``: the previous question a follow-up's search used, noted above the answer."""
     spans = spans if spans is not None else quote_spans(result, bot)
     parts = ['<div class="tt-answer">']
+    if context:
+        parts.append(f'<p class="tt-context">{_e(follow_up_note(context))}</p>')
     if result.found:
-        parts.append('<p class="tt-lead">Menurut dokumen:</p>')
+        parts.append(f'<p class="tt-lead">{ui.LEAD_FOUND}</p>')
     else:
-        parts.append('<p class="tt-lead tt-notfound">Maaf, jawaban atas pertanyaan itu '
-                     '<strong>tidak ditemukan dalam dokumen</strong>.</p>')
+        parts.append(f'<p class="tt-lead tt-notfound">{ui.LEAD_NOT_FOUND}</p>')
         if result.quotes:
-            parts.append('<p class="tt-lead">Bagian yang mungkin terkait:</p>')
+            parts.append(f'<p class="tt-lead">{ui.LEAD_RELATED}</p>')
     left = reveal
     for i, (q, sp) in enumerate(zip(result.quotes, spans), 1):
         if left is not None and left <= 0:
@@ -354,7 +383,7 @@ def sources_html(result: Answer, bot: pipeline.Bot, spans=None) -> str:
     if not result.quotes:
         return ""
     spans = spans if spans is not None else quote_spans(result, bot)
-    title = "Sumber" if result.found else "Sumber bagian terkait"
+    title = ui.SOURCES_TITLE if result.found else ui.RELATED_SOURCES_TITLE
     kinds = ("answer", "term") if result.found else ("term",)
     items = []
     for i, (q, sp) in enumerate(zip(result.quotes, spans), 1):
@@ -362,14 +391,14 @@ def sources_html(result: Answer, bot: pipeline.Bot, spans=None) -> str:
         before = passage.text[:passage.quote_start]
         inside = passage.text[passage.quote_start:passage.quote_end]
         after = passage.text[passage.quote_end:]
-        page = (f'<span class="tt-page">halaman {q.page}</span>' if q.page is not None
-                else '<span class="tt-page">tanpa nomor halaman</span>')
+        page = (ui.PAGE.format(page=q.page) if q.page is not None else ui.NO_PAGE)
         items.append(
             f'<li class="tt-source">'
             f'<p class="tt-where"><span class="tt-num">[{i}]</span> '
-            f'<span class="tt-file">{_e(q.source)}</span> · {page}</p>'
+            f'<span class="tt-file">{_e(q.source)}</span> · '
+            f'<span class="tt-page">{page}</span></p>'
             f'<blockquote class="tt-src-quote">«{_marked(q.text, sp, kinds)}»</blockquote>'
-            f'<details class="tt-passage"><summary>Lihat bagian sekitarnya</summary>'
+            f'<details class="tt-passage"><summary>{ui.SEE_PASSAGE}</summary>'
             f'<p class="tt-passage-text">{"… " if passage.more_before else ""}'
             f'{_e(before)}<mark class="tt-in-passage">{_e(inside)}</mark>{_e(after)}'
             f'{" …" if passage.more_after else ""}</p>'
@@ -382,7 +411,7 @@ def copy_button(text: str) -> str:
     """"Salin jawaban" and the plain text it copies (hidden; Gradio's HTML sanitizer keeps
     classes but not data- attributes, so the text travels as hidden lines)."""
     lines = "".join(f"<span>{html.escape(line)}</span>" for line in text.split("\n"))
-    return (f'<div class="tt-actions"><button type="button" class="tt-copy">Salin jawaban'
+    return (f'<div class="tt-actions"><button type="button" class="tt-copy">{ui.COPY_BUTTON}'
             f'</button><span class="tt-copy-text">{lines}</span></div>')
 
 
@@ -393,7 +422,7 @@ def message_html(text: str) -> str:
 
 def thinking_html() -> str:
     return ('<div class="tt-answer"><p class="tt-lead tt-thinking" role="status">'
-            'Mencari di dokumen…</p></div>')
+            f'{ui.THINKING}</p></div>')
 
 
 def user_html(question: str) -> str:
@@ -405,9 +434,10 @@ def format_time(iso: str | None) -> str:
     try:
         t = datetime.fromisoformat(str(iso))
     except ValueError:
-        return "waktu tidak diketahui"
+        return ui.UNKNOWN_TIME
     t = t.astimezone(timezone.utc)
-    return f"{t.day} {MONTHS[t.month - 1]} {t.year}, {t:%H.%M} UTC"
+    return ui.DATE_TIME.format(day=t.day, month=ui.MONTHS[t.month - 1], year=t.year,
+                               hour=t.hour, minute=t.minute)
 
 
 def documents_html(manifest: dict) -> str:
@@ -418,24 +448,26 @@ def documents_html(manifest: dict) -> str:
         pages = d.get("pages", 0)
         rows.append(
             f'<li><span class="tt-doc-name">{_e(d.get("source", "?"))}</span>'
-            f'<span class="tt-doc-meta">{pages} halaman · {d.get("chunks", 0)} potongan'
-            f'</span></li>')
+            f'<span class="tt-doc-meta">'
+            f'{ui.DOC_META.format(pages=pages, chunks=d.get("chunks", 0))}</span></li>')
     skipped = manifest.get("skipped", [])
     skipped_html = ""
     if skipped:
         lines = "".join(f'<li><span class="tt-doc-name">{_e(s["source"])}</span>'
                         f'<span class="tt-doc-meta">{_e(s["reason"])}</span></li>'
                         for s in skipped)
-        skipped_html = (f'<details class="tt-skipped"><summary>{len(skipped)} berkas '
-                        f'dilewati</summary><ul class="tt-doc-list">{lines}</ul></details>')
+        skipped_html = (f'<details class="tt-skipped"><summary>'
+                        f'{ui.SKIPPED_FILES.format(count=len(skipped))}</summary>'
+                        f'<ul class="tt-doc-list">{lines}</ul></details>')
     built = manifest.get("built_at")
+    totals = ui.TOTALS.format(documents=counts.get("documents", len(docs)),
+                              pages=counts.get("pages", 0), chunks=counts.get("chunks", 0))
     return (
         f'<div class="tt-docs">'
-        f'<p class="tt-built">Indeks terakhir dibangun <time datetime="{_e(str(built))}">'
+        f'<p class="tt-built">{ui.BUILT_AT} <time datetime="{_e(str(built))}">'
         f'{_e(format_time(built))}</time></p>'
-        f'<ul class="tt-doc-list">{"".join(rows) or "<li>Belum ada dokumen.</li>"}</ul>'
-        f'<p class="tt-total">{counts.get("documents", len(docs))} dokumen · '
-        f'{counts.get("pages", 0)} halaman · {counts.get("chunks", 0)} potongan teks</p>'
+        f'<ul class="tt-doc-list">{"".join(rows) or f"<li>{ui.NO_DOCUMENTS}</li>"}</ul>'
+        f'<p class="tt-total">{totals}</p>'
         f'{skipped_html}</div>')
 
 
@@ -446,7 +478,7 @@ def upload_status_html(text: str, fraction: float | None = None, outcomes=()) ->
         parts.append(f'<p class="tt-progress-text">{_e(text)}…</p>'
                      f'<div class="tt-progress" role="progressbar" aria-valuemin="0" '
                      f'aria-valuemax="100" aria-valuenow="{pct}" '
-                     f'aria-label="Kemajuan pengindeksan"><span style="width: {pct}%">'
+                     f'aria-label="{ui.PROGRESS_LABEL}"><span style="width: {pct}%">'
                      f'</span></div><p class="tt-progress-pct">{pct}%</p>')
     elif text:
         parts.append(f'<p class="tt-progress-text">{_e(text)}</p>')
@@ -463,293 +495,23 @@ def upload_status_html(text: str, fraction: float | None = None, outcomes=()) ->
 
 # --------------------------------------------------------------------------- the page
 
-CSS = """
-:root { --tt-ink: #1f2937; --tt-muted: #4b5563; --tt-accent: #3730a3; }
-footer { display: none !important; }
-#tt-header h1 { margin: 0 0 .2rem 0; font-size: 1.6rem; color: var(--tt-accent); }
-#tt-header p { margin: 0; color: var(--tt-muted); }
-.dark #tt-header h1 { color: #c7d2fe; }
-.dark #tt-header p { color: #d1d5db; }
-.tt-question { margin: 0; white-space: pre-wrap; }
-.tt-answer p.tt-lead { margin: 0 0 .25rem 0; }
-.tt-answer blockquote.tt-quote { margin: .3rem 0 .5rem 0; padding: .1rem 0 .1rem .7rem;
-  border-left: 3px solid #6366f1; font-style: normal; }
-.tt-answer blockquote.tt-quote sup { color: var(--tt-accent); font-weight: 600; }
-.dark .tt-answer blockquote.tt-quote sup { color: #c7d2fe; }
-mark.tt-ans { background: #fde68a; color: #111827; padding: 0 .1em; border-radius: 2px; }
-mark.tt-term { background: transparent; color: inherit; text-decoration: underline;
-  text-decoration-color: #6366f1; text-decoration-thickness: 2px; text-underline-offset: 2px; }
-mark.tt-in-passage { background: #fde68a; color: #111827; }
-.tt-cursor { animation: tt-blink 1s steps(2) infinite; }
-@keyframes tt-blink { 50% { opacity: 0; } }
-details.tt-sources { margin-top: .5rem; border: 1px solid #c7d2fe; border-radius: 8px;
-  padding: .3rem .6rem; background: rgba(238, 242, 255, .5); }
-.dark details.tt-sources { background: rgba(55, 48, 163, .15); border-color: #4f46e5; }
-details.tt-sources > summary { cursor: pointer; font-weight: 600; color: var(--tt-accent); }
-.dark details.tt-sources > summary { color: #c7d2fe; }
-details summary:focus-visible, .tt-copy:focus-visible { outline: 3px solid #f59e0b;
-  outline-offset: 2px; }
-ol.tt-source-list { list-style: none; padding-left: 0; margin: .4rem 0 0 0; }
-li.tt-source { margin: 0 0 .7rem 0; }
-.tt-num { font-weight: 600; color: var(--tt-accent); }
-.dark .tt-num { color: #c7d2fe; }
-blockquote.tt-src-quote { margin: .2rem 0; padding-left: .6rem; border-left: 2px solid #a5b4fc;
-  font-style: normal; }
-p.tt-where { margin: .1rem 0 .2rem 0; font-size: .9em; color: var(--tt-muted); }
-.dark p.tt-where { color: #d1d5db; }
-.tt-file { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
-details.tt-passage > summary { cursor: pointer; font-size: .9em; color: var(--tt-accent);
-  text-decoration: underline; }
-.dark details.tt-passage > summary { color: #c7d2fe; }
-p.tt-passage-text { margin: .3rem 0; padding: .4rem .6rem; border-radius: 6px;
-  background: rgba(243, 244, 246, .9); color: #111827; font-size: .92em; }
-.tt-actions { margin-top: .4rem; }
-.tt-copy-text { display: none !important; }
-button.tt-copy { font-size: .85em; padding: .15rem .6rem; border-radius: 6px;
-  border: 1px solid #9ca3af; background: #fff; color: #1f2937; cursor: pointer; }
-button.tt-copy:hover { background: #eef2ff; }
-.tt-docs ul.tt-doc-list, ul.tt-outcomes { list-style: none; padding: 0; margin: .3rem 0; }
-.tt-docs li, ul.tt-outcomes li { margin: 0 0 .45rem 0; line-height: 1.3; }
-.tt-doc-name { display: block; font-weight: 600; overflow-wrap: anywhere; }
-.tt-doc-meta { display: block; font-size: .88em; color: var(--tt-muted); }
-.dark .tt-doc-meta { color: #d1d5db; }
-p.tt-built, p.tt-total { font-size: .9em; color: var(--tt-muted); margin: .2rem 0; }
-.dark p.tt-built, .dark p.tt-total { color: #d1d5db; }
-div.tt-progress { width: 100%; height: .7rem; border-radius: 999px; background: #e0e7ff;
-  overflow: hidden; border: 1px solid #a5b4fc; }
-div.tt-progress > span { display: block; height: 100%; background: #4338ca;
-  transition: width .3s ease; }
-p.tt-progress-pct { margin: .15rem 0 0 0; font-size: .85em; color: var(--tt-muted); }
-p.tt-progress-text { margin: .2rem 0 .3rem 0; }
-li.tt-ok { color: #065f46; } li.tt-bad { color: #991b1b; }
-.dark li.tt-ok { color: #6ee7b7; } .dark li.tt-bad { color: #fca5a5; }
-#tt-upload-note p { font-size: .88em; color: var(--tt-muted); margin: 0; }
-#tt-sidebar h2, #tt-sidebar h3 { margin: .2rem 0 .3rem 0; }
-#tt-input textarea { font-size: 16px; }  /* no zoom-on-focus on phones */
-#tt-chat button.example { border: 1px solid #c7d2fe; border-radius: 10px; background: #eef2ff;
-  color: #1e1b4b; padding: .5rem .7rem; text-align: left; }
-#tt-chat button.example:hover { background: #e0e7ff; }
-#tt-chat button.example:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
-.dark #tt-chat button.example { background: #312e81; color: #e0e7ff; border-color: #4f46e5; }
-.tt-placeholder { text-align: center; }
-.tt-title-row { display: flex; align-items: center; justify-content: space-between;
-  gap: .5rem; }
-#tt-input textarea { border: 1px solid #94a3b8 !important; border-radius: 8px !important;
-  background: #fff; }
-#tt-input textarea:focus { border-color: #4338ca !important;
-  box-shadow: 0 0 0 2px rgba(67, 56, 202, .25) !important; }
-.dark #tt-input textarea { background: #1f2937; }
-button.tt-open-panel { display: none; flex-shrink: 0; font-size: .9em;
-  padding: .3rem .7rem; border-radius: 6px; border: 1px solid #6366f1; background: #eef2ff;
-  color: #1e1b4b; cursor: pointer; }
-button.tt-open-panel:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
-#tt-tools { justify-content: flex-start; }
-@media (max-width: 768px) {
-  button.tt-open-panel { display: inline-block; }
-  #tt-sidebar:not(.open) .toggle-button { display: none; }  /* "Dokumen & unggah" opens it */
-  #tt-chat .placeholder-content { justify-content: flex-start; gap: .8rem; }
-  #tt-chat .placeholder { flex-grow: 0; height: auto !important; min-height: 0 !important;
-    padding-top: .5rem; }
-  #tt-header h1 { white-space: nowrap; }
-  button.tt-open-panel { font-size: .85em; padding: .25rem .55rem; }
-  #tt-chat .examples { gap: .4rem; }
-  #tt-chat { height: calc(100svh - 290px) !important; min-height: 280px !important; }
-}
-@media (max-width: 640px) {
-  #tt-header h1 { font-size: 1.3rem; }
-  #tt-header p { font-size: .92em; }
-  #tt-input-row { flex-wrap: nowrap !important; gap: .4rem; }
-  #tt-input-row > div { min-width: 0 !important; }
-  #tt-send { min-width: 4.5rem !important; max-width: 5.5rem; }
-}
-"""
+STATIC = "static"  # package data folder: the page's style, script and extra <head>
 
-# Rules for Gradio's outer frame, which the ``css`` parameter cannot reach (Gradio scopes those
-# rules inside its content area).
-HEAD = """
-<meta name="description"
-      content="Tanya jawab tentang perdagangan orang di Asia Tenggara, dijawab dengan kutipan.">
-<style>
-@media (max-width: 640px) {
-  .gradio-container .main.app { padding-left: 10px !important; padding-right: 10px !important; }
-}
-</style>
-"""
 
-PAGE_JS = """
-() => {
-  document.documentElement.setAttribute('lang', 'id');
-  if (window.__tt) return;
-  window.__tt = true;
+def static_text(name: str) -> str:
+    """A file of the package's ``static/`` folder (installed with the package)."""
+    from importlib.resources import files
 
-  // Gradio writes a few accessibility labels in English whatever the locale: translate them.
-  const exact = {
-    'chatbot conversation': 'Percakapan',
-    'Toggle Sidebar': 'Buka atau tutup panel dokumen',
-    'Close': 'Tutup',
-    'Clear': 'Bersihkan',
-    'Loading': 'Memuat',
-    'Remove': 'Hapus',
-  };
-  const patterns = [
-    [/^Select example (\\d+): ([\\s\\S]*)$/, 'Pilih contoh $1: $2'],
-    [/^bot's message: [\\s\\S]*$/, 'Jawaban bot'],
-    [/^user's message: [\\s\\S]*$/, 'Pertanyaan Anda'],
-  ];
-  const ATTRS = ['aria-label', 'title', 'placeholder', 'alt'];
-  const translate = (v) => {
-    if (exact[v]) return exact[v];
-    for (const [re, rep] of patterns) if (re.test(v)) return v.replace(re, rep);
-    return null;
-  };
-  // Notices are titled with their English level name ("Info", "Error"...).
-  const titles = {Info: 'Informasi', Success: 'Berhasil', Warning: 'Perhatian', Error: 'Galat'};
-  const fixTitles = (root) => {
-    const scope = root.closest && root.closest('.toast-title') ? [root.closest('.toast-title')]
-      : (root.querySelectorAll ? root.querySelectorAll('.toast-title') : []);
-    for (const el of scope) {
-      for (const node of el.childNodes) {
-        const t = node.nodeType === 3 && node.nodeValue.trim();
-        if (t && titles[t]) node.nodeValue = node.nodeValue.replace(t, titles[t]);
-      }
-    }
-  };
-  const fix = (root) => {
-    if (root.nodeType === 3) root = root.parentElement;
-    if (!root || !root.querySelectorAll) return;
-    fixTitles(root);
-    const els = [root, ...root.querySelectorAll('[aria-label],[title],[placeholder],[alt]')];
-    for (const el of els) for (const a of ATTRS) {
-      const v = el.getAttribute && el.getAttribute(a);
-      if (!v) continue;
-      const n = translate(v);
-      if (n !== null && n !== v) el.setAttribute(a, n);
-    }
-  };
-  fix(document.body);
-  new MutationObserver((records) => {
-    for (const r of records) {
-      if (r.type === 'childList') for (const n of r.addedNodes) fix(n);
-      else fix(r.target);
-    }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true,
-                             attributes: true, attributeFilter: ATTRS});
+    return files(__package__).joinpath(STATIC, name).read_text(encoding="utf-8")
 
-  // Only .pdf, .txt and .md in the file dialog (the server checks the content anyway).
-  const accept = () => {
-    const input = document.querySelector('#tt-sidebar input[type=file]');
-    if (input) {
-      input.setAttribute('accept', '.pdf,.txt,.md,application/pdf,text/plain,text/markdown');
-    }
-    return !!input;
-  };
-  if (!accept()) {
-    let n = 0;
-    const t = setInterval(() => { if (accept() || ++n > 50) clearInterval(t); }, 200);
-  }
 
-  // On a phone the side panel covers the page: start with it closed.
-  if (window.matchMedia('(max-width: 768px)').matches) {
-    let n = 0;
-    const t = setInterval(() => {
-      const open = document.querySelector('#tt-sidebar.open .toggle-button');
-      if (open) { open.click(); clearInterval(t); } else if (++n > 50) clearInterval(t);
-    }, 100);
-  }
-
-  // The header's "Dokumen & unggah" button (phones) opens the side panel.
-  document.addEventListener('click', (ev) => {
-    if (!(ev.target.closest && ev.target.closest('button.tt-open-panel'))) return;
-    const toggle = document.querySelector('#tt-sidebar .toggle-button');
-    if (toggle) toggle.click();
-  });
-
-  // "Salin jawaban": copy the answer and its sources as plain text.
-  document.addEventListener('click', async (ev) => {
-    const btn = ev.target.closest && ev.target.closest('button.tt-copy');
-    if (!btn) return;
-    ev.preventDefault();
-    const holder = btn.parentElement && btn.parentElement.querySelector('.tt-copy-text');
-    const text = holder ? Array.from(holder.children).map((l) => l.textContent).join('\\n') : '';
-    let ok = false;
-    try { await navigator.clipboard.writeText(text); ok = true; } catch (e) {
-      const area = document.createElement('textarea');
-      area.value = text; area.style.position = 'fixed'; area.style.left = '-9999px';
-      document.body.appendChild(area); area.select();
-      try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
-      area.remove();
-    }
-    btn.textContent = ok ? 'Tersalin ✓' : 'Gagal menyalin';
-    btn.setAttribute('data-copied', ok ? 'ya' : 'tidak');
-    setTimeout(() => { btn.textContent = 'Salin jawaban'; }, 2000);
-  });
-}
-"""
-
-# Gradio's own strings (its locale files, by key) that this page can show, in Indonesian. Gradio
-# picks its locale from the browser's language; these replace its strings in every locale, so
-# a browser set to English (or French) still gets an Indonesian page.
-GRADIO_STRINGS = {
-    "blocks.connection_can_break": "Di ponsel, koneksi bisa terputus bila tab ini tidak aktif "
-                                   "atau perangkat tidur, dan posisi Anda di antrean hilang.",
-    "blocks.long_requests_queue": "Antrean permintaan sedang panjang. Mohon tunggu sebentar.",
-    "blocks.lost_connection": "Koneksi terputus karena halaman ditinggalkan. Bergabung "
-                              "kembali ke antrean…",
-    "blocks.waiting_for_inputs": "Menunggu berkas selesai diunggah, silakan coba lagi.",
-    "chatbot.edit": "Ubah",
-    "chatbot.retry": "Coba lagi",
-    "chatbot.undo": "Urungkan",
-    "chatbot.submit": "Kirim",
-    "chatbot.cancel": "Batal",
-    "chatbot.like": "Jawaban bagus",
-    "chatbot.dislike": "Jawaban kurang tepat",
-    "chatbot.clear": "Bersihkan percakapan",
-    "chatbot.complete": "Selesai",
-    "chatbot.copy_message": "Salin pesan",
-    "chatbot.copied_message": "Pesan tersalin",
-    "common.built_with": "dibuat dengan",
-    "common.built_with_gradio": "Dibuat dengan Gradio",
-    "common.clear": "Bersihkan",
-    "common.close": "Tutup",
-    "common.download": "Unduh",
-    "common.download_all": "Unduh semua",
-    "common.edit": "Ubah",
-    "common.empty": "Kosong",
-    "common.error": "Galat",
-    "common.hosted_on": "Berjalan di",
-    "common.loading": "Memuat",
-    "common.or": "atau",
-    "common.remove": "Hapus",
-    "common.settings": "Pengaturan",
-    "common.share": "Bagikan",
-    "common.submit": "Kirim",
-    "common.undo": "Urungkan",
-    "common.language": "Bahasa",
-    "common.display_theme": "Tema tampilan",
-    "common.progress": "Kemajuan",
-    "common.run": "Jalankan",
-    "errors.build_error": "ada galat saat membangun aplikasi",
-    "errors.config_error": "ada galat konfigurasi",
-    "errors.contact_page_author": "Mohon hubungi pengelola halaman ini.",
-    "errors.no_app_file": "berkas aplikasi tidak ada",
-    "errors.runtime_error": "ada galat saat berjalan",
-    "errors.space_not_working": "Aplikasi tidak berjalan karena {0}",
-    "errors.space_paused": "aplikasi sedang dijeda",
-    "errors.use_via_api": "Gunakan lewat API",
-    "file.uploading": "Mengunggah…",
-    "login.enable_cookies": "Aktifkan cookie untuk masuk.",
-    "login.incorrect_credentials": "Nama pengguna atau kata sandi salah",
-    "login.username": "nama pengguna",
-    "login.password": "kata sandi",
-    "login.login": "Masuk",
-    "status.queue_position": "Dalam antrean: {position} dari {size}",
-    "upload_text.click_to_upload": "Klik untuk mengunggah",
-    "upload_text.drop_file": "Letakkan berkas di sini",
-    "upload_text.paste_clipboard": "Tempel dari papan klip",
-}
-GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi",
-                  "id", "ja", "ko", "lt", "nb", "nl", "pl", "pt-BR", "pt", "ro", "ru", "sv",
-                  "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW")
+# Read once at startup. HEAD: rules for Gradio's outer frame, which the ``css`` parameter
+# cannot reach (Gradio scopes those rules inside its content area).
+CSS = static_text("chat.css")
+PAGE_JS = static_text("chat.js")
+HEAD = static_text("head.html")
+GRADIO_STRINGS = ui.GRADIO_STRINGS
+GRADIO_LOCALES = ui.GRADIO_LOCALES
 
 
 def _i18n():
@@ -762,62 +524,62 @@ def build_ui(service: ChatService):
     import gradio as gr
 
     settings = service.settings
-    upload_note = (f"PDF, TXT atau MD; paling besar {pipeline.UPLOAD_MAX_BYTES // 2**20} MB per "
-                   f"berkas, {pipeline.UPLOAD_MAX_FILES} berkas sekali unggah. Setelah "
-                   "diindeks, dokumen langsung bisa ditanyakan.")
+    upload_note = ui.UPLOAD_NOTE.format(max_mb=pipeline.UPLOAD_MAX_BYTES // 2**20,
+                                        max_files=pipeline.UPLOAD_MAX_FILES)
 
-    with gr.Blocks(title=TITLE, fill_height=True, analytics_enabled=False) as demo:
+    with gr.Blocks(title=ui.TITLE, fill_height=True, analytics_enabled=False) as demo:
         history = gr.State([])
         turns = gr.State({})  # message index -> the question and answer behind it
 
-        with gr.Sidebar(label="Panel dokumen", open=True, width=330, elem_id="tt-sidebar"):
-            gr.Markdown("## Dokumen terindeks")
+        with gr.Sidebar(label=ui.SIDEBAR_LABEL, open=True, width=330, elem_id="tt-sidebar"):
+            gr.Markdown(ui.DOCUMENTS_HEADING)
             docs = gr.HTML(service.documents_html(), elem_id="tt-docs")
-            gr.Markdown("### Tambah dokumen")
-            upload = gr.UploadButton("Pilih berkas untuk diunggah", file_count="multiple",
+            gr.Markdown(ui.ADD_DOCUMENTS_HEADING)
+            upload = gr.UploadButton(ui.UPLOAD_BUTTON, file_count="multiple",
                                      type="filepath", variant="secondary",
                                      elem_id="tt-upload")
             gr.Markdown(upload_note, elem_id="tt-upload-note")
             upload_status = gr.HTML("", elem_id="tt-upload-status")
-            with gr.Accordion("Tentang", open=False, elem_id="tt-about"):
-                gr.Markdown(ABOUT)
+            with gr.Accordion(ui.ABOUT_LABEL, open=False, elem_id="tt-about"):
+                gr.Markdown(ui.ABOUT)
 
-        gr.HTML(f'<div id="tt-header"><div class="tt-title-row"><h1>{TITLE}</h1>'
+        gr.HTML(f'<div id="tt-header"><div class="tt-title-row"><h1>{ui.TITLE}</h1>'
                 f'<button type="button" class="tt-open-panel" aria-controls="tt-sidebar">'
-                f'Dokumen &amp; unggah</button></div><p>{_e(TAGLINE)}</p></div>',
+                f'{ui.OPEN_PANEL_BUTTON}</button></div><p>{_e(ui.TAGLINE)}</p></div>',
                 padding=False)
         chatbot = gr.Chatbot(
-            label="Percakapan", show_label=False, elem_id="tt-chat", scale=1, height="62vh",
+            label=ui.CHAT_LABEL, show_label=False, elem_id="tt-chat", scale=1, height="62vh",
             min_height=320, buttons=[], feedback_options=("Like", "Dislike"),
             latex_delimiters=[], line_breaks=False, sanitize_html=True, layout="bubble",
-            placeholder=("<div class='tt-placeholder'><strong>Ajukan pertanyaan tentang "
-                         "perdagangan orang di Asia Tenggara.</strong><br>Jawaban berupa "
-                         "kutipan dokumen beserta sumbernya. Coba salah satu contoh:</div>"),
-            examples=[{"text": q} for q in EXAMPLES],
+            placeholder=ui.CHAT_PLACEHOLDER,
+            examples=[{"text": q} for q in ui.EXAMPLES],
         )
         with gr.Row(elem_id="tt-input-row", equal_height=True):
-            box = gr.Textbox(label="Pertanyaan", show_label=False, elem_id="tt-input",
-                             placeholder="Tulis pertanyaan Anda, lalu tekan Enter…",
+            box = gr.Textbox(label=ui.INPUT_LABEL, show_label=False, elem_id="tt-input",
+                             placeholder=ui.INPUT_PLACEHOLDER,
                              max_length=settings.max_question_chars, scale=5, autofocus=True,
                              submit_btn=False, lines=1, max_lines=4, container=False)
-            send = gr.Button("Kirim", variant="primary", scale=1, min_width=70,
+            send = gr.Button(ui.SEND_BUTTON, variant="primary", scale=1, min_width=70,
                              elem_id="tt-send")
         with gr.Row(elem_id="tt-tools"):
-            new = gr.Button("Percakapan baru", variant="secondary", size="sm",
+            new = gr.Button(ui.NEW_CHAT_BUTTON, variant="secondary", size="sm",
                             elem_id="tt-new", scale=0, min_width=150)
 
         def respond(question, hist, trn):
+            """One turn of the chat. The previous question of the conversation
+            (``previous_question``) goes along: a follow-up is searched with it."""
             question = "" if question is None else str(question)
             hist, trn = _trim(list(hist or []), dict(trn or {}))
+            previous = previous_question(trn)
             hist.append({"role": "user", "content": user_html(question.strip()[:2000])})
             hist.append({"role": "assistant", "content": thinking_html()})
             yield hist, hist, trn, ""
             try:
-                text, result, bot = service.answer(question)
+                reply = service.reply(question, previous)
+                text, result, bot, context = reply.text, reply.result, reply.bot, reply.context
             except Exception:  # noqa: BLE001 - the user gets a sentence, the log the details
                 log.exception("Gagal menjawab %r", question[:200])
-                text, result = ("Maaf, terjadi galat saat mencari jawaban. Silakan coba lagi "
-                                "sebentar lagi."), None
+                text, result = ui.ANSWER_ERROR, None
             if result is None:
                 hist[-1] = {"role": "assistant", "content": message_html(text)}
                 yield hist, hist, trn, ""
@@ -826,15 +588,17 @@ def build_ui(service: ChatService):
             total = sum(len(q.text) for q in result.quotes)
             step = max(1, -(-total // STREAM_STEPS))
             for shown in range(step, total, step):
-                hist[-1] = {"role": "assistant",
-                            "content": answer_html(result, bot, reveal=shown, spans=spans)}
+                hist[-1] = {"role": "assistant", "content": answer_html(
+                    result, bot, reveal=shown, spans=spans, context=context)}
                 yield hist, hist, trn, gr.skip()
                 time.sleep(STREAM_DELAY_S)
-            hist[-1] = {"role": "assistant", "content": answer_html(result, bot, spans=spans)}
+            hist[-1] = {"role": "assistant",
+                        "content": answer_html(result, bot, spans=spans, context=context)}
             trn[len(hist) - 1] = {
                 "question": result.question, "answer": result.text, "found": result.found,
                 "sources": [q.to_json() for q in result.quotes],
                 "generation": bot.index.folder.name,
+                **({"previous": context} if context else {}),
             }
             yield hist, hist, trn, gr.skip()
 
@@ -865,8 +629,7 @@ def build_ui(service: ChatService):
                 return
             verdict = service.record_feedback(turn, data.liked)
             if verdict:
-                gr.Info("Terima kasih! Penilaian Anda disimpan untuk mengevaluasi bot.",
-                        title="Umpan balik tersimpan", duration=4)
+                gr.Info(ui.FEEDBACK_THANKS, title=ui.FEEDBACK_TITLE, duration=4)
 
         on_like.__annotations__["data"] = gr.LikeData
 
@@ -875,7 +638,7 @@ def build_ui(service: ChatService):
         def on_upload(files):
             paths = [Path(f) for f in (files or [])]
             if not paths:
-                yield upload_status_html("Tidak ada berkas yang dipilih."), gr.skip()
+                yield upload_status_html(ui.UPLOAD_NONE_CHOSEN), gr.skip()
                 return
             uploads = [(p.name, p) for p in paths]
             for event in service.add_files(uploads):
@@ -883,8 +646,8 @@ def build_ui(service: ChatService):
                     yield upload_status_html(event.text, event.fraction), gr.skip()
                 elif event.kind == "done":
                     added = sum(o.added for o in event.outcomes)
-                    head = (f"{added} dari {len(event.outcomes)} berkas ditambahkan dan sudah "
-                            "bisa ditanyakan." if added else "Tidak ada berkas yang ditambahkan.")
+                    head = (ui.UPLOAD_ADDED.format(added=added, total=len(event.outcomes))
+                            if added else ui.UPLOAD_NONE_ADDED)
                     yield (upload_status_html(head, outcomes=event.outcomes),
                            service.documents_html())
                 else:
@@ -894,15 +657,34 @@ def build_ui(service: ChatService):
                       time_limit=UPLOAD_TIME_LIMIT_S, concurrency_limit=1,
                       concurrency_id="upload", show_progress="hidden")
 
-        def tanya(pertanyaan: str) -> str:
-            """Jawab satu pertanyaan; jawaban memuat kutipan dan sumbernya."""
-            return service.ask(pertanyaan)[0]
+        def tanya(pertanyaan: str, sebelumnya: str = "") -> str:
+            """Jawab satu pertanyaan; jawaban memuat kutipan dan sumbernya. `sebelumnya`
+            (boleh kosong): pertanyaan sebelumnya dalam percakapan yang sama. Bila pertanyaan
+            ini bersandar padanya ("itu", "tersebut", "-nya", "bagaimana dengan ...", atau
+            sangat pendek), pencarian memakainya juga dan jawaban diawali catatan
+            "Pertanyaan lanjutan: ..."."""
+            reply = service.reply(pertanyaan, sebelumnya or None)
+            if reply.context:
+                return f"{follow_up_note(reply.context)}\n\n{reply.text}"
+            return reply.text
 
         gr.api(tanya, api_name="tanya", time_limit=EVENT_TIME_LIMIT_S,
                concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
         demo.load(service.documents_html, None, docs, api_visibility="private",
                   show_progress="hidden")
     return demo
+
+
+def previous_question(trn: dict) -> str | None:
+    """The previous question of a conversation, for a follow-up: the user's latest question
+    that the bot searched the documents for, whether it was answered or not found ("tidak
+    ditemukan" still names the subject the user is asking about). A refused question (empty,
+    too long) or one that failed with an error has no turn and is skipped: the one before it
+    counts. Only that one question is used, never an older one; after "Percakapan baru" there
+    is none."""
+    if not trn:
+        return None
+    return trn[max(trn)]["question"]
 
 
 def _trim(hist: list, trn: dict) -> tuple[list, dict]:
@@ -971,8 +753,7 @@ ABSENT_ROUTES = re.compile(
     r"|gradio_api/(monitoring|mcp|runs|vibe-|undo-vibe-|dev/|process_recording"
     r"|openapi\.json|docs))")
 
-QUEUE_FULL_MESSAGE = ("Antrean penuh: terlalu banyak pertanyaan sedang diproses. Silakan coba "
-                      "lagi sebentar lagi.")
+QUEUE_FULL_MESSAGE = ui.QUEUE_FULL
 
 
 class LimitsMiddleware:
@@ -994,20 +775,19 @@ class LimitsMiddleware:
         from starlette.responses import JSONResponse
 
         if ABSENT_ROUTES.match(scope["path"]):
-            await JSONResponse({"detail": "Tidak ditemukan."}, status_code=404)(
+            await JSONResponse({"detail": ui.NOT_FOUND}, status_code=404)(
                 scope, receive, send)
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
         if (origin is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS")
                 and not self.origin.match(origin)):
-            await JSONResponse({"error": "Permintaan dari situs lain ditolak."},
+            await JSONResponse({"error": ui.FOREIGN_ORIGIN},
                                status_code=403)(scope, receive, send)
             return
         limit = (self.upload_limit if scope["path"].rstrip("/").endswith("/upload")
                  else self.limit)
-        too_large = JSONResponse({"error": "Permintaan terlalu besar. Pertanyaan paling "
-                                           "banyak 1.000 karakter."}, status_code=413)
+        too_large = JSONResponse({"error": ui.TOO_LARGE}, status_code=413)
         try:
             declared = int(headers.get("content-length", "0"))
         except ValueError:
@@ -1070,12 +850,7 @@ class LimitsMiddleware:
             await too_large(scope, receive, send)
 
 
-PASSWORD_PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Tanya Trafficking</title>
-</head><body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto;
-padding: 0 1rem; color: #1f2937"><h1 style="color: #3730a3">Tanya Trafficking</h1>
-<p>Web chat ini memakai kata sandi. Muat ulang halaman, lalu masukkan nama pengguna
-<code>tanya</code> dan kata sandinya.</p></body></html>"""
+PASSWORD_PAGE = static_text("password.html")
 
 
 class PasswordMiddleware:

@@ -1,0 +1,107 @@
+() => {
+  document.documentElement.setAttribute('lang', 'id');
+  if (window.__tt) return;
+  window.__tt = true;
+
+  // Gradio writes a few accessibility labels in English whatever the locale: translate them.
+  const exact = {
+    'chatbot conversation': 'Percakapan',
+    'Toggle Sidebar': 'Buka atau tutup panel dokumen',
+    'Close': 'Tutup',
+    'Clear': 'Bersihkan',
+    'Loading': 'Memuat',
+    'Remove': 'Hapus',
+  };
+  const patterns = [
+    [/^Select example (\d+): ([\s\S]*)$/, 'Pilih contoh $1: $2'],
+    [/^bot's message: [\s\S]*$/, 'Jawaban bot'],
+    [/^user's message: [\s\S]*$/, 'Pertanyaan Anda'],
+  ];
+  const ATTRS = ['aria-label', 'title', 'placeholder', 'alt'];
+  const translate = (v) => {
+    if (exact[v]) return exact[v];
+    for (const [re, rep] of patterns) if (re.test(v)) return v.replace(re, rep);
+    return null;
+  };
+  // Notices are titled with their English level name ("Info", "Error"...).
+  const titles = {Info: 'Informasi', Success: 'Berhasil', Warning: 'Perhatian', Error: 'Galat'};
+  const fixTitles = (root) => {
+    const scope = root.closest && root.closest('.toast-title') ? [root.closest('.toast-title')]
+      : (root.querySelectorAll ? root.querySelectorAll('.toast-title') : []);
+    for (const el of scope) {
+      for (const node of el.childNodes) {
+        const t = node.nodeType === 3 && node.nodeValue.trim();
+        if (t && titles[t]) node.nodeValue = node.nodeValue.replace(t, titles[t]);
+      }
+    }
+  };
+  const fix = (root) => {
+    if (root.nodeType === 3) root = root.parentElement;
+    if (!root || !root.querySelectorAll) return;
+    fixTitles(root);
+    const els = [root, ...root.querySelectorAll('[aria-label],[title],[placeholder],[alt]')];
+    for (const el of els) for (const a of ATTRS) {
+      const v = el.getAttribute && el.getAttribute(a);
+      if (!v) continue;
+      const n = translate(v);
+      if (n !== null && n !== v) el.setAttribute(a, n);
+    }
+  };
+  fix(document.body);
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'childList') for (const n of r.addedNodes) fix(n);
+      else fix(r.target);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true,
+                             attributes: true, attributeFilter: ATTRS});
+
+  // Only .pdf, .txt and .md in the file dialog (the server checks the content anyway).
+  const accept = () => {
+    const input = document.querySelector('#tt-sidebar input[type=file]');
+    if (input) {
+      input.setAttribute('accept', '.pdf,.txt,.md,application/pdf,text/plain,text/markdown');
+    }
+    return !!input;
+  };
+  if (!accept()) {
+    let n = 0;
+    const t = setInterval(() => { if (accept() || ++n > 50) clearInterval(t); }, 200);
+  }
+
+  // On a phone the side panel covers the page: start with it closed.
+  if (window.matchMedia('(max-width: 768px)').matches) {
+    let n = 0;
+    const t = setInterval(() => {
+      const open = document.querySelector('#tt-sidebar.open .toggle-button');
+      if (open) { open.click(); clearInterval(t); } else if (++n > 50) clearInterval(t);
+    }, 100);
+  }
+
+  // The header's "Dokumen & unggah" button (phones) opens the side panel.
+  document.addEventListener('click', (ev) => {
+    if (!(ev.target.closest && ev.target.closest('button.tt-open-panel'))) return;
+    const toggle = document.querySelector('#tt-sidebar .toggle-button');
+    if (toggle) toggle.click();
+  });
+
+  // "Salin jawaban": copy the answer and its sources as plain text.
+  document.addEventListener('click', async (ev) => {
+    const btn = ev.target.closest && ev.target.closest('button.tt-copy');
+    if (!btn) return;
+    ev.preventDefault();
+    const holder = btn.parentElement && btn.parentElement.querySelector('.tt-copy-text');
+    const text = holder ? Array.from(holder.children).map((l) => l.textContent).join('\n') : '';
+    let ok = false;
+    try { await navigator.clipboard.writeText(text); ok = true; } catch (e) {
+      const area = document.createElement('textarea');
+      area.value = text; area.style.position = 'fixed'; area.style.left = '-9999px';
+      document.body.appendChild(area); area.select();
+      try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
+      area.remove();
+    }
+    btn.textContent = ok ? 'Tersalin ✓' : 'Gagal menyalin';
+    btn.setAttribute('data-copied', ok ? 'ya' : 'tidak');
+    setTimeout(() => { btn.textContent = 'Salin jawaban'; }, 2000);
+  });
+}
