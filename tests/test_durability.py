@@ -354,7 +354,10 @@ def test_real_full_disk_on_a_small_tmpfs(indexed, tmp_path) -> None:
     assert "disk penuh" in proc.stderr and "Indeks lama tetap dipakai" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert out["current"] == indexed.generation
-    assert set(out["entries"].split()) == {".lock", "CURRENT", indexed.generation}
+    entries = set(out["entries"].split())
+    stamps = {e for e in entries if e.startswith(".verified-")}  # store: verified-file record
+    assert entries - stamps == {".lock", "CURRENT", indexed.generation}
+    assert stamps <= {f".verified-{indexed.generation}.json"}
     # check-index (against the grown corpus) finds the old generation intact, only stale
     assert "Checksum       : OK" in proc.stdout, show(proc)
     assert "isi korpus berubah" in proc.stdout
@@ -528,7 +531,7 @@ def test_readers_never_mix_generations(tmp_path, embedder) -> None:
         assert answer_sources(after.ask(q)) <= new_sources
         assert answer_sources(held.ask(q)) <= old_sources
     # a second rebuild prunes the first generation from disk; the held reader still answers
-    pipeline.build_index(new)
+    pipeline.build_index(new, force=True)  # (an unchanged corpus alone writes nothing)
     assert not (index / first).exists()
     answer = held.ask(ACTIP_Q)
     assert answer.found and answer_sources(answer) <= old_sources

@@ -67,7 +67,10 @@ def test_index_layout(small_index) -> None:
     assert (index / "CURRENT").is_file()
     assert gen.name.startswith("gen-") and gen.is_dir()
     assert generations(index) == {gen.name}
-    for name in ("manifest.json", "vectors.faiss", "chunks.jsonl", "documents.jsonl"):
+    for name in ("manifest.json", "vectors.faiss", "chunks.jsonl", "chunks.offsets.npy",
+                 "chunks.ids.npy", "chunks.text_keys.npy", "documents.jsonl",
+                 "documents.offsets.npy", "documents.keys.json", "words.json",
+                 "terms/ids.npy", "terms/offsets.npy", "terms/vocab.json"):
         assert (gen / name).is_file(), name
     assert (gen / "bm25").is_dir() and any((gen / "bm25").iterdir())
     assert leftovers(index) == []
@@ -239,7 +242,7 @@ def test_second_rebuild_while_locked_is_refused(small_index) -> None:
         holder.stdin.close()
         assert holder.wait(timeout=30) == 0
 
-    report = pipeline.build_index(small_index)  # free again
+    report = pipeline.build_index(small_index, force=True)  # free again
     assert store.current_name(index) == report.generation != before
 
 
@@ -350,7 +353,7 @@ def test_every_single_bit_flip_of_the_manifest_is_detected(small_index) -> None:
 
 def test_manifest_checks_itself(small_index) -> None:
     manifest = store.read_manifest(small_index.index)
-    assert manifest["format_version"] == store.FORMAT_VERSION == 3
+    assert manifest["format_version"] == store.FORMAT_VERSION == 4
     assert manifest["manifest_sha256"] == store.manifest_digest(manifest)
 
 
@@ -425,3 +428,77 @@ def test_prune_removes_half_written_pointer_files(small_index) -> None:
 
     assert not stale.exists()
     assert store.verify_generation(live(small_index)) == []
+
+
+# --------------------------------------------------------------------------- format 4: rows on disk
+
+
+def test_chunks_and_pages_are_read_from_disk_on_demand(small_index, embedder) -> None:
+    """index.chunks is a lazy sequence over chunks.jsonl + offsets; lookups by id and page
+    give the same records as parsing the JSON lines."""
+    loaded = store.load_index(small_index.index, embedder.id)
+    gen = loaded.folder
+    lines = [json.loads(x) for x in
+             (gen / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert not isinstance(loaded.chunks, list)
+    assert len(loaded.chunks) == len(lines) == 2
+    assert [c.to_json() for c in loaded.chunks] == lines  # iteration
+    assert loaded.chunks[-1].to_json() == lines[-1]  # negative index
+    assert [c.id for c in loaded.chunks[0:2]] == [d["id"] for d in lines]  # slices
+    with pytest.raises(IndexError):
+        loaded.chunks[2]
+    for d in lines:
+        assert loaded.chunk_by_id(d["id"]).to_json() == d
+    assert loaded.chunk_by_id("tidak-ada") is None
+    offsets = np.load(gen / "chunks.offsets.npy")
+    assert offsets[0] == 0 and offsets[-1] == (gen / "chunks.jsonl").stat().st_size
+    pages = [json.loads(x) for x in
+             (gen / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    for p in pages:
+        assert loaded.page_text(p["source"], p["page"]) == p["text"]
+    assert loaded.page_text("tidak-ada.txt", None) is None
+
+
+def _rewrite_manifest(gen: Path, **changes) -> None:
+    path = gen / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(changes)
+    manifest["manifest_sha256"] = store.manifest_digest(manifest)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_index_of_an_older_format_is_refused_then_rebuilt(small_index, embedder) -> None:
+    gen = live(small_index)
+    _rewrite_manifest(gen, format_version=3)
+
+    with pytest.raises(store.IndexOutdated) as e:
+        store.load_index(small_index.index, embedder.id)
+    assert "format lama" in str(e.value) and "tanya-trafficking rebuild-index" in str(e.value)
+    assert pipeline.index_status(small_index) == (False, "format indeks lama")
+    assert store.verify_generation(gen) == []  # intact, just old
+    ok, text = pipeline.check_index(small_index)
+    assert not ok and "format lama" in text and "Checksum       : OK" in text
+
+    report = pipeline.build_index(small_index)
+    assert not report.unchanged and report.generation != gen.name
+    assert report.embedded == report.chunks == 2  # nothing reused from the old format
+    assert store.load_index(small_index.index, embedder.id).manifest["format_version"] == 4
+
+
+def test_verified_record_skips_hashing_but_check_index_does_not(small_index, embedder) -> None:
+    """The serving path trusts files whose metadata match the verified-record; damage that
+    keeps the metadata (simulated by re-recording them) is only found by full verification."""
+    gen = live(small_index)
+    stamp = small_index.index / f".verified-{gen.name}.json"
+    recorded = json.loads(stamp.read_text(encoding="utf-8"))
+    assert set(recorded) == set(store.read_manifest(small_index.index)["checksums"])
+
+    target = gen / "words.json"
+    flip_bit(target)
+    assert store.verify_generation(gen, trust_stamp=True)  # metadata changed: hashed, found
+    recorded["words.json"] = store.stat_signature(target)
+    stamp.write_text(json.dumps(recorded), encoding="utf-8")
+    assert store.verify_generation(gen, trust_stamp=True) == []  # trusted, not hashed
+    assert any("words.json" in p for p in store.verify_generation(gen))  # full: found
+    ok, report = pipeline.check_index(small_index)
+    assert not ok and "words.json" in report

@@ -1,6 +1,6 @@
 """The whole flow in a few functions; the CLI and the web app call only these.
 
-    build_index(settings)        corpus/ -> a new published generation in index/
+    build_index(settings)        corpus/ -> index/, redoing only what changed (building.py)
     index_status(settings)       is index/ there and does it match the corpus and model?
     ensure_index(settings)       rebuild when missing or stale (what `make run` / the app do)
     Bot.open(settings).ask(q)    load once, answer many questions
@@ -13,64 +13,32 @@ import platform
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
-from . import store
+from . import building, store
 from .answering import answer
-from .chunking import chunk_document
+from .building import BuildReport
 from .config import Settings
-from .embedding import Embedder, embedder_id, load_embedder
+from .embedding import load_embedder
 from .query import Speller, context_for, parse
-from .loaders import file_sha256, find_files, load_file, source_name
-from .schema import Answer, Chunk, Document, Skipped
+from .loaders import file_sha256, load_file
+from .schema import Answer, Chunk, Skipped
 
-EMBED_BATCH = 32
-
-
-@dataclass
-class BuildReport:
-    files: int = 0
-    pages: int = 0
-    chunks: int = 0
-    embedded: int = 0  # chunks whose vectors were computed (the rest reused from the old index)
-    skipped: list[Skipped] = field(default_factory=list)
-    seconds: float = 0.0
-    generation: str = ""
-
-    def summary(self) -> str:
-        lines = [
-            f"Berkas diindeks : {self.files}",
-            f"Halaman         : {self.pages}",
-            f"Potongan teks   : {self.chunks} ({self.embedded} di-embed baru)",
-            f"Berkas dilewati : {len(self.skipped)}",
-        ]
-        lines += [f"  - {s.source}: {s.reason}" for s in self.skipped]
-        lines.append(f"Waktu           : {self.seconds:.1f} detik")
-        return "\n".join(lines)
-
-
-def corpus_hashes(corpus: Path) -> dict[str, str]:
-    return {source_name(p, corpus): file_sha256(p) for p in find_files(corpus)}
+def corpus_hashes(corpus: Path, manifest: dict | None = None) -> dict[str, str]:
+    """source -> sha256 of every corpus file (files whose size/mtime/ctime match ``manifest``'s
+    record keep its hash unread)."""
+    return building.scan_corpus(corpus, manifest).hashes
 
 
 def index_status(settings: Settings) -> tuple[bool, str]:
     """(usable, reason): whether index/ exists and matches the corpus, model and chunking."""
     manifest = store.read_manifest(settings.index)
-    if manifest is None:
-        return False, "indeks belum ada"
-    if manifest.get("format_version") != store.FORMAT_VERSION:
-        return False, "format indeks lama"
-    if (manifest.get("embedder") or {}).get("id") != embedder_id(settings.model):
-        return False, "indeks dibuat dengan model lain"
-    if manifest.get("chunking") != settings.chunking_params():
-        return False, "pengaturan pemotongan teks berubah"
-    if manifest.get("files") != corpus_hashes(settings.corpus):
-        return False, "isi korpus berubah"
-    return True, "indeks cocok dengan korpus dan model"
+    usable = manifest if manifest and manifest.get("format_version") == store.FORMAT_VERSION \
+        else None
+    hashes = corpus_hashes(settings.corpus, usable) if usable else {}
+    reason = building.stale_reason(manifest, settings, hashes)
+    return (True, "indeks cocok dengan korpus dan model") if reason is None else (False, reason)
 
 
 def ensure_index(settings: Settings, progress: bool = False) -> BuildReport | None:
@@ -78,110 +46,22 @@ def ensure_index(settings: Settings, progress: bool = False) -> BuildReport | No
     return None if ok else build_index(settings, progress=progress)
 
 
-def _reusable_vectors(settings: Settings, emb_id: str) -> dict[str, np.ndarray]:
-    """Vectors of the live index keyed by chunk text, if it was built with the same model."""
-    try:
-        old = store.load_index(settings.index, emb_id, verify=True)
-    except store.IndexProblem:
-        return {}
-    vectors = old.vectors()
-    return {c.text: vectors[i] for i, c in enumerate(old.chunks)}
-
-
-def _embed(embedder: Embedder, chunks: list[Chunk], cache: dict[str, np.ndarray],
-           progress: bool) -> tuple[np.ndarray, int]:
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    todo = []
-    for i, c in enumerate(chunks):
-        if c.text in cache:
-            vectors[i] = cache[c.text]
-        else:
-            todo.append(i)
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(todo), desc="Embedding", unit="potongan")
-    for b in range(0, len(todo), EMBED_BATCH):
-        ids = todo[b:b + EMBED_BATCH]
-        vectors[ids] = embedder.embed_passages([chunks[i].text for i in ids])
-        if bar:
-            bar.update(len(ids))
-        store.fault("embed")  # tests/test_durability.py: a crash mid-embedding
-    if bar:
-        bar.close()
-    return vectors, len(todo)
-
-
 def build_index(settings: Settings, progress: bool = False,
-                before_publish: Callable[[], None] | None = None) -> BuildReport:
-    """Load, clean, chunk, embed and index the corpus, then publish a new generation.
+                before_publish: Callable[[], None] | None = None,
+                force: bool = False) -> BuildReport:
+    """Bring index/ up to date with the corpus, redoing only what changed (building.py).
 
-    Holds the rebuild lock; on any failure the previous generation stays live.
+    Nothing changed: returns at once with ``report.unchanged`` and the live generation's name.
+    Otherwise reads only new or changed files, embeds only chunks whose text the live index
+    does not have, and publishes a new generation. Holds the rebuild lock; on any failure the
+    previous generation stays live.
     """
-    from .lexical import LexicalIndex
-
-    t0 = time.perf_counter()
-    report = BuildReport()
-    with store.rebuild_lock(settings.index):
-        docs: list[Document] = []
-        files = find_files(settings.corpus) if settings.corpus.is_dir() else []
-        hashes = {}
-        for path in files:
-            item = load_file(path, settings.corpus)
-            hashes[source_name(path, settings.corpus)] = file_sha256(path)
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
-            else:
-                docs.append(item)
-        # The model is loaded after the PDFs are read: its threads must not exist when the
-        # PDF worker processes are forked.
-        embedder = load_embedder(settings.model)
-        fits = lambda text: embedder.count_tokens(text) <= embedder.max_tokens  # noqa: E731
-        chunks = [c for d in docs for c in chunk_document(
-            d, settings.chunk_chars, settings.chunk_overlap, fits)]
-        cache = _reusable_vectors(settings, embedder.id)
-        vectors, report.embedded = _embed(embedder, chunks, cache, progress)
-        lexical = LexicalIndex.build([c.text for c in chunks])
-        words = word_frequencies(c.text for c in chunks)
-        report.files = len(docs)
-        report.pages = sum(len(d.pages) for d in docs)
-        report.chunks = len(chunks)
-        manifest = {
-            "format_version": store.FORMAT_VERSION,
-            "embedder": {"id": embedder.id, "dim": embedder.dim, "model": settings.model},
-            "chunking": settings.chunking_params(),
-            "files": hashes,
-            "skipped": [{"source": s.source, "reason": s.reason} for s in report.skipped],
-            "counts": {"documents": report.files, "pages": report.pages,
-                       "chunks": report.chunks},
-            "documents": [{"source": d.source, "pages": len(d.pages),
-                           "chunks": sum(1 for c in chunks if c.source == d.source)}
-                          for d in docs],
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "versions": _versions(),
-        }
-        pages = [{"source": d.source, "page": p.number, "text": p.text}
-                 for d in docs for p in d.pages]
-        content = store.IndexContent(manifest, chunks, vectors, pages, lexical, words)
-        if before_publish:
-            before_publish()
-        folder = store.write_generation(settings.index, content)
-        report.generation = folder.name
-    report.seconds = time.perf_counter() - t0
-    return report
+    return building.build(settings, progress, before_publish, force, _versions())
 
 
 def word_frequencies(texts) -> dict[str, int]:
     """Surface word -> number of texts holding it (the typo corrector's dictionary)."""
-    from collections import Counter
-
-    from .textnorm import tokenize
-
-    counts: Counter = Counter()
-    for text in texts:
-        counts.update({t for t in tokenize(text) if t.isalpha()})
-    return dict(sorted(counts.items()))
+    return dict(sorted(building.word_sets(texts).items()))
 
 
 def _versions() -> dict:
@@ -230,9 +110,7 @@ class Bot:
         return list(self.index.manifest.get("documents", []))
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        if not hasattr(self, "_chunks_by_id"):
-            self._chunks_by_id = {c.id: c for c in self.index.chunks}
-        return self._chunks_by_id.get(chunk_id)
+        return self.index.chunk_by_id(chunk_id)  # a binary search over chunks.ids.npy
 
 
 def ask(question: str, settings: Settings) -> Answer:

@@ -6,21 +6,42 @@ Layout (like Lucene's commit point: one small file, written last, names the live
       CURRENT              the name of the live generation (replaced atomically, written last)
       PREVIOUS             the generation before it, kept as a fallback (replaced atomically)
       .lock                held by a rebuild (flock), so two rebuilds never interleave
+      .verified-gen-….json file metadata of a generation whose checksums were verified (below)
       gen-<time>-<rand>/   one complete index
-        manifest.json      embedder id and dimension, chunking settings, per-file sha256 of the
-                           corpus, counts, library versions, build time, sha256 of every file below
-                           and of the manifest itself (``manifest_sha256``)
-        vectors.faiss      the dense index (faiss.write_index; inner product on unit vectors)
+        manifest.json      embedder id and dimension, chunking settings, per-file sha256 (and
+                           size/mtime/ctime) of the corpus, per-document row counts, counts,
+                           library versions, build time, sha256 of every file below and of the
+                           manifest itself (``manifest_sha256``)
+        vectors.faiss      the dense index (ann.py: exact float32 below 50k vectors, IVF with
+                           float16 codes above), memory-mapped when loaded
         chunks.jsonl       one Chunk per line, row i = vector i = BM25 document i
-        documents.jsonl    the cleaned text of every page (quotes are verified against it)
-        bm25/              bm25s's folder (JSON + .npy, no pickle)
+        chunks.offsets.npy byte offset of every line (rowfiles.py: rows are read on demand)
+        chunks.ids.npy     a uint64 key of every chunk id (lookup by id without parsing)
+        chunks.text_keys.npy  a uint64 key of every chunk text (the rebuild's embedding cache)
+        documents.jsonl    the cleaned text of every page (quotes are verified against it),
+        documents.offsets.npy, documents.keys.json   with its offsets and [source, page] keys
+        terms/             every chunk's BM25 terms as ids (lexical.TermTable), so a rebuild
+                           analyses only new chunks
+        bm25/              bm25s's folder (JSON + .npy, no pickle), memory-mapped when loaded
         words.json         surface word -> number of chunks holding it (for typo correction)
+
+Serving memory: nothing proportional to the corpus is parsed into Python objects at load time
+(chunks, pages, vectors and BM25 postings stay in memory-mapped files; only the vocabularies
+are dicts), so a process serving 1M chunks stays well under 4 GiB (docs/scaling.md).
 
 A rebuild writes ``.tmp-gen-…/``, fsyncs it, renames it to ``gen-…/``, then replaces ``CURRENT``.
 A crash or an error (a full disk, say) at any point before that leaves the previous generation
 live; the previous generation is kept until the next successful build. Generation folders are
 never modified once written, so a reader that loaded one keeps a consistent index. Loading
 verifies every checksum and falls back to ``PREVIOUS`` when the live generation is damaged.
+
+Checksums and cold start: hashing every file costs ~1 s per GB, i.e. seconds per ``ask`` at
+1M chunks. So, like git's index, a successful verification records each file's (size, mtime,
+ctime, inode) in ``index/.verified-<generation>.json``; loading re-hashes only files whose
+metadata differ from that record (any write, truncation, copy or replacement changes ctime,
+which no user can set). What this cannot see is media corruption that leaves the metadata
+alone: ``tanya-trafficking check-index`` (``verify_generation`` without the record) hashes
+everything, always.
 
 ``fault(point)`` marks the named points of a rebuild where tests/test_durability.py injects a
 crash or a full disk (environment variable ``TANYA_FAULT``); it does nothing when that is unset.
@@ -45,13 +66,19 @@ from pathlib import Path
 import numpy as np
 
 from .loaders import file_sha256 as sha256_file  # one hashing helper for corpus and index
+from .rowfiles import ChunkSequence, PageStore, id_key, json_line, write_rows
 from .schema import Chunk
 
-FORMAT_VERSION = 3  # 2: words.json added; 3: manifest_sha256 (the manifest checks itself)
+# 2: words.json added; 3: manifest_sha256 (the manifest checks itself); 4: rows on disk
+# (offsets, ids, page keys), float16 IVF, per-chunk BM25 terms, corpus file metadata
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 PREVIOUS = "PREVIOUS"
 MANIFEST = "manifest.json"
-REQUIRED = ("vectors.faiss", "chunks.jsonl", "documents.jsonl", "words.json")
+REQUIRED = ("vectors.faiss", "chunks.jsonl", "chunks.offsets.npy", "chunks.ids.npy",
+            "chunks.text_keys.npy",
+            "documents.jsonl", "documents.offsets.npy", "documents.keys.json", "words.json",
+            "terms/ids.npy", "terms/offsets.npy", "terms/vocab.json")
 FAULT_ENV = "TANYA_FAULT"
 
 log = logging.getLogger(__name__)
@@ -67,6 +94,10 @@ class IndexMissing(IndexProblem):
 
 class IndexMismatch(IndexProblem):
     pass
+
+
+class IndexOutdated(IndexMismatch):
+    """Written by an older version of this program in a format this one does not read."""
 
 
 class IndexCorrupt(IndexProblem):
@@ -161,15 +192,33 @@ def manifest_digest(manifest: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _write_jsonl(path: Path, rows) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+def stat_signature(path: Path) -> list[int]:
+    """(size, mtime, ctime, inode): changes whenever the file is written, replaced or copied."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+def _stamp_path(folder: Path) -> Path:
+    return folder.parent / f".verified-{folder.name}.json"
+
+
+def _read_stamp(folder: Path) -> dict:
+    try:
+        stamp = json.loads(_stamp_path(folder).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
+def _write_stamp(folder: Path, signatures: dict) -> None:
+    """Record verified files' metadata (best effort: a read-only index just stays slower)."""
+    path = _stamp_path(folder)
+    tmp = path.with_name(path.name + f".{secrets.token_hex(3)}.tmp")
+    try:
+        tmp.write_text(json.dumps(signatures, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -195,14 +244,19 @@ def rebuild_lock(index_dir: Path):
 
 @dataclass
 class IndexContent:
-    """Everything one generation holds, in memory, before it is written."""
+    """Everything one generation holds, before it is written.
+
+    ``chunks`` and ``pages`` are records (``Chunk``; ``{"source", "page", "text"}`` dicts) or
+    ``rowfiles.CopiedRows`` carried over byte for byte from the live generation, in row order.
+    """
 
     manifest: dict
-    chunks: list[Chunk]
+    chunks: list
     vectors: np.ndarray  # (n, dim) float32, unit length
-    pages: list[dict]  # {"source", "page", "text"}
-    lexical: object  # lexical.LexicalIndex
+    pages: list
+    terms: object  # lexical.TermTable: the BM25 terms of every chunk
     words: dict  # surface word -> document frequency
+    lexical: object = None  # lexical.LexicalIndex; built from ``terms`` when None
 
 
 def build_faiss(vectors: np.ndarray):
@@ -212,29 +266,56 @@ def build_faiss(vectors: np.ndarray):
     return ann.build(vectors)
 
 
+def _chunk_key(item) -> tuple[int, int]:
+    return id_key(item.id), id_key(item.text)
+
+
+def _page_key(item) -> list:
+    return [item["source"], item["page"]]
+
+
+def _write_content(tmp: Path, content: IndexContent) -> None:
+    import faiss
+
+    from .lexical import LexicalIndex
+
+    n = len(content.vectors)
+    if len(content.terms) != n:
+        raise ValueError(f"{len(content.terms)} baris istilah untuk {n} vektor")
+    # serialised in memory and written by Python, so that a failed write (a full disk)
+    # is an OSError (faiss.write_index turns it into a RuntimeError)
+    (tmp / "vectors.faiss").write_bytes(faiss.serialize_index(build_faiss(content.vectors)))
+    ids = write_rows(tmp / "chunks.jsonl", content.chunks,
+                     lambda c: json_line(c.to_json()), _chunk_key)
+    if len(ids) != n:
+        raise ValueError(f"{len(ids)} potongan untuk {n} vektor")
+    keys = np.asarray(ids, dtype=np.uint64).reshape(-1, 2)
+    np.save(tmp / "chunks.ids.npy", np.ascontiguousarray(keys[:, 0]))
+    np.save(tmp / "chunks.text_keys.npy", np.ascontiguousarray(keys[:, 1]))
+    fault("write")
+    keys = write_rows(tmp / "documents.jsonl", content.pages, json_line, _page_key)
+    (tmp / "documents.keys.json").write_text(json.dumps(keys, ensure_ascii=False),
+                                             encoding="utf-8")
+    content.terms.save(tmp / "terms")
+    lexical = content.lexical or LexicalIndex.from_table(content.terms)
+    lexical.save(tmp / "bm25")
+    (tmp / "words.json").write_text(json.dumps(content.words, ensure_ascii=False),
+                                    encoding="utf-8")
+
+
 def write_generation(index_dir: Path, content: IndexContent) -> Path:
     """Write a new generation folder and publish it. Returns its path.
 
     On any failure readers see no change: the partial folder is removed and the previous
     generation stays live. An OSError (a full disk, say) becomes IndexWriteFailed.
     """
-    import faiss
-
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     tmp = index_dir / f".tmp-{name}"
     final = index_dir / name
     try:
         tmp.mkdir()
-        # serialised in memory and written by Python, so that a failed write (a full disk)
-        # is an OSError (faiss.write_index turns it into a RuntimeError)
-        (tmp / "vectors.faiss").write_bytes(faiss.serialize_index(build_faiss(content.vectors)))
-        _write_jsonl(tmp / "chunks.jsonl", (c.to_json() for c in content.chunks))
-        fault("write")
-        _write_jsonl(tmp / "documents.jsonl", content.pages)
-        content.lexical.save(tmp / "bm25")
-        (tmp / "words.json").write_text(json.dumps(content.words, ensure_ascii=False),
-                                        encoding="utf-8")
+        _write_content(tmp, content)
         manifest = dict(content.manifest)
         manifest["generation"] = name
         manifest["checksums"] = {
@@ -248,6 +329,8 @@ def write_generation(index_dir: Path, content: IndexContent) -> Path:
         fault("before-rename")
         os.rename(tmp, final)
         _fsync_dir(index_dir)
+        # the checksums were just computed from these very files
+        _write_stamp(final, {rel: stat_signature(final / rel) for rel in manifest["checksums"]})
         fault("before-publish")
         publish(index_dir, name)
     except BaseException as e:
@@ -255,6 +338,7 @@ def write_generation(index_dir: Path, content: IndexContent) -> Path:
             raise
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(final, ignore_errors=True)
+        _stamp_path(final).unlink(missing_ok=True)
         if isinstance(e, OSError):
             raise IndexWriteFailed(_write_failure(index_dir, e)) from e
         raise
@@ -280,7 +364,8 @@ def publish(index_dir: Path, name: str) -> None:
     that rename leaves the old generation live.
     """
     previous = current_name(index_dir)
-    if previous and (previous == name or verify_generation(index_dir / previous)):
+    if previous and (previous == name or verify_generation(index_dir / previous,
+                                                           trust_stamp=True)):
         previous = None
     if previous:
         _write_pointer(index_dir, PREVIOUS, previous)
@@ -311,7 +396,10 @@ def prune(index_dir: Path, keep: set) -> None:
             if p.name not in keep:
                 shutil.rmtree(p, ignore_errors=True)
         elif p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
-            p.unlink(missing_ok=True)  # a pointer file a crash left half-written
+            p.unlink(missing_ok=True)  # a pointer or stamp file a crash left half-written
+        elif p.is_file() and p.name.startswith(".verified-") and p.name.endswith(".json"):
+            if p.name[len(".verified-"):-len(".json")] not in keep:
+                p.unlink(missing_ok=True)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -328,8 +416,13 @@ def read_manifest(index_dir: Path) -> dict | None:
         return None
 
 
-def verify_generation(folder: Path) -> list[str]:
-    """Problems of one generation folder (empty list when it is intact), in Indonesian."""
+def verify_generation(folder: Path, trust_stamp: bool = False) -> list[str]:
+    """Problems of one generation folder (empty list when it is intact), in Indonesian.
+
+    The manifest always checks itself. With ``trust_stamp`` a file whose metadata still match
+    the record of an earlier successful verification is not hashed again (the serving path);
+    without it every file is hashed (``check-index``). A successful run updates the record.
+    """
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -350,9 +443,17 @@ def verify_generation(folder: Path) -> list[str]:
     checksums = manifest.get("checksums")
     if not isinstance(checksums, dict) or not checksums:
         return problems + [f"{folder.name}: manifest tanpa checksum"]
-    problems += [f"{rel}: tidak tercatat di manifest" for rel in REQUIRED if rel not in checksums]
+    if manifest.get("format_version") == FORMAT_VERSION:  # older formats had fewer files
+        problems += [f"{rel}: tidak tercatat di manifest" for rel in REQUIRED
+                     if rel not in checksums]
+    stamp = _read_stamp(folder) if trust_stamp else {}
+    signatures, hashed = {}, 0
     for rel, expected in checksums.items():
         try:
+            signatures[rel] = stat_signature(folder / rel)
+            if trust_stamp and stamp.get(rel) == signatures[rel]:
+                continue
+            hashed += 1
             actual = sha256_file(folder / rel)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             problems.append(f"{rel}: berkas hilang")
@@ -362,21 +463,29 @@ def verify_generation(folder: Path) -> list[str]:
             continue
         if actual != expected:
             problems.append(f"{rel}: checksum tidak cocok (berkas rusak atau diubah)")
+    if not problems and hashed:
+        _write_stamp(folder, signatures)
     return problems
 
 
 @dataclass
 class LoadedIndex:
+    """A generation opened for serving: everything large stays in memory-mapped files."""
+
     folder: Path
     manifest: dict
-    chunks: list[Chunk]
+    chunks: ChunkSequence  # Sequence[Chunk]: len(), [i], iteration; rows parsed on demand
     faiss_index: object
     lexical: object  # lexical.LexicalIndex
-    pages: dict  # (source, page) -> cleaned text
+    pages: PageStore
     words: dict  # surface word -> document frequency
 
     def page_text(self, source: str, page: int | None) -> str | None:
-        return self.pages.get((source, page))
+        return self.pages.text(source, page)
+
+    def chunk_by_id(self, chunk_id: str) -> Chunk | None:
+        row = self.chunks.row_of(chunk_id)
+        return None if row is None else self.chunks[row]
 
     def vectors(self) -> np.ndarray:
         n = self.faiss_index.ntotal
@@ -384,20 +493,44 @@ class LoadedIndex:
             return np.zeros((0, self.faiss_index.d), dtype=np.float32)
         return self.faiss_index.reconstruct_n(0, n)
 
+    def terms(self):
+        """The BM25 terms of every chunk (lexical.TermTable, memory-mapped)."""
+        from .lexical import TermTable
+
+        return TermTable.load(self.folder / "terms")
+
+
+def check_format(manifest: dict, folder: Path) -> None:
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexOutdated(
+            f"Indeks di {folder.parent} memakai format lama (versi {version}); versi program "
+            f"ini memakai format {FORMAT_VERSION}. Bangun ulang indeksnya dengan: "
+            f"{rebuild_command(index=folder.parent)}"
+        )
+
 
 def load_generation(folder: Path, verify: bool = True) -> LoadedIndex:
+    """Open one generation; ``verify`` checks its checksums (trusting the verified-stamp)."""
     import faiss
 
+    from . import ann
     from .lexical import LexicalIndex
 
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"{folder.name}: manifest.json rusak (bukan objek JSON)")
+    if manifest.get("manifest_sha256") in (None, manifest_digest(manifest)):
+        check_format(manifest, folder)  # an intact manifest of another format: not damage
     if verify:
-        problems = verify_generation(folder)
+        problems = verify_generation(folder, trust_stamp=True)
         if problems:
             raise IndexCorrupt("; ".join(problems))
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    chunks = [Chunk.from_json(d) for d in _read_jsonl(folder / "chunks.jsonl")]
-    pages = {(d["source"], d["page"]): d["text"] for d in _read_jsonl(folder / "documents.jsonl")}
-    fx = faiss.read_index(str(folder / "vectors.faiss"))
+    check_format(manifest, folder)
+    chunks = ChunkSequence(folder)
+    pages = PageStore(folder)
+    fx = faiss.read_index(str(folder / "vectors.faiss"), faiss.IO_FLAG_MMAP_IFC)
+    ann.configure(fx)
     lex = LexicalIndex.load(folder / "bm25")
     words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
     if fx.ntotal != len(chunks):
@@ -424,6 +557,8 @@ def load_index(index_dir: Path, embedder_id: str, verify: bool = True) -> Loaded
         for gen in candidates:
             try:
                 loaded = load_generation(index_dir / gen, verify=verify)
+            except IndexOutdated:
+                raise  # not damaged: rebuilding is the only remedy, falling back would hide it
             except _LOAD_ERRORS as e:
                 errors.append(f"{gen}: {e}")
                 continue
