@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tanya_trafficking import answering, pipeline
+from tanya_trafficking import answering, matching, pipeline
 from tanya_trafficking.config import PROJECT_ROOT, Settings
 from tanya_trafficking.evaluate import contains_answer
 from tanya_trafficking.lexical import terms
@@ -116,9 +116,10 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str]) -> dic
             abstain += not ans.found
         else:
             retriever.alpha = 1.0 if system == "dense" else 0.0
+            retriever.rerank = False
             query = raw_query(row["question"])
             hits = retriever.search(query, k=10)
-            retriever.alpha = alpha0
+            retriever.alpha, retriever.rerank = alpha0, True
         lat.append((time.perf_counter() - t0) * 1000)
         rank = next((i for i, h in enumerate(hits, 1) if h.chunk.source == gold), None)
         rr.append(1 / rank if rank else 0.0)
@@ -126,7 +127,7 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str]) -> dic
         r5 += rank is not None and rank <= 5
         r10 += rank is not None and rank <= 10
         cands = answering.score_candidates(query, hits[:bot.settings.top_k], bot.index.lexical)
-        typed = [c for c in cands if answering.answers_type(c.text, query)] or cands
+        typed = [c for c in cands if matching.answers_type(c.text, query)] or cands
         quotes = [c.text for c in typed[:3]]
         q1 += bool(quotes) and contains_answer(quotes[0], (row["answer"],))
         q3 += any(contains_answer(q, (row["answer"],)) for q in quotes)

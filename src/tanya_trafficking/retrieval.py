@@ -51,6 +51,7 @@ class Retriever:
     embedder: Embedder
     alpha: float = 0.5
     candidates: int = 50
+    rerank: bool = True  # off: the pure fusion (the baselines of benchmarks/facqa.py)
 
     def dense(self, q: np.ndarray, k: int) -> dict[int, float]:
         if self.index.faiss_index.ntotal == 0:
@@ -87,11 +88,13 @@ class Retriever:
         # 0) are broken by the raw scores, then by position
         order = sorted(fused, key=lambda i: (-fused[i], -lex.get(i, 0.0),
                                              -dense.get(i, -1.0), i))
-        head = order[:RERANK]
-        score = {i: rerank_score(fused[i], query, self.index.chunks[i].text, self.index.lexical)
-                 for i in head}
-        order = (sorted(head, key=lambda i: -score[i]) + order[RERANK:])[:k]
-        fused.update(score)
+        if self.rerank:
+            head = order[:RERANK]
+            score = {i: rerank_score(fused[i], query, self.index.chunks[i].text,
+                                     self.index.lexical) for i in head}
+            order = sorted(head, key=lambda i: -score[i]) + order[RERANK:]
+            fused.update(score)
+        order = order[:k]
         missing = [i for i in order if i not in dense]
         if missing:  # raw cosine for lexical-only candidates (used by abstention)
             vecs = np.stack([self.index.faiss_index.reconstruct(i) for i in missing])
