@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tanya_trafficking.answering import has_answer_type, render, verify_quote
+from tanya_trafficking.answering import render, verify_quote
+from tanya_trafficking.matching import has_answer_type
 from tanya_trafficking.schema import Quote
 from tanya_trafficking.textnorm import is_question
 
@@ -232,7 +233,8 @@ def test_seed_index_quotes_are_verbatim_and_never_questions(seed_settings) -> No
 # --- techniques of the answer-quality work, each with a test that fails without it -------
 
 from tanya_trafficking import pipeline  # noqa: E402
-from tanya_trafficking.answering import continuation, expands  # noqa: E402
+from tanya_trafficking.answering import continuation  # noqa: E402
+from tanya_trafficking.matching import expands  # noqa: E402
 
 
 def test_continuation_takes_the_sentence_that_leans_back() -> None:
@@ -326,3 +328,78 @@ def test_quotes_are_never_duplicated(seed_bot) -> None:
                      "Apa saja upaya pencegahan dalam ACTIP?", "Siapa sasaran utama pelaku?"):
         texts = [q.text for q in seed_bot.ask(question).quotes]
         assert len(texts) == len(set(texts)), question
+
+
+# --- rules added for issue 3 (each test fails without its rule) -----------------------------
+
+
+@pytest.mark.slow
+def test_focus_the_corpus_never_mentions_makes_a_fact_question_abstain(seed_bot) -> None:
+    """"Berapa *anggaran* ...", "Di *universitas* mana ...": the corpus never speaks of an
+    anggaran or a universitas, so no figure or name it holds can be the answer."""
+    for question in ("Berapa anggaran ASEAN untuk memberantas human trafficking?",
+                     "Di universitas mana skripsi tentang prinsip non-intervensi ASEAN itu ditulis?",
+                     "Berapa jumlah korban human trafficking laki-laki pada tahun 2023?"):
+        assert not seed_bot.ask(question).found, question
+    # the same shape with a focus the corpus has is still answered
+    assert seed_bot.ask("Berapa jumlah kasus human trafficking pada tahun 2023?").found
+
+
+def test_focus_is_the_word_after_the_question_word_frame_words_skipped() -> None:
+    from tanya_trafficking.answering import focus
+    from tanya_trafficking.query import parse
+
+    assert focus(parse("Berapa anggaran ASEAN?")).alternatives[0] == ("anggar",)
+    assert focus(parse("Berapa jumlah korban tahun 2023?")).alternatives[0] == ("korban",)
+    assert focus(parse("Di universitas mana skripsi itu ditulis?")).alternatives[0] == ("universitas",)
+    assert focus(parse("Apa tujuan ASEAN?")) is None  # not a fact question
+
+
+@pytest.mark.slow
+def test_yes_no_question_quotes_the_contrast_after_a_paragraph_break(seed_bot) -> None:
+    result = seed_bot.ask("Apakah berdirinya pilar ASEAN Security Community menghentikan "
+                          "permasalahan keamanan manusia?")
+    assert result.found
+    assert any("tidak menghentikan permasalahan" in q.text for q in result.quotes)
+
+
+def test_contrast_continues_across_a_paragraph_break_only_right_after() -> None:
+    text = "ASEAN berdiri tahun 1967.\n\nAkan tetapi, masalah tetap ada. Namun, ada harapan."
+    got = [t for _, _, t in continuation(text, text.index(".") + 1)]
+    assert got == ["Akan tetapi, masalah tetap ada."]
+
+
+@pytest.mark.slow
+def test_two_part_question_is_judged_on_the_quoted_block(seed_bot) -> None:
+    """The failure and its cause are two sentences; neither alone covers the question."""
+    result = seed_bot.ask("Kegagalan apa yang diteliti penulis dan apa penyebab yang ditemukannya?")
+    assert result.found
+    joined = " ".join(q.text for q in result.quotes)
+    assert "mengantispasi" in joined and "non-intervensi" in joined
+
+
+def test_a_citation_year_answers_when_the_question_names_the_cited_source() -> None:
+    from tanya_trafficking.matching import answers_type
+    from tanya_trafficking.query import parse
+
+    sentence = "Definisi itu berasal dari konvensi PBB (UNODC, 2004)."
+    assert answers_type(sentence, parse("Definisi yang dikutip dari UNODC tahun berapa?"))
+    assert not answers_type(sentence, parse("Kapan konvensi PBB dibuat?"))
+
+
+@pytest.mark.slow
+def test_role_question_prefers_the_sentence_where_the_asked_one_holds_the_role(seed_bot) -> None:
+    for question in ("peran ASEAN dalam menangani trafficing sbagai apa?",
+                     "What role does ASEAN play while countries resolve human trafficking?"):
+        result = seed_bot.ask(question)
+        assert result.found, question
+        assert any("sebagai supporter" in q.text for q in result.quotes), question
+
+
+def test_sentence_that_brings_a_new_name_beats_a_restatement() -> None:
+    from tanya_trafficking.answering import brings_new
+    from tanya_trafficking.query import parse
+
+    q = parse("Siapakah yang membuka International Rice Conference 2005?")
+    assert brings_new("Konferensi dibuka oleh Menteri Pertanian Anton Apriyantono.", q)
+    assert not brings_new("International Rice Conference 2005 dibuka kemarin.", q)

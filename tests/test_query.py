@@ -130,3 +130,24 @@ def test_follow_up_keeps_its_own_question_type_but_gains_the_context_concepts():
     assert q.qtype == "kapan"
     assert any(("actip",) in c.alternatives for c in q.concepts)
     assert "ACTIP" in q.normalized
+
+
+@pytest.mark.parametrize("question, qtype", [
+    ("Kapankah berakhirnya Kejurnas Sepak Takraw XVII?", "kapan"),
+    ("Mulai tanggal berapakah harga pertamax turun?", "kapan"),
+    ("Berapakah luas tanah bandara Kuala Namu?", "berapa"),
+    ("Dimanakah lokasi Bandung?", "dimana"),
+    ("Di mana ACTIP ditandatangani?", "dimana"),
+])
+def test_question_types_with_kah_and_dimana(question, qtype) -> None:
+    assert parse(question).qtype == qtype
+
+
+@pytest.mark.parametrize("question, corpus_words", [
+    ("Kelompok mana yang paling diincar para penjual manusia?", {"sasar", "human"}),
+    ("Aturan dasar apa yang dipegang perhimpunan negara Asia Tenggara?", {"prinsip", "asean"}),
+    ("Lembaga global mana yang mengingatkan pemerintah?", {"organisasi", "ingat"}),
+])
+def test_domain_synonyms_reach_the_corpus_words(question, corpus_words) -> None:
+    terms_ = {t for c in parse(question).concepts for t in c.all_terms()}
+    assert corpus_words <= terms_

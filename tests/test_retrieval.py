@@ -31,8 +31,10 @@ def query(bot, question: str) -> Query:
     return parse(question, bot.speller)
 
 
-def search(bot, question: str, k: int, alpha: float = 0.5):
-    retriever = Retriever(bot.index, bot.retriever.embedder, alpha=alpha, candidates=50)
+def search(bot, question: str, k: int, alpha: float = 0.5, rerank: bool = True):
+    """The product's search; ``rerank=False`` is the fusion alone (its formula tests)."""
+    retriever = Retriever(bot.index, bot.retriever.embedder, alpha=alpha, candidates=50,
+                          rerank=rerank)
     return retriever.search(query(bot, question), k=k)
 
 
@@ -82,7 +84,7 @@ def test_alpha_one_is_pure_dense_ranking(bot, seed_index, question) -> None:
     # the seed index has fewer chunks than the 50 candidates: every chunk is a dense candidate
     k = len(seed_index.chunks)
     assert k < 50
-    hits = search(bot, question, k=k, alpha=1.0)
+    hits = search(bot, question, k=k, alpha=1.0, rerank=False)
     cos = cosines(bot, question)
 
     assert hits[0].chunk == seed_index.chunks[int(np.argmax(cos))]
@@ -98,7 +100,7 @@ def test_alpha_zero_is_pure_bm25_ranking(bot, seed_index, question) -> None:
     matching = int((lex > 0).sum())
     assert matching >= 1
 
-    hits = search(bot, question, k=matching, alpha=0.0)
+    hits = search(bot, question, k=matching, alpha=0.0, rerank=False)
 
     assert hits[0].chunk == seed_index.chunks[int(np.argmax(lex))]
     lexical = [h.lexical for h in hits]
@@ -109,7 +111,7 @@ def test_alpha_zero_is_pure_bm25_ranking(bot, seed_index, question) -> None:
 @pytest.mark.parametrize("alpha", [0.3, 0.5, 0.8])
 def test_fused_score_is_the_documented_min_max_mix(bot, seed_index, alpha) -> None:
     k = len(seed_index.chunks)
-    hits = search(bot, QUESTION, k=k, alpha=alpha)
+    hits = search(bot, QUESTION, k=k, alpha=alpha, rerank=False)
     cos = cosines(bot, QUESTION)
     lex = bm25_scores(bot, QUESTION)
     # every chunk is a dense candidate; the BM25 candidates are the chunks it scores above 0
@@ -126,3 +128,34 @@ def test_fused_score_is_the_documented_min_max_mix(bot, seed_index, alpha) -> No
     for h in hits:
         assert h.score == pytest.approx(float(expected[row[h.chunk.id]]), abs=1e-4)
     assert hits[0].chunk == seed_index.chunks[int(np.argmax(expected))]
+
+
+# --- the coverage rerank -------------------------------------------------------------------
+
+
+def test_rerank_scores_are_the_documented_mix(bot, seed_index) -> None:
+    from tanya_trafficking.matching import answers_type, coverage
+    from tanya_trafficking.retrieval import COVERAGE_WEIGHT, RERANK, TYPE_WEIGHT
+
+    k = len(seed_index.chunks)
+    plain = {h.chunk.id: h.score for h in search(bot, QUESTION, k=k, rerank=False)}
+    reranked = search(bot, QUESTION, k=RERANK)
+    q = query(bot, QUESTION)
+    top = sorted(plain, key=lambda i: -plain[i])[:RERANK]
+    assert {h.chunk.id for h in reranked} == set(top)  # reorders the head, adds nothing
+    for h in reranked:
+        want = (plain[h.chunk.id] + COVERAGE_WEIGHT * coverage(q, h.chunk.text, bot.index.lexical)
+                + TYPE_WEIGHT * answers_type(h.chunk.text, q)) / (1 + COVERAGE_WEIGHT + TYPE_WEIGHT)
+        assert h.score == pytest.approx(want, abs=1e-6)
+    assert [h.score for h in reranked] == sorted((h.score for h in reranked), reverse=True)
+
+
+def test_rerank_puts_the_chunk_with_the_asked_answer_type_first(bot) -> None:
+    """"Apa kepanjangan dari ASEAN?": the fusion alone ranks a chunk that only mentions ASEAN
+    first; the rerank (coverage + answer type: an expansion) the one that spells it out."""
+    question = "Apa kepanjangan dari ASEAN?"
+    expansion = "Association of Southeast Asian Nations"
+    plain = search(bot, question, k=3, rerank=False)
+    hits = search(bot, question, k=3)
+    assert expansion not in plain[0].chunk.text
+    assert expansion in hits[0].chunk.text

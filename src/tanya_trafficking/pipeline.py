@@ -192,7 +192,7 @@ def highlight_spans(question: str, text: str, speller: Speller | None = None
     country for *negara mana*, the spelled-out name for *kepanjangan*, the reason for
     *mengapa*). ``"term"``: words sharing a stem with the question's words.
     """
-    from .answering import COUNTRIES
+    from .matching import COUNTRIES
     from .lexical import terms
     from .textnorm import tokenize
 

@@ -46,10 +46,12 @@ def _roots() -> frozenset[str]:
 
 QTYPES = [  # first match wins; patterns run on the normalised, lowercased question
     ("kepanjangan", r"kepanjangan|singkatan|akronim|stand[s]? for|full (form|name)"),
-    ("kapan", r"\bkapan\b|(?<!tiap )(?<!per )tahun berapa|\bwhen\b|what year|sejak kapan"),
-    ("berapa", r"\bberapa\b|\bjumlah\b|how many|how much|\bpersen"),
+    ("kapan", r"\bkapan(kah)?\b|(?<!tiap )(?<!per )(tahun|tanggal|bulan|hari) (apa|berapa)(kah)?"
+              r"\b|\bwhen\b|what year"),
+    ("berapa", r"\bberapa(kah)?\b|\bjumlah\b|how many|how much|\bpersen"),
     ("negara", r"negara (\w+ )?(mana|apa)|\bwhich countr|what countr"),
-    ("siapa", r"\bsiapa\b|\bsiapakah\b|\bwho\b|\bwhom\b"),
+    ("siapa", r"\bsiapa(kah)?\b|\bwho\b|\bwhom\b"),
+    ("dimana", r"\bdi ?mana(kah)?\b|\bwhere\b"),
     ("mengapa", r"\bmengapa\b|\bwhy\b|apa (sebab|alasan|penyebab)|(karena|sebab|gara-gara) apa"),
     ("bagaimana", r"\bbagaimana\b|\bhow\b"),
 ]

@@ -4,6 +4,12 @@ Fusion is min-max score fusion: each ranker's scores over its own candidate list
 to 0..1, a candidate missing from one list gets 0 from it, and the fused score is
 ``alpha * dense + (1 - alpha) * bm25``. On FacQA this beats either ranker alone (README).
 Min-max keeps the fused score relative, so abstention looks at the raw scores kept in ``Hit``.
+
+Then the ``RERANK`` best are reranked by what the two rankers cannot see: how much of the
+question's concepts (with their synonyms) the chunk covers and whether it holds an answer of
+the asked type (``matching``). Weights tuned on FacQA train: MRR@10 0.832 -> 0.843, R@1
+0.752 -> 0.772 (README); deeper reranking gained nothing, and each reranked chunk costs its
+words' stemming.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
+from .matching import answers_type, coverage
 from .query import Query
 from .schema import Hit
 from .store import LoadedIndex
@@ -27,12 +34,24 @@ def _minmax(scores: dict[int, float]) -> dict[int, float]:
     return {i: (s - lo) / (hi - lo) for i, s in scores.items()}
 
 
+RERANK = 10  # how many of the fused best are reranked
+COVERAGE_WEIGHT = 0.6
+TYPE_WEIGHT = 0.1
+
+
+def rerank_score(fused: float, query: Query, text: str, lexical) -> float:
+    """The reranked score, scaled back to 0..1 like the fused score it replaces."""
+    return (fused + COVERAGE_WEIGHT * coverage(query, text, lexical)
+            + TYPE_WEIGHT * answers_type(text, query)) / (1 + COVERAGE_WEIGHT + TYPE_WEIGHT)
+
+
 @dataclass
 class Retriever:
     index: LoadedIndex
     embedder: Embedder
     alpha: float = 0.5
     candidates: int = 50
+    rerank: bool = True  # off: the pure fusion (the baselines of benchmarks/facqa.py)
 
     def dense(self, q: np.ndarray, k: int) -> dict[int, float]:
         if self.index.faiss_index.ntotal == 0:
@@ -68,7 +87,14 @@ class Retriever:
         # ties (e.g. the weakest BM25 candidate and a chunk BM25 did not find both scale to
         # 0) are broken by the raw scores, then by position
         order = sorted(fused, key=lambda i: (-fused[i], -lex.get(i, 0.0),
-                                             -dense.get(i, -1.0), i))[:k]
+                                             -dense.get(i, -1.0), i))
+        if self.rerank:
+            head = order[:RERANK]
+            score = {i: rerank_score(fused[i], query, self.index.chunks[i].text,
+                                     self.index.lexical) for i in head}
+            order = sorted(head, key=lambda i: -score[i]) + order[RERANK:]
+            fused.update(score)
+        order = order[:k]
         missing = [i for i in order if i not in dense]
         if missing:  # raw cosine for lexical-only candidates (used by abstention)
             vecs = np.stack([self.index.faiss_index.reconstruct(i) for i in missing])

@@ -1,0 +1,134 @@
+"""How well a text answers a parsed question: the pure scoring both retrieval and answering use.
+
+* ``coverage``: the idf-weighted share of the question's concepts a text mentions (names and
+  numbers count double; a synonym or an English word counts like the word itself, see
+  ``query.Concept``).
+* ``answers_type``: whether a text holds what the question type asks for (a number for
+  ``berapa``, a date for ``kapan``, an expansion for ``kepanjangan``, a country for
+  ``negara mana``).
+
+Retrieval reranks its best chunks with these (a chunk that covers the question and holds an
+answer of the asked type beats one that only shares its words); answering scores sentences
+with them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .lexical import LexicalIndex, terms
+from .query import Concept, Query
+from .textnorm import tokenize
+
+# --- answer types ------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)"
+                     r"\b|puluh|ratus|ribu|juta|miliar|dekade|abad", re.I)
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_DATE = re.compile(r"\b(19|20)\d{2}\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|\b(januari|februari|maret|"
+                   r"april|mei|juni|juli|agustus|september|oktober|november|desember|senin|"
+                   r"selasa|rabu|kamis|jumat|sabtu|minggu)\b|\b(pagi|siang|sore|malam) (ini|itu)\b",
+                   re.I)
+_CITATION = re.compile(r"\([^()]*\b(19|20)\d{2}\)")  # (UNODC, 2004), (cnbc.2022)
+CAUSE = re.compile(r"\b(karena|sebab|disebabkan|akibat|hambatan|berasal|kegagalan|kelemahan)",
+                    re.I)
+COUNTRIES = {
+    "indonesia", "malaysia", "thailand", "filipina", "philippines", "vietnam", "kamboja",
+    "cambodia", "laos", "myanmar", "singapura", "singapore", "brunei", "timor", "tiongkok",
+    "china", "india", "jepang", "japan", "korea", "amerika", "australia", "bangladesh",
+    "pakistan", "nepal", "sri lanka", "arab saudi", "uni emirat arab", "taiwan", "hong kong",
+}
+
+
+def has_answer_type(sentence: str, qtype: str) -> bool:
+    """Whether a sentence holds the kind of thing the question type asks for.
+
+    Years inside a citation ("(CTDC, 2023)") say when a source was written, not when
+    something happened, so they do not count as a number or a date.
+    """
+    sentence = _CITATION.sub("", sentence)
+    if qtype == "berapa":
+        return bool(_NUMBER.search(sentence))
+    if qtype == "kapan":
+        return bool(_DATE.search(sentence))
+    if qtype == "negara":
+        low = sentence.lower()
+        return any(re.search(rf"\b{c}\b", low) for c in COUNTRIES)
+    return True
+
+
+def expands(sentence: str, acronym: str) -> bool:
+    """Whether a sentence spells out ``acronym``: "... Nations (ASEAN)" or its initials in order."""
+    if f"({acronym})" in sentence:
+        return True
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", sentence) if w[0].isupper())
+    return len(acronym) >= 3 and acronym in initials
+
+
+def in_corpus(concept: Concept, lexical: LexicalIndex) -> bool:
+    return any(all(lexical.doc_freq(t) for t in alt) for alt in concept.alternatives)
+
+
+# --- coverage ---------------------------------------------------------------------------
+
+
+def concept_weight(concept: Concept, lexical: LexicalIndex) -> float:
+    """The idf of a concept's most specific known form; a concept the corpus never mentions
+    weighs the most, so a question about an absent thing cannot look covered."""
+    known = [min(lexical.idf(t) for t in alt) for alt in concept.alternatives
+             if all(lexical.doc_freq(t) for t in alt)]
+    return max(known) if known else lexical.idf_unknown()
+
+
+ENTITY_WEIGHT = 2.0  # names and numbers are what a factoid question hinges on ("2022")
+PARTIAL_CREDIT = 0.7  # a term seen only inside a longer word ("anggota" in "keanggotannya")
+
+
+def coverage(q: Query, text: str, lexical: LexicalIndex) -> float:
+    """Share of the question's concepts, idf-weighted, that ``text`` mentions."""
+    if not q.concepts:
+        return 0.0
+    sentence_terms = set(terms(text))
+    words = tokenize(text)
+    got = total = 0.0
+    for concept in q.concepts:
+        w = concept_weight(concept, lexical) * (ENTITY_WEIGHT if concept.entity else 1.0)
+        total += w
+        if concept.satisfied_by(sentence_terms):
+            got += w
+        elif any(len(t) >= 5 and any(t in word for word in words)
+                 for alt in concept.alternatives if len(alt) == 1 for t in alt):
+            got += PARTIAL_CREDIT * w
+    return got / total if total else 0.0
+
+
+def new_names(text: str, q: Query) -> bool:
+    """Whether ``text`` names someone or something (a capitalised word, not sentence-initial)
+    that the question does not already name: what a "siapa" answer needs."""
+    asked = {w.lower() for w in re.findall(r"\w+", q.normalized)}
+    words = re.findall(r"\w+", text)
+    return any(w[:1].isupper() and w.lower() not in asked for w in words[1:])
+
+
+def acronyms(q: Query) -> list[str]:
+    return re.findall(r"\b[A-Z]{2,}\b", q.normalized)
+
+
+def cites_asked_source(text: str, q: Query) -> bool:
+    """Whether a citation in ``text`` names a source the question names: then its year is
+    what "dikutip dari UNODC tahun berapa?" asks for, not noise to ignore."""
+    names = {w.lower() for w in re.findall(r"\b[A-Z][\w-]+", q.normalized)[1:]}
+    names |= {a.lower() for a in acronyms(q)}
+    return any(names & {w.lower() for w in re.findall(r"[\w-]+", m.group())}
+               for m in _CITATION.finditer(text))
+
+
+def answers_type(text: str, q: Query) -> bool:
+    """The question type's hard requirement on an answer sentence."""
+    if q.qtype == "kapan" and cites_asked_source(text, q):
+        return bool(_DATE.search(text))
+    if q.qtype == "kepanjangan" and acronyms(q):
+        return any(expands(text, a) for a in acronyms(q))
+    if q.qtype == "berapa" and re.search(r"persen|%|percent", q.normalized, re.I):
+        return bool(re.search(r"%|persen", _CITATION.sub("", text), re.I))
+    return has_answer_type(text, q.qtype)
