@@ -502,3 +502,13 @@ def test_verified_record_skips_hashing_but_check_index_does_not(small_index, emb
     assert any("words.json" in p for p in store.verify_generation(gen))  # full: found
     ok, report = pipeline.check_index(small_index)
     assert not ok and "words.json" in report
+
+
+def test_chunk_terms_are_the_stored_bm25_terms_of_the_chunk(seed_settings) -> None:
+    """The rerank reads a chunk's terms from the index instead of stemming it again."""
+    from tanya_trafficking.lexical import terms
+    from tanya_trafficking.pipeline import Bot
+
+    index = Bot.open(seed_settings).index
+    for row in range(len(index.chunks)):
+        assert index.chunk_terms(row) == set(terms(index.chunks[row].text))

@@ -56,14 +56,17 @@ def _candidates(hits: list[Hit]) -> list[Candidate]:
     return list(seen.values())
 
 
-_FOCUS_AFTER = re.compile(r"\b(berapa|siapa|siapakah|kapan|how many|how much|who)\b\s+(.*)")
+# After "berapa" comes what is counted (a noun: "anggaran", "korban"); after "kapan" or
+# "siapa" usually a verb ("Kapan itu *ditandatangani*?"), which documents often put in other
+# words ("didirikan"), so those are not checked.
+_FOCUS_AFTER = re.compile(r"\b(berapa(?:kah)?|how many|how much)\b\s+(.*)")
 _FOCUS_BEFORE = re.compile(r"\b([\w-]+)\s+(mana|manakah|which)\b")
 
 
 def focus(q: Query) -> Concept | None:
-    """The thing a fact question is after: the first content word after "berapa/siapa/kapan"
-    ("Berapa *anggaran* ASEAN ...", "Berapa jumlah *korban* ...", frame words skipped) or the
-    word before "mana" ("Di *universitas* mana ..."), as the question's concept holding it."""
+    """The thing a fact question is after: the first content word after "berapa" ("Berapa
+    *anggaran* ASEAN ...", "Berapa jumlah *korban* ...", frame words skipped) or the word
+    before "mana" ("Di *universitas* mana ..."), as the question's concept holding it."""
     low = q.normalized.lower()
     words: list[str] = []
     if m := _FOCUS_BEFORE.search(low):

@@ -99,6 +99,10 @@ class TermTable:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def doc(self, i: int) -> list[str]:
+        """Document ``i``'s terms."""
+        return [self.vocab[j] for j in self.ids[self.offsets[i]:self.offsets[i + 1]]]
+
     def rows(self, start: int, end: int) -> TermTable:
         """Documents ``start..end-1`` (same vocabulary, ids copied)."""
         a, b = int(self.offsets[start]), int(self.offsets[end])

@@ -84,11 +84,13 @@ ENTITY_WEIGHT = 2.0  # names and numbers are what a factoid question hinges on (
 PARTIAL_CREDIT = 0.7  # a term seen only inside a longer word ("anggota" in "keanggotannya")
 
 
-def coverage(q: Query, text: str, lexical: LexicalIndex) -> float:
-    """Share of the question's concepts, idf-weighted, that ``text`` mentions."""
+def coverage(q: Query, text: str, lexical: LexicalIndex,
+             text_terms: set[str] | None = None) -> float:
+    """Share of the question's concepts, idf-weighted, that ``text`` mentions (``text_terms``:
+    its BM25 terms when already known, e.g. a stored chunk's)."""
     if not q.concepts:
         return 0.0
-    sentence_terms = set(terms(text))
+    sentence_terms = set(terms(text)) if text_terms is None else text_terms
     words = tokenize(text)
     got = total = 0.0
     for concept in q.concepts:

@@ -39,9 +39,10 @@ COVERAGE_WEIGHT = 0.6
 TYPE_WEIGHT = 0.1
 
 
-def rerank_score(fused: float, query: Query, text: str, lexical) -> float:
+def rerank_score(fused: float, query: Query, text: str, lexical,
+                 text_terms: set[str] | None = None) -> float:
     """The reranked score, scaled back to 0..1 like the fused score it replaces."""
-    return (fused + COVERAGE_WEIGHT * coverage(query, text, lexical)
+    return (fused + COVERAGE_WEIGHT * coverage(query, text, lexical, text_terms)
             + TYPE_WEIGHT * answers_type(text, query)) / (1 + COVERAGE_WEIGHT + TYPE_WEIGHT)
 
 
@@ -91,7 +92,8 @@ class Retriever:
         if self.rerank:
             head = order[:RERANK]
             score = {i: rerank_score(fused[i], query, self.index.chunks[i].text,
-                                     self.index.lexical) for i in head}
+                                     self.index.lexical, self.index.chunk_terms(i))
+                     for i in head}
             order = sorted(head, key=lambda i: -score[i]) + order[RERANK:]
             fused.update(score)
         order = order[:k]
