@@ -74,7 +74,6 @@ class AppServer:
         sent with the same ``session`` are one conversation, as in one browser tab. Returns
         the chat's messages after the turn (``{"role", "content": [{"text": HTML}]}``)."""
         import json
-        import uuid
 
         if not hasattr(self, "_chat_event"):
             config = json.loads(self.get("/config")[2])

@@ -1,0 +1,41 @@
+"""Tests for matching.py: coverage and answer types shared by retrieval and answering."""
+
+from __future__ import annotations
+
+import pytest
+
+from tanya_trafficking.lexical import terms
+from tanya_trafficking.matching import asked_terms
+from tanya_trafficking.query import parse
+from tanya_trafficking.textnorm import tokenize
+
+TEXTS = [
+    "Menurut UN Women menyebutkan bahwa setiap tahun tidak kurang dari 225.000 perempuan dan "
+    "anak diperdagangkan pada kawasan Asia Tenggara.",
+    "Penulis menemukan hambatan tersebut berasal dari prinsip ASEAN yang memegang teguh "
+    "prinsip non-intervensi.",
+    "Kegagalan ASEAN yang tidak dapat mengantispasi berkembangnya human trafficking di Asia "
+    "Tenggara, membuat penulis menelisik jauh dan mencoba melihat hambatan ASEAN.",
+    "Sebab penanggulangan human trafficking adalah upaya keadilan bagi masyarakat dunia.",
+]
+QUESTIONS = [
+    "Berapa perempuan dan anak yang diperdagangkan tiap tahun?",
+    "Apa penyebab kegagalan ASEAN menanggulangi perdagangan orang?",
+    "Siapa yang menulis tentang hambatan prinsip non-intervensi?",
+    "Mengapa penanggulangan trafiking penting bagi masyarakat?",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+@pytest.mark.parametrize("text", TEXTS)
+def test_asked_terms_find_every_question_term_full_stemming_finds(question, text) -> None:
+    """Skipping words that cannot stem to a question term changes nothing coverage sees."""
+    q = parse(question)
+    wanted = {t for c in q.concepts for t in c.all_terms()}
+    assert asked_terms(q, tokenize(text)) & wanted == set(terms(text)) & wanted
+
+
+def test_asked_terms_skip_words_that_cannot_be_question_terms() -> None:
+    q = parse("Berapa kasus tahun 2023?")
+    got = asked_terms(q, tokenize(TEXTS[1]))
+    assert got == set()  # nothing in that sentence can be "kasus", "tahun" or "2023"
