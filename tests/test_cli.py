@@ -163,6 +163,18 @@ def test_rebuild_summary_reports_broken_pdf_and_indexes_the_rest(cli_index: CliI
 # --------------------------------------------------------------------------- ask
 
 
+def test_rebuild_unchanged_corpus_keeps_the_generation_unless_forced(cli_index: CliIndex) -> None:
+    live = (cli_index.index / "CURRENT").read_text().strip()
+    again = run_cli("rebuild-index", "--corpus", cli_index.corpus, "--index", cli_index.index,
+                    env=_clean_env(), timeout=600)
+    assert again.returncode == 0, _show(again)
+    assert (cli_index.index / "CURRENT").read_text().strip() == live  # nothing changed
+    forced = run_cli("rebuild-index", "--corpus", cli_index.corpus, "--index", cli_index.index,
+                     "--force", env=_clean_env(), timeout=600)
+    assert forced.returncode == 0, _show(forced)
+    assert (cli_index.index / "CURRENT").read_text().strip() != live  # a new generation
+
+
 def test_ask_json_answers_with_verbatim_quotes(cli_index: CliIndex) -> None:
     data = _ask_json(ACTIP_Q, cli_index.index, cli_index.env)
     assert {"question", "found", "answer", "quotes"} <= set(data)

@@ -38,7 +38,9 @@ def main():
 @_corpus
 @_index
 @_model
-def rebuild_index(corpus, index, model):
+@click.option("--force", is_flag=True,
+              help="Tulis generasi baru walaupun korpus tidak berubah (vektor tetap dipakai ulang).")
+def rebuild_index(corpus, index, model, force):
     """Bangun ulang indeks dari korpus (aman: indeks lama tetap dipakai bila gagal)."""
     from . import pipeline, store
 
@@ -46,7 +48,7 @@ def rebuild_index(corpus, index, model):
     if not settings.corpus.is_dir():
         _fail(f"folder korpus {settings.corpus} tidak ada.")
     try:
-        report = pipeline.build_index(settings, progress=True)
+        report = pipeline.build_index(settings, progress=True, force=force)
     except store.IndexProblem as e:
         _fail(str(e))
     except OSError as e:  # the index folder itself cannot be created or locked, say
