@@ -403,3 +403,19 @@ def test_sentence_that_brings_a_new_name_beats_a_restatement() -> None:
     q = parse("Siapakah yang membuka International Rice Conference 2005?")
     assert brings_new("Konferensi dibuka oleh Menteri Pertanian Anton Apriyantono.", q)
     assert not brings_new("International Rice Conference 2005 dibuka kemarin.", q)
+
+
+@pytest.mark.slow
+def test_asking_for_a_name_the_corpus_lacks_abstains(seed_bot) -> None:
+    """The corpus speaks of "penulis" but never names the author: "Pada Akhirnya" and "Kata
+    Kunci: ASEAN, Human Trafficking" are capitalised, but they are not names."""
+    assert not seed_bot.ask("Siapa nama penulis skripsi tentang prinsip non-intervensi ASEAN?").found
+
+
+def test_names_a_person_skips_capitalised_common_and_english_words() -> None:
+    from tanya_trafficking.matching import names_a_person
+    from tanya_trafficking.query import parse
+
+    q = parse("Siapa nama pilot pesawat Garuda itu?")
+    assert names_a_person("Pilot Sonny Bagus di Pekanbaru seusai pendaratan mengatakan.", q)
+    assert not names_a_person("Pada Akhirnya, Kata Kunci: ASEAN, Human Trafficking.", q)

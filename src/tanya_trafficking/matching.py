@@ -127,6 +127,22 @@ def new_names(text: str, q: Query) -> bool:
     return any(w[:1].isupper() and w.lower() not in asked for w in words[1:])
 
 
+def names_a_person(text: str, q: Query) -> bool:
+    """Whether ``text`` holds a name the question does not: a capitalised word that is neither
+    an Indonesian root word ("Akhirnya", "Kata"), nor an English word the vocabulary knows
+    ("Human", "Trafficking"), nor an acronym. What "Siapa nama ...?" needs."""
+    from .query import _roots, vocabulary
+
+    common = _roots() | set(vocabulary()["english"])
+    asked = {w.lower() for w in re.findall(r"\w+", q.normalized)}
+    for w in re.findall(r"\w+", text)[1:]:
+        low = w.lower()
+        if w[:1].isupper() and not w.isupper() and low not in asked and low not in common \
+                and stem(low) not in common:
+            return True
+    return False
+
+
 def acronyms(q: Query) -> list[str]:
     return re.findall(r"\b[A-Z]{2,}\b", q.normalized)
 
@@ -142,6 +158,8 @@ def cites_asked_source(text: str, q: Query) -> bool:
 
 def answers_type(text: str, q: Query) -> bool:
     """The question type's hard requirement on an answer sentence."""
+    if q.qtype == "siapa" and re.search(r"\bnama\b", q.normalized, re.I):
+        return names_a_person(text, q)
     if q.qtype == "kapan" and cites_asked_source(text, q):
         return bool(_DATE.search(text))
     if q.qtype == "kepanjangan" and acronyms(q):
