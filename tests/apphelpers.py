@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -148,6 +149,22 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=15)
+
+
+@contextmanager
+def running_app(root: Path, **kwargs):
+    """``start_app`` for a test fixture: a server that cannot start fails the test with its
+    log (instead of erroring every test of the module), and it is closed afterwards."""
+    import pytest
+
+    try:
+        srv = start_app(root, **kwargs)
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    try:
+        yield srv
+    finally:
+        srv.close()
 
 
 def start_app(root: Path, env: dict | None = None, prelude: str | None = None,

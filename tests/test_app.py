@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from apphelpers import PROJECT_ROOT, AppServer, start_app
+from apphelpers import PROJECT_ROOT, AppServer, running_app
 
 from tanya_trafficking import pipeline, store, webapp
 from tanya_trafficking.config import Settings
@@ -39,14 +39,8 @@ CASES_Q = "Berapa jumlah kasus human trafficking pada tahun 2023?"
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory) -> AppServer:
-    try:
-        server = start_app(tmp_path_factory.mktemp("app"))
-    except RuntimeError as e:
-        pytest.fail(str(e))
-    try:
+    with running_app(tmp_path_factory.mktemp("app")) as server:
         yield server
-    finally:
-        server.close()
 
 
 def ask(server: AppServer, question: str, *previous: str) -> str:

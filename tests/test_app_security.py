@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pytest
-from apphelpers import PROJECT_ROOT, AppServer, start_app
+from apphelpers import PROJECT_ROOT, AppServer, running_app, start_app
 
 from tanya_trafficking import pipeline, webapp
 from tanya_trafficking.config import Settings
@@ -96,15 +96,10 @@ class Listener:
 def server(tmp_path_factory) -> AppServer:
     root = tmp_path_factory.mktemp("secure")
     log = root / "pickle-log.jsonl"
-    try:
-        srv = start_app(root, env={"TANYA_TEST_PICKLE_LOG": str(log)}, prelude=AUDIT_PRELUDE)
-    except RuntimeError as e:
-        pytest.fail(str(e))
-    srv.pickle_log = log
-    try:
+    with running_app(root, env={"TANYA_TEST_PICKLE_LOG": str(log)},
+                     prelude=AUDIT_PRELUDE) as srv:
+        srv.pickle_log = log
         yield srv
-    finally:
-        srv.close()
 
 
 @pytest.fixture(scope="module")

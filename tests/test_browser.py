@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from apphelpers import PROJECT_ROOT, AppServer, start_app
+from apphelpers import PROJECT_ROOT, AppServer, running_app, start_app
 from pdfs import write_pdf
 
 pytestmark = pytest.mark.slow
@@ -50,14 +50,8 @@ def _ensure_browser() -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> AppServer:
-    try:
-        srv = start_app(tmp_path_factory.mktemp("browser"))
-    except RuntimeError as e:
-        pytest.fail(str(e))
-    try:
+    with running_app(tmp_path_factory.mktemp("browser")) as srv:
         yield srv
-    finally:
-        srv.close()
 
 
 def _driver(profile: Path, language: str = "en-US"):
