@@ -153,11 +153,13 @@ def brings_new(text: str, q: Query) -> bool:
     return new_names(text, q) or any(n not in q.normalized for n in numbers)
 
 
+NAMED_TYPES = {"siapa", "berapa", "kapan", "dimana", "negara"}
+
+
 def asks_for_name_or_number(q: Query) -> bool:
     return q.qtype in NAMED_TYPES or bool(re.search(r"\bnama\b", q.normalized, re.I))
 
 
-NAMED_TYPES = {"siapa", "berapa", "kapan", "dimana", "negara"}
 # Sentence score weights, tuned on 1,000 FacQA train questions (quote_hit@1 0.732 -> 0.744)
 # while eval/pertanyaan.jsonl kept its answer_hit: FacQA alone would weigh the chunk's
 # retrieval score even more (0.753 at 0.3/0.6), which picks worse sentences in long documents.
@@ -190,14 +192,22 @@ def confidence(covered: float, hits: list[Hit]) -> float:
     return 0.5 * covered + 0.5 * dense01
 
 
-def block_coverage(q: Query, best: Candidate, page_text, lexical: LexicalIndex) -> float:
+def follows_best(q: Query, best: Candidate, page_text) -> list[tuple[int, int, str]]:
+    """The sentences quoted right after the best one (``continuation``); none for a number,
+    a date or an expansion, which is in the sentence itself."""
+    if q.qtype in FACTOID_TYPES:
+        return []
+    return continuation(page_text(best.hit.chunk.source, best.hit.chunk.page) or "", best.end)
+
+
+def block_coverage(q: Query, best: Candidate, follows: list[tuple[int, int, str]],
+                   lexical: LexicalIndex) -> float:
     """Coverage of the best sentence together with the sentences that continue it: a
     two-part question ("Kegagalan apa ... dan apa penyebabnya?") is answered by two sentences
     that are quoted together, so they are judged together."""
-    if q.qtype in FACTOID_TYPES:
+    if not follows:
         return best.coverage
-    text = page_text(best.hit.chunk.source, best.hit.chunk.page) or ""
-    block = " ".join([best.text] + [t for _, _, t in continuation(text, best.end)])
+    block = " ".join([best.text] + [t for _, _, t in follows])
     return max(best.coverage, coverage(q, block, lexical))
 
 
@@ -254,12 +264,12 @@ def verify_quote(quote: Quote, page_text: str | None) -> bool:
         and quote.text in page_text
 
 
-def choose_quotes(q: Query, cands: list[Candidate], page_text, max_quotes: int) -> list[Quote]:
+def choose_quotes(q: Query, cands: list[Candidate], follows: list[tuple[int, int, str]],
+                  max_quotes: int) -> list[Quote]:
+    """The best sentence, the sentences that continue it (``follows_best``), then close
+    runners-up of the asked type."""
     best = cands[0]
     chosen = [make_quote(best.text, best.hit, best.start, best.end, best.score)]
-    text = page_text(best.hit.chunk.source, best.hit.chunk.page) or ""
-    # a number, a date or an expansion is in the sentence itself; other answers may continue
-    follows = continuation(text, best.end) if q.qtype not in FACTOID_TYPES else []
     for s, e, t in follows:
         chosen.append(make_quote(t, best.hit, s, e, best.score))
     limit = max(max_quotes, len(chosen))
@@ -310,13 +320,14 @@ def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
     cands = score_candidates(q, hits, lexical)
     typed = [c for c in cands if answers_type(c.text, q)]
     best = typed[0] if typed else None
+    follows = follows_best(q, best, page_text) if best is not None else []
     if best is None or missing_entities(q, lexical):
         conf = 0.0
     else:
-        conf = confidence(block_coverage(q, best, page_text, lexical), hits)
+        conf = confidence(block_coverage(q, best, follows, lexical), hits)
     found = best is not None and conf >= threshold
     if found:
-        quotes = choose_quotes(q, typed, page_text, max_quotes)
+        quotes = choose_quotes(q, typed, follows, max_quotes)
     else:
         quotes = [make_quote(c.text, c.hit, c.start, c.end, c.score) for c in cands[:2]]
     quotes = [x for x in quotes if verify_quote(x, page_text(x.source, x.page))]

@@ -93,8 +93,7 @@ def asked_terms(q: Query, words: list[str]) -> set[str]:
     "sebab"), so a word can only stem to a term ``t`` if it contains ``t`` minus its first
     letter; other words are skipped. Same result as ``set(terms(text))`` restricted to them.
     """
-    wanted = {t for c in q.concepts for t in c.all_terms()}
-    keys = {t[1:] if len(t) > 3 else t for t in wanted}
+    keys = {t[1:] if len(t) > 3 else t for t in q.terms}
     stop = stopwords()
     return {stem(w) for w in words if w not in stop and any(k in w for k in keys)}
 
@@ -119,12 +118,16 @@ def coverage(q: Query, text: str, lexical: LexicalIndex,
     return got / total if total else 0.0
 
 
+def _unasked_capitalised(text: str, q: Query) -> list[str]:
+    """The capitalised words of ``text`` (not sentence-initial) the question does not use."""
+    asked = {w.lower() for w in re.findall(r"\w+", q.normalized)}
+    return [w for w in re.findall(r"\w+", text)[1:] if w[:1].isupper() and w.lower() not in asked]
+
+
 def new_names(text: str, q: Query) -> bool:
     """Whether ``text`` names someone or something (a capitalised word, not sentence-initial)
     that the question does not already name: what a "siapa" answer needs."""
-    asked = {w.lower() for w in re.findall(r"\w+", q.normalized)}
-    words = re.findall(r"\w+", text)
-    return any(w[:1].isupper() and w.lower() not in asked for w in words[1:])
+    return bool(_unasked_capitalised(text, q))
 
 
 def names_a_person(text: str, q: Query) -> bool:
@@ -134,13 +137,8 @@ def names_a_person(text: str, q: Query) -> bool:
     from .query import _roots, vocabulary
 
     common = _roots() | set(vocabulary()["english"])
-    asked = {w.lower() for w in re.findall(r"\w+", q.normalized)}
-    for w in re.findall(r"\w+", text)[1:]:
-        low = w.lower()
-        if w[:1].isupper() and not w.isupper() and low not in asked and low not in common \
-                and stem(low) not in common:
-            return True
-    return False
+    return any(not w.isupper() and w.lower() not in common and stem(w.lower()) not in common
+               for w in _unasked_capitalised(text, q))
 
 
 def acronyms(q: Query) -> list[str]:

@@ -61,6 +61,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -497,10 +498,11 @@ class LoadedIndex:
         """One chunk's BM25 terms, read from the stored term table: the rerank and answer
         scoring need them per question, and stemming a chunk's words again costs ~3 ms per
         word the stemmer has not seen."""
-        table = self.__dict__.get("_term_table")
-        if table is None:
-            table = self.__dict__["_term_table"] = self.terms()
-        return set(table.doc(row))
+        return set(self._term_table.doc(row))
+
+    @cached_property
+    def _term_table(self):
+        return self.terms()
 
     def terms(self):
         """The BM25 terms of every chunk (lexical.TermTable, memory-mapped)."""
