@@ -39,3 +39,15 @@ def test_asked_terms_skip_words_that_cannot_be_question_terms() -> None:
     q = parse("Berapa kasus tahun 2023?")
     got = asked_terms(q, tokenize(TEXTS[1]))
     assert got == set()  # nothing in that sentence can be "kasus", "tahun" or "2023"
+
+
+def test_concept_weights_are_remembered_per_index_not_across_indexes() -> None:
+    from tanya_trafficking.lexical import LexicalIndex
+    from tanya_trafficking.matching import concept_weight
+
+    concept = parse("Apa itu ACTIP?").concepts[0]
+    rare = LexicalIndex.build(["ACTIP disahkan", "kasus naik", "korban pulang", "data baru"])
+    common = LexicalIndex.build(["ACTIP disahkan", "ACTIP berlaku", "ACTIP dikaji", "data"])
+    w_rare, w_common = concept_weight(concept, rare), concept_weight(concept, common)
+    assert w_rare > w_common  # a rarer term weighs more: each index has its own idf
+    assert concept_weight(concept, rare) == w_rare == rare.idf("actip")

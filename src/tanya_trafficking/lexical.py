@@ -101,7 +101,8 @@ class TermTable:
 
     def doc(self, i: int) -> list[str]:
         """Document ``i``'s terms."""
-        return [self.vocab[j] for j in self.ids[self.offsets[i]:self.offsets[i + 1]]]
+        ids = self.ids[int(self.offsets[i]):int(self.offsets[i + 1])].tolist()  # one read
+        return [self.vocab[j] for j in ids]
 
     def rows(self, start: int, end: int) -> TermTable:
         """Documents ``start..end-1`` (same vocabulary, ids copied)."""

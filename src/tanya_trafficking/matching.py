@@ -15,6 +15,8 @@ with them.
 from __future__ import annotations
 
 import re
+import weakref
+from functools import lru_cache
 
 from .lexical import LexicalIndex, stem, stopwords
 from .query import Concept, Query
@@ -72,9 +74,25 @@ def in_corpus(concept: Concept, lexical: LexicalIndex) -> bool:
 # --- coverage ---------------------------------------------------------------------------
 
 
+# per loaded index, concept -> weight: coverage is asked of every candidate chunk and
+# sentence of an answer, and the weights only change with the index (weak keys: an index
+# dropped after a rebuild takes its memo with it)
+_WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_WEIGHTS_MAX = 10_000
+
+
 def concept_weight(concept: Concept, lexical: LexicalIndex) -> float:
     """The idf of a concept's most specific known form; a concept the corpus never mentions
     weighs the most, so a question about an absent thing cannot look covered."""
+    memo = _WEIGHTS.setdefault(lexical, {})
+    if concept not in memo:
+        if len(memo) >= _WEIGHTS_MAX:
+            memo.clear()
+        memo[concept] = _concept_weight(concept, lexical)
+    return memo[concept]
+
+
+def _concept_weight(concept: Concept, lexical: LexicalIndex) -> float:
     known = [min(lexical.idf(t) for t in alt) for alt in concept.alternatives
              if all(lexical.doc_freq(t) for t in alt)]
     return max(known) if known else lexical.idf_unknown()
@@ -134,11 +152,17 @@ def names_a_person(text: str, q: Query) -> bool:
     """Whether ``text`` holds a name the question does not: a capitalised word that is neither
     an Indonesian root word ("Akhirnya", "Kata"), nor an English word the vocabulary knows
     ("Human", "Trafficking"), nor an acronym. What "Siapa nama ...?" needs."""
-    from .query import _roots, vocabulary
-
-    common = _roots() | set(vocabulary()["english"])
+    common = _common_words()
     return any(not w.isupper() and w.lower() not in common and stem(w.lower()) not in common
                for w in _unasked_capitalised(text, q))
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Indonesian root words and the vocabulary's English words (~30k; built once)."""
+    from .query import _roots, vocabulary
+
+    return _roots() | frozenset(vocabulary()["english"])
 
 
 def acronyms(q: Query) -> list[str]:

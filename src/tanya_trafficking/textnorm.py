@@ -223,16 +223,18 @@ _ABBREVIATIONS = frozenset(
 )
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,3}")  # a.n, S.H, M.Si, P.B.B, e.g
 _MARKER = re.compile(r"\d{1,3}|[A-Za-z]|[IVXivx]{1,4}")
+_BRACKET = re.compile(r"[()\[\]{}]")
 
 
 def _bracket_spans(line: str) -> list[tuple[int, int]]:
     """Matched (open, close) bracket positions; unmatched brackets are ignored."""
     stack: list[tuple[str, int]] = []
     spans = []
-    for i, ch in enumerate(line):
+    for m in _BRACKET.finditer(line):
+        ch, i = m.group(), m.start()
         if ch in "([{":
             stack.append((ch, i))
-        elif ch in _PAIRS:
+        else:
             while stack and stack[-1][0] != _PAIRS[ch]:
                 stack.pop()
             if stack:
