@@ -51,3 +51,13 @@ def test_concept_weights_are_remembered_per_index_not_across_indexes() -> None:
     w_rare, w_common = concept_weight(concept, rare), concept_weight(concept, common)
     assert w_rare > w_common  # a rarer term weighs more: each index has its own idf
     assert concept_weight(concept, rare) == w_rare == rare.idf("actip")
+
+
+def test_negara_questions_accept_any_country_not_only_southeast_asian_ones() -> None:
+    from tanya_trafficking.matching import has_answer_type
+
+    assert has_answer_type("Putri Basma binti Talal berasal dari Jordania.", "negara")
+    assert has_answer_type("Festival itu diadakan di Jerman sejak 2000.", "negara")
+    assert has_answer_type("Korban dibawa ke Korea Selatan.", "negara")
+    assert not has_answer_type("Festival itu diadakan di Edenkoben sejak 2000.", "negara")
+    assert not has_answer_type("Orang Jermanik kuno.", "negara")  # whole words only

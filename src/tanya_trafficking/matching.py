@@ -34,12 +34,16 @@ _DATE = re.compile(r"\b(19|20)\d{2}\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|\b(januari
 _CITATION = re.compile(r"\([^()]*\b(19|20)\d{2}\)")  # (UNODC, 2004), (cnbc.2022)
 CAUSE = re.compile(r"\b(karena|sebab|disebabkan|akibat|hambatan|berasal|kegagalan|kelemahan)",
                     re.I)
-COUNTRIES = {
-    "indonesia", "malaysia", "thailand", "filipina", "philippines", "vietnam", "kamboja",
-    "cambodia", "laos", "myanmar", "singapura", "singapore", "brunei", "timor", "tiongkok",
-    "china", "india", "jepang", "japan", "korea", "amerika", "australia", "bangladesh",
-    "pakistan", "nepal", "sri lanka", "arab saudi", "uni emirat arab", "taiwan", "hong kong",
-}
+
+
+@lru_cache(maxsize=1)
+def country_pattern() -> re.Pattern[str]:
+    """Any country name of the vocabulary (kosakata.json 'countries'), as a whole word, on
+    lowercased text; longest names first so "korea selatan" wins over "korea"."""
+    from .query import vocabulary
+
+    names = sorted(vocabulary()["countries"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b")
 
 
 def has_answer_type(sentence: str, qtype: str) -> bool:
@@ -54,8 +58,7 @@ def has_answer_type(sentence: str, qtype: str) -> bool:
     if qtype == "kapan":
         return bool(_DATE.search(sentence))
     if qtype == "negara":
-        low = sentence.lower()
-        return any(re.search(rf"\b{c}\b", low) for c in COUNTRIES)
+        return bool(country_pattern().search(sentence.lower()))
     return True
 
 

@@ -192,7 +192,7 @@ def highlight_spans(question: str, text: str, speller: Speller | None = None
     country for *negara mana*, the spelled-out name for *kepanjangan*, the reason for
     *mengapa*). ``"term"``: words sharing a stem with the question's words.
     """
-    from .matching import COUNTRIES
+    from .matching import country_pattern
     from .lexical import terms
     from .textnorm import tokenize
 
@@ -214,9 +214,7 @@ def highlight_spans(question: str, text: str, speller: Speller | None = None
     elif q.qtype == "kapan":
         answers += [m.span() for m in _HL_YEAR.finditer(text) if outside(*m.span())]
     elif q.qtype == "negara":
-        low = text.lower()
-        for country in COUNTRIES:
-            answers += [m.span() for m in re.finditer(rf"\b{re.escape(country)}\b", low)]
+        answers += [m.span() for m in country_pattern().finditer(text.lower())]
     elif q.qtype == "kepanjangan":
         for acronym in re.findall(r"\b[A-Z]{2,}\b", q.normalized):
             answers += _expansion_spans(text, acronym)
