@@ -61,3 +61,13 @@ def test_negara_questions_accept_any_country_not_only_southeast_asian_ones() -> 
     assert has_answer_type("Korban dibawa ke Korea Selatan.", "negara")
     assert not has_answer_type("Festival itu diadakan di Edenkoben sejak 2000.", "negara")
     assert not has_answer_type("Orang Jermanik kuno.", "negara")  # whole words only
+
+
+def test_years_in_brackets_are_dates_unless_a_source_is_named_with_them() -> None:
+    from tanya_trafficking.matching import has_answer_type
+
+    assert has_answer_type("Wakidi (1890-1979), pelukis naturalistik, boleh saja tiada.", "kapan")
+    assert has_answer_type("Setelah Susy Susanti (1993) dan Tony Gunawan (2001).", "kapan")
+    assert has_answer_type("Pada masa Sultan Iskandar Thani (1637-1641) Aceh berjaya.", "kapan")
+    assert not has_answer_type("Perdagangan orang adalah kejahatan berat (UNODC, 2004).", "kapan")
+    assert not has_answer_type("Kasus meningkat tajam (cnbc.2022).", "berapa")

@@ -26,12 +26,13 @@ from .textnorm import tokenize
 
 _NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)"
                      r"\b|puluh|ratus|ribu|juta|miliar|dekade|abad", re.I)
-_YEAR = re.compile(r"\b(19|20)\d{2}\b")
-_DATE = re.compile(r"\b(19|20)\d{2}\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|\b(januari|februari|maret|"
+_DATE = re.compile(r"\b(1[5-9]|20)\d{2}\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|\b(januari|februari|maret|"
                    r"april|mei|juni|juli|agustus|september|oktober|november|desember|senin|"
                    r"selasa|rabu|kamis|jumat|sabtu|minggu)\b|\b(pagi|siang|sore|malam) (ini|itu)\b",
                    re.I)
-_CITATION = re.compile(r"\([^()]*\b(19|20)\d{2}\)")  # (UNODC, 2004), (cnbc.2022)
+# (UNODC, 2004), (cnbc.2022): a name, then a year. "(1890-1979)" or "Tony Gunawan (2001)" hold
+# no name inside the brackets: those years are facts, not sources
+CITATION = re.compile(r"\([^()]*[^\W\d_][^()]*\b(19|20)\d{2}\)")
 CAUSE = re.compile(r"\b(karena|sebab|disebabkan|akibat|hambatan|berasal|kegagalan|kelemahan)",
                     re.I)
 
@@ -52,7 +53,7 @@ def has_answer_type(sentence: str, qtype: str) -> bool:
     Years inside a citation ("(CTDC, 2023)") say when a source was written, not when
     something happened, so they do not count as a number or a date.
     """
-    sentence = _CITATION.sub("", sentence)
+    sentence = CITATION.sub("", sentence)
     if qtype == "berapa":
         return bool(_NUMBER.search(sentence))
     if qtype == "kapan":
@@ -178,7 +179,7 @@ def cites_asked_source(text: str, q: Query) -> bool:
     names = {w.lower() for w in re.findall(r"\b[A-Z][\w-]+", q.normalized)[1:]}
     names |= {a.lower() for a in acronyms(q)}
     return any(names & {w.lower() for w in re.findall(r"[\w-]+", m.group())}
-               for m in _CITATION.finditer(text))
+               for m in CITATION.finditer(text))
 
 
 def answers_type(text: str, q: Query) -> bool:
@@ -190,5 +191,5 @@ def answers_type(text: str, q: Query) -> bool:
     if q.qtype == "kepanjangan" and acronyms(q):
         return any(expands(text, a) for a in acronyms(q))
     if q.qtype == "berapa" and re.search(r"persen|%|percent", q.normalized, re.I):
-        return bool(re.search(r"%|persen", _CITATION.sub("", text), re.I))
+        return bool(re.search(r"%|persen", CITATION.sub("", text), re.I))
     return has_answer_type(text, q.qtype)

@@ -179,7 +179,6 @@ _HL_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _HL_NUMBER = re.compile(r"\d[\d.,]*\d(?:\s?%)?|\d(?:\s?%)?")
 _HL_NUMBER_WORDS = re.compile(r"\s*(?:persen|ribu|juta|miliar|triliun)\b", re.I)
 _HL_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_HL_CITATION = re.compile(r"\([^()]*\b(?:19|20)\d{2}\)")
 _HL_CAUSE = re.compile(r"\b(?:(?:oleh )?karena|dikarenakan|sebab|disebabkan|akibat|berasal dari)"
                        r"\b[^.;:]*", re.I)
 
@@ -192,14 +191,14 @@ def highlight_spans(question: str, text: str, speller: Speller | None = None
     country for *negara mana*, the spelled-out name for *kepanjangan*, the reason for
     *mengapa*). ``"term"``: words sharing a stem with the question's words.
     """
-    from .matching import country_pattern
+    from .matching import CITATION, country_pattern
     from .lexical import terms
     from .textnorm import tokenize
 
     q = parse(question, speller)
     wanted = set(q.terms)
     answers: list[tuple[int, int]] = []
-    cited = [m.span() for m in _HL_CITATION.finditer(text)]
+    cited = [m.span() for m in CITATION.finditer(text)]
     outside = lambda s, e: not any(a <= s and e <= b for a, b in cited)  # noqa: E731
     if q.qtype == "berapa":
         for m in _HL_NUMBER.finditer(text):
