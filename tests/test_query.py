@@ -151,3 +151,15 @@ def test_question_types_with_kah_and_dimana(question, qtype) -> None:
 def test_domain_synonyms_reach_the_corpus_words(question, corpus_words) -> None:
     terms_ = {t for c in parse(question).concepts for t in c.all_terms()}
     assert corpus_words <= terms_
+
+
+@pytest.mark.parametrize("question, qtype", [
+    ("Badan apakah yang memperkirakan jumlah penganggur terdidik?", "apa"),
+    ("Lembaga mana yang merilis persentase korban?", "apa"),
+    ("Jumlah korban TPPO tahun 2023?", "berapa"),
+    ("Apa jumlah korban TPPO tahun 2023?", "berapa"),
+    ("Persentase korban perempuan?", "berapa"),
+])
+def test_jumlah_and_persen_ask_for_a_number_only_without_another_question_word(
+        question, qtype) -> None:
+    assert parse(question).qtype == qtype

@@ -48,13 +48,26 @@ QTYPES = [  # first match wins; patterns run on the normalised, lowercased quest
     ("kepanjangan", r"kepanjangan|singkatan|akronim|stand[s]? for|full (form|name)"),
     ("kapan", r"\bkapan(kah)?\b|(?<!tiap )(?<!per )(tahun|tanggal|bulan|hari) (apa|berapa)(kah)?"
               r"\b|\bwhen\b|what year"),
-    ("berapa", r"\bberapa(kah)?\b|\bjumlah\b|how many|how much|\bpersen"),
+    ("berapa", r"\bberapa(kah)?\b|how many|how much|\bapa(kah)? (jumlah|persentase)\b"),
     ("negara", r"negara (\w+ )?(mana|apa)|\bwhich countr|what countr"),
     ("siapa", r"\bsiapa(kah)?\b|\bwho\b|\bwhom\b"),
     ("dimana", r"\bdi ?mana(kah)?\b|\bwhere\b"),
     ("mengapa", r"\bmengapa\b|\bwhy\b|apa (sebab|alasan|penyebab)|(karena|sebab|gara-gara) apa"),
     ("bagaimana", r"\bbagaimana\b|\bhow\b"),
 ]
+# "jumlah" / "persen" ask for a number only in a question with no question word of its own:
+# "Jumlah korban tahun 2023?" does, "Badan apakah yang memperkirakan jumlah penganggur?" asks
+# for a name
+WEAK_QTYPES = [("berapa", r"\bjumlah\b|\bpersen")]
+_QUESTION_WORD = re.compile(r"\b(apa|mana|what|which)(kah)?\b")
+
+
+def question_type(text: str) -> str:
+    """The question type of a normalised, lowercased question ("apa" when nothing else)."""
+    found = next((name for name, pat in QTYPES if re.search(pat, text)), None)
+    if found is None and not _QUESTION_WORD.search(text):
+        found = next((name for name, pat in WEAK_QTYPES if re.search(pat, text)), None)
+    return found or "apa"
 
 
 @dataclass(frozen=True)
@@ -194,7 +207,7 @@ def parse(question: str, speller: Speller | None = None, context: str | None = N
     and its words to the text the dense model embeds, but not its question type."""
     vocab = vocabulary()
     qtype_text = normalize(question, speller).lower()
-    qtype = next((name for name, pat in QTYPES if re.search(pat, qtype_text)), "apa")
+    qtype = question_type(qtype_text)
     if context:
         question = f"{context.strip()} {question.strip()}"
     normalized = normalize(question, speller)
