@@ -119,3 +119,17 @@ def test_save_and_load_round_trip(index, tmp_path) -> None:
     # saved without pickle
     for npy in folder.glob("*.npy"):
         np.load(npy, allow_pickle=False)
+
+
+def test_search_breaks_ties_by_position_and_skips_documents_without_a_query_term() -> None:
+    from tanya_trafficking.lexical import LexicalIndex, terms
+
+    docs = ["data lama"] + ["korban perdagangan orang"] * 6 + ["korban"]
+    lx = LexicalIndex.build(docs)
+    got = lx.search(terms("perdagangan orang"), 3)
+    assert [i for i, _ in got] == [1, 2, 3]  # six equal scores: the first three positions
+    assert len({s for _, s in got}) == 1
+    everything = lx.search(terms("korban"), 100)
+    assert [i for i, _ in everything] == [7, 1, 2, 3, 4, 5, 6]  # shortest doc first, then order
+    assert 0 not in dict(everything)
+    assert lx.search(["tidakada"], 5) == [] and lx.search(terms("korban"), 0) == []
