@@ -564,6 +564,27 @@ def test_previous_question_is_the_last_one_searched() -> None:
     turns = {1: {"question": "Apa itu ACTIP?"}, 3: {"question": "Kapan didirikan?"}}
     assert webapp.previous_question(turns) == "Kapan didirikan?"
     assert webapp.previous_question({1: {"question": "Apa itu ACTIP?"}}) == "Apa itu ACTIP?"
+    # a follow-up's own context comes along, so a chain keeps its subject (bounded in length)
+    chained = {1: {"question": "Apa itu ACTIP?"},
+               3: {"question": "Kapan itu ditandatangani?", "previous": "Apa itu ACTIP?"}}
+    assert webapp.previous_question(chained) == "Apa itu ACTIP? Kapan itu ditandatangani?"
+    long_chain = {1: {"question": "Kapan itu?", "previous": "kata " * 200 + "ACTIP"}}
+    got = webapp.previous_question(long_chain)
+    assert len(got) <= webapp.CHAIN_MAX_CHARS and got.endswith("ACTIP Kapan itu?")
+    assert not got.startswith(" ") and got.split()[0] == "kata"  # whole words only
+
+
+def test_a_chain_of_follow_ups_keeps_its_subject(seed_bot) -> None:
+    service = webapp.ChatService(seed_bot.settings, bot=seed_bot)
+    turns = {1: {"question": "Apa itu ACTIP?"}}
+    second = service.reply("Kapan itu ditandatangani?", webapp.previous_question(turns))
+    assert second.context == "Apa itu ACTIP?"
+    turns[3] = {"question": "Kapan itu ditandatangani?", "previous": second.context}
+    third = service.reply("Apa tujuannya?", webapp.previous_question(turns))
+    assert "ACTIP" in third.context
+    assert third.result.found and "ACTIP" in third.result.quotes[0].text
+    # with only the raw previous question the subject is lost and nothing is found
+    assert not service.reply("Apa tujuannya?", "Kapan itu ditandatangani?").result.found
 
 
 def test_conversation_keeps_a_bounded_history() -> None:

@@ -13,8 +13,8 @@ the browser's language. The page's style and script are package data (``static/c
 ``static/chat.js``, ``static/head.html``), read once at import.
 
 Follow-up questions: the chat passes the conversation's previous question
-(``previous_question``: the latest one the bot searched, answered or not; refused ones are
-skipped) to ``ChatService.reply``, which uses it only when the new question leans on it
+(``previous_question``: the latest one the bot searched, answered or not, with the question
+it leaned on when it was a follow-up itself; refused ones are skipped) to ``ChatService.reply``, which uses it only when the new question leans on it
 (``query.context_for``); the answer then starts with a note naming it. The ``/tanya`` API
 takes it as an optional second argument, ``sebelumnya``.
 
@@ -330,6 +330,7 @@ def quote_spans(result: Answer, bot: pipeline.Bot) -> list[list[tuple[int, int, 
             for q in result.quotes]
 
 
+CHAIN_MAX_CHARS = 300  # a chain of follow-ups carries at most this much earlier text
 FOLLOW_UP_NOTE_CHARS = 160  # the previous question is shortened to this in the note
 
 
@@ -680,11 +681,17 @@ def previous_question(trn: dict) -> str | None:
     that the bot searched the documents for, whether it was answered or not found ("tidak
     ditemukan" still names the subject the user is asking about). A refused question (empty,
     too long) or one that failed with an error has no turn and is skipped: the one before it
-    counts. Only that one question is used, never an older one; after "Percakapan baru" there
-    is none."""
+    counts. When that question was itself a follow-up, the question it leaned on comes along
+    ("Apa itu ACTIP?" -> "Kapan itu ditandatangani?" -> "Apa tujuannya?" still searches with
+    "ACTIP"), so a chain of follow-ups keeps its subject; past ``CHAIN_MAX_CHARS`` the oldest
+    words go first. After "Percakapan baru" there is none."""
     if not trn:
         return None
-    return trn[max(trn)]["question"]
+    turn = trn[max(trn)]
+    text = f"{turn['previous']} {turn['question']}" if turn.get("previous") else turn["question"]
+    if len(text) > CHAIN_MAX_CHARS:
+        text = text[-CHAIN_MAX_CHARS:].split(" ", 1)[-1]
+    return text
 
 
 def _trim(hist: list, trn: dict) -> tuple[list, dict]:
