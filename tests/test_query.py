@@ -159,6 +159,7 @@ def test_domain_synonyms_reach_the_corpus_words(question, corpus_words) -> None:
     ("Jumlah korban TPPO tahun 2023?", "berapa"),
     ("Apa jumlah korban TPPO tahun 2023?", "berapa"),
     ("Persentase korban perempuan?", "berapa"),
+    ("What percentage of victims are women?", "berapa"),
 ])
 def test_jumlah_and_persen_ask_for_a_number_only_without_another_question_word(
         question, qtype) -> None:

@@ -48,7 +48,8 @@ QTYPES = [  # first match wins; patterns run on the normalised, lowercased quest
     ("kepanjangan", r"kepanjangan|singkatan|akronim|stand[s]? for|full (form|name)"),
     ("kapan", r"\bkapan(kah)?\b|(?<!tiap )(?<!per )(tahun|tanggal|bulan|hari) (apa|berapa)(kah)?"
               r"\b|\bwhen\b|what year"),
-    ("berapa", r"\bberapa(kah)?\b|how many|how much|\bapa(kah)? (jumlah|persentase)\b"),
+    ("berapa", r"\bberapa(kah)?\b|how many|how much|\bapa(kah)? (jumlah|persentase)\b"
+               r"|what percent"),
     ("negara", r"negara (\w+ )?(mana|apa)|\bwhich countr|what countr"),
     ("siapa", r"\bsiapa(kah)?\b|\bwho\b|\bwhom\b"),
     ("dimana", r"\bdi ?mana(kah)?\b|\bwhere\b"),
