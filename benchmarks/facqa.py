@@ -40,6 +40,7 @@ from tanya_trafficking import answering, matching, pipeline
 from tanya_trafficking.config import PROJECT_ROOT, Settings
 from tanya_trafficking.lexical import terms
 from tanya_trafficking.query import Query, parse
+from tanya_trafficking.textnorm import normalize_for_match
 
 DATA = PROJECT_ROOT.parent / "shared" / "datasets" / "facqa"
 FILES = {"train": "train_preprocess.csv", "valid": "valid_preprocess.csv",
@@ -79,7 +80,7 @@ def answer_form(text: str) -> str:
     """How a quote and a gold answer are compared: casefolded, no space beside punctuation or
     between digits. FacQA is tokenised text ("7, 5 hektar", "(8 0)"), and a passage kept once
     (``passage_key``) may spell its question's answer the other way ("7,5 hektar")."""
-    text = re.sub(r"\s*([^\w\s])\s*", r"\1", " ".join(text.casefold().split()))
+    text = re.sub(r"\s*([^\w\s])\s*", r"\1", normalize_for_match(text))
     return re.sub(r"(?<=\d) (?=\d)", "", text)
 
 
