@@ -90,3 +90,14 @@ def test_int8_question_path_stays_close_to_float32(engine) -> None:
     int8 = engine._forward([ids], int8=True)[0]
     cos = fp32 @ int8 / np.linalg.norm(fp32) / np.linalg.norm(int8)
     assert 0.98 < cos < 1.0  # close, and really a different (int8) computation
+
+
+def test_word_by_word_segmentation_equals_whole_text_viterbi(engine) -> None:
+    """The tokenizer segments each U+2581-word alone (and caches it); that is only right
+    because no piece holds U+2581 inside. Checked against one Viterbi over the whole text."""
+    tok = engine.tokenizer
+    assert not [p for p in tok._ids if "\u2581" in p[1:]]
+    for text in TRICKY + ["Perdagangan orang (TPPO) di Asia Tenggara, 2019–2023: 1.234 korban."]:
+        whole = list(tok._viterbi(tok.normalize("passage: " + text)))
+        assert tok.ids("passage: " + text) == whole
+        assert tok.ids("passage: " + text) == whole  # again, from the cache
