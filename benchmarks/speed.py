@@ -10,7 +10,7 @@ One run measures, on this machine, and writes benchmarks/results/speed.json plus
    the real loader and chunker), then real ``pipeline.build_index`` runs with the real model:
    unchanged corpus, one ~20-chunk file added, one file changed, one file deleted;
    ``BuildReport.embedded`` says how many chunks were embedded, ``files_read`` how many files
-   were read again. Embedding the 10k seed chunks would take ~20 minutes on two cores, so the
+   were read again. Embedding the 10k seed chunks would take ~5 minutes on two cores, so the
    *seed* build is the real ``build_index`` with the model's ``embed_passages`` standing in
    for stored vectors of real passages plus small noise (same model id, tokenizer and
    chunking); every rebuild after it uses the real model.
