@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from tanya_trafficking.embedding import load_embedder
-from tanya_trafficking.torch_e5 import QK, _BLOCK, E5Torch, dequantize_q4, read_e5_file
+from tanya_trafficking.torch_e5 import _BLOCK, QK, E5Torch, dequantize_q4, read_e5_file
 
 TRICKY = [
     "ＡＳＥＡＮ　Convention ﬁnal ½",            # full-width letters and space, ligature, fraction
@@ -131,3 +132,26 @@ def test_word_by_word_segmentation_equals_whole_text_viterbi(engine) -> None:
         whole = list(tok._viterbi(tok.normalize("passage: " + text)))
         assert tok.ids("passage: " + text) == whole
         assert tok.ids("passage: " + text) == whole  # again, from the cache
+
+
+def test_shipped_activation_ranges_are_current(engine) -> None:
+    """data/e5_int8_ranges.npz saves the calibration pass at start-up; it must equal a fresh
+    one (after changing CALIBRATION or ALPHA: python -m tanya_trafficking.torch_e5)."""
+    stored = engine._stored_ranges()
+    assert stored is not None, "stale or missing: run python -m tanya_trafficking.torch_e5"
+    fresh = engine._activation_ranges()
+    assert stored.keys() == fresh.keys() and len(fresh) == 4 * 12
+    for key in fresh:
+        assert torch.equal(stored[key], fresh[key]), key
+
+
+def test_ranges_of_another_model_or_calibration_are_ignored(engine, tmp_path, monkeypatch) -> None:
+    from tanya_trafficking import torch_e5
+
+    path = engine.write_ranges(tmp_path / "ranges.npz")
+    monkeypatch.setattr(torch_e5, "RANGES_FILE", path)
+    assert engine._stored_ranges() is not None
+    monkeypatch.setattr(torch_e5, "CALIBRATION", ("Teks kalibrasi lain.",))
+    assert engine._stored_ranges() is None  # computed again rather than trusted
+    monkeypatch.setattr(torch_e5, "RANGES_FILE", tmp_path / "tidak-ada.npz")
+    assert engine._stored_ranges() is None
