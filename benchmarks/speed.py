@@ -101,7 +101,24 @@ def machine() -> dict:
         mem_kb = 0
     return {"cores": os.cpu_count(), "cpu_model": model or platform.processor(),
             "ram_gib": round(mem_kb / 2**20, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "load_avg_at_start": os.getloadavg()}
+            "platform": platform.platform(), "load_avg_at_start": os.getloadavg(),
+            "speed_probe_ms_at_start": speed_probe()}
+
+
+def speed_probe() -> float:
+    """Median ms of a fixed float32 workload (a 32x384 by 384x1536 product, 200 times): the
+    same code gives ~2x different numbers in this machine's fast and slow phases, so every
+    run records where it stood, at the start and at the end."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((32, 384), dtype=np.float32)
+    b = rng.standard_normal((384, 1536), dtype=np.float32)
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(200):
+            a @ b
+        times.append((time.perf_counter() - t0) * 1000)
+    return round(float(np.median(times)), 1)
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -533,7 +550,10 @@ def table(res: dict) -> str:
     fb, inc = res["full_build"], res["incremental"]
     lines = [f"Mesin: {res['machine']['cores']} inti, {res['machine']['cpu_model']}, "
              f"{res['machine']['ram_gib']} GiB RAM, beban rata-rata di awal "
-             f"{res['machine']['load_avg_at_start'][0]:.1f} (di atas ~0,5 angkanya membengkak)",
+             f"{res['machine']['load_avg_at_start'][0]:.1f} (di atas ~0,5 angkanya membengkak), "
+             f"uji kecepatan mesin {res['machine']['speed_probe_ms_at_start']} ms di awal, "
+             f"{res['machine'].get('speed_probe_ms_at_end')} ms di akhir (fase cepat ~60, "
+             "lambat ~120)",
              f"Sampel: {res['options']['warm_questions']} pertanyaan hangat per ukuran "
              "(p95 = pertanyaan ke-4 terlambat)", "",
              f"Bangun penuh ({fb['files']} berkas FacQA, {fb['chunks']} potongan, "
@@ -649,6 +669,7 @@ def main() -> None:
     res["full_build"].pop("index")
     res["total_seconds"] = round(time.perf_counter() - t_start, 1)
     res["machine"]["load_avg_at_end"] = os.getloadavg()
+    res["machine"]["speed_probe_ms_at_end"] = speed_probe()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print()
