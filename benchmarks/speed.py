@@ -552,8 +552,8 @@ def table(res: dict) -> str:
              f"{res['machine']['ram_gib']} GiB RAM, beban rata-rata di awal "
              f"{res['machine']['load_avg_at_start'][0]:.1f} (di atas ~0,5 angkanya membengkak), "
              f"uji kecepatan mesin {res['machine']['speed_probe_ms_at_start']} ms di awal, "
-             f"{res['machine'].get('speed_probe_ms_at_end')} ms di akhir (fase cepat ~60, "
-             "lambat ~120)",
+             f"{res['machine'].get('speed_probe_ms_at_end')} ms di akhir (lebih kecil = "
+             "mesin sedang cepat)",
              f"Sampel: {res['options']['warm_questions']} pertanyaan hangat per ukuran "
              "(p95 = pertanyaan ke-4 terlambat)", "",
              f"Bangun penuh ({fb['files']} berkas FacQA, {fb['chunks']} potongan, "
