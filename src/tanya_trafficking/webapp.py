@@ -14,7 +14,8 @@ the browser's language. The page's style and script are package data (``static/c
 
 Follow-up questions: the chat passes the conversation's previous question
 (``previous_question``: the latest one the bot searched, answered or not, with the question
-it leaned on when it was a follow-up itself; refused ones are skipped) to ``ChatService.reply``, which uses it only when the new question leans on it
+it leaned on when it was a follow-up itself; refused ones are skipped) to
+``ChatService.reply``, which uses it only when the new question leans on it
 (``query.context_for``); the answer then starts with a note naming it. The ``/tanya`` API
 takes it as an optional second argument, ``sebelumnya``.
 
