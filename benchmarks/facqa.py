@@ -114,10 +114,15 @@ def raw_query(question: str) -> Query:
     return Query(question, question, parse(question).qtype, concepts)
 
 
-def run_system(bot, system: str, rows: list[dict], names: dict[str, str]) -> dict:
+def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
+               seen: set[str] = frozenset()) -> dict:
+    """Metrics of one system; ``seen`` = the passage files that train questions were
+    written over, for a second report of the questions whose passage is not among them
+    (what a model fine-tuned on train questions never saw)."""
     retriever = bot.retriever
     alpha0 = retriever.alpha
     rr, r1, r5, r10, q1, q3, abstain, lat = [], 0, 0, 0, 0, 0, 0, []
+    unseen = []  # (reciprocal rank, in top 5) of questions over passages without train questions
     for row in rows:
         gold = names[row["passage"]]
         t0 = time.perf_counter()
@@ -135,6 +140,8 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str]) -> dic
         lat.append((time.perf_counter() - t0) * 1000)
         rank = next((i for i, h in enumerate(hits, 1) if h.chunk.source == gold), None)
         rr.append(1 / rank if rank else 0.0)
+        if gold not in seen:
+            unseen.append((rr[-1], rank is not None and rank <= 5))
         r1 += rank == 1
         r5 += rank is not None and rank <= 5
         r10 += rank is not None and rank <= 10
@@ -150,6 +157,10 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str]) -> dic
            "latency_ms_p95": float(np.percentile(lat, 95))}
     if system == "product":
         out["false_abstain"] = abstain / n
+    if unseen:
+        out["unseen_passages"] = {"questions": len(unseen),
+                                  "mrr@10": float(np.mean([u[0] for u in unseen])),
+                                  "recall@5": float(np.mean([u[1] for u in unseen]))}
     return out
 
 
@@ -173,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"index: {len(set(names.values()))} passages, built in {time.perf_counter() - t0:.0f} s"
               + ("" if report else " (reused)"), file=sys.stderr)
         bot = pipeline.Bot.open(settings)
-        results = {s: run_system(bot, s, rows, names) for s in ("product", "bm25", "dense")}
+        seen = {names[r["passage"]] for r in read_split("train")}
+        results = {s: run_system(bot, s, rows, names, seen) for s in ("product", "bm25", "dense")}
     results["_meta"] = {"split": args.split, "questions": len(rows), "passages": len(set(names.values())),
                         "model": settings.model, "alpha": settings.alpha,
                         "top_k": settings.top_k}
@@ -181,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'system':<8} " + " ".join(f"{c:>11}" for c in cols))
     for s in ("product", "bm25", "dense"):
         print(f"{s:<8} " + " ".join(f"{results[s][c]:>11.3f}" for c in cols))
+    u = results["product"].get("unseen_passages")
+    if u:
+        print(f"product, {u['questions']} questions over passages no train question is about: "
+              f"MRR@10 {u['mrr@10']:.3f}, recall@5 {u['recall@5']:.3f}")
     if args.split == "valid+test":
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")

