@@ -181,12 +181,15 @@ def main(argv: list[str] | None = None) -> int:
                                                Path(tmp) / "index")
         t0 = time.perf_counter()
         report = pipeline.ensure_index(settings, progress=True)
-        print(f"index: {len(set(names.values()))} passages, built in {time.perf_counter() - t0:.0f} s"
-              + ("" if report else " (reused)"), file=sys.stderr)
+        print(f"index: {len(set(names.values()))} passages, built in "
+              f"{time.perf_counter() - t0:.0f} s" + ("" if report else " (reused)"),
+              file=sys.stderr)
         bot = pipeline.Bot.open(settings)
         seen = {names[r["passage"]] for r in read_split("train")}
-        results = {s: run_system(bot, s, rows, names, seen) for s in ("product", "bm25", "dense")}
-    results["_meta"] = {"split": args.split, "questions": len(rows), "passages": len(set(names.values())),
+        results = {s: run_system(bot, s, rows, names, seen)
+                   for s in ("product", "bm25", "dense")}
+    results["_meta"] = {"split": args.split, "questions": len(rows),
+                        "passages": len(set(names.values())),
                         "model": settings.model, "alpha": settings.alpha,
                         "top_k": settings.top_k}
     cols = ["recall@1", "recall@5", "recall@10", "mrr@10", "quote_hit@1", "quote_hit@3"]
