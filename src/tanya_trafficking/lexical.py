@@ -202,20 +202,22 @@ class LexicalIndex:
     def search(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
         """The ``k`` best documents with a score > 0, best first; equal scores in document
         order (lower position first), so the result never depends on how a selection
-        algorithm happens to break ties. Only documents holding a query term are ranked: at 1M
-        documents that skips selecting over the whole score array (~8 ms)."""
+        algorithm happens to break ties.
+
+        Only documents holding a query term are ranked (BM25 scores are never negative):
+        at 1M documents that skips selecting over the whole array, and ``s > 0`` is listed
+        three times faster than ``np.flatnonzero(s)`` on floats (2 vs 6-8 ms for ~200k
+        matching documents; a partition of all 1M scores, mostly zeros, took 19 ms)."""
         s = self.scores(query_terms)
-        hits = np.flatnonzero(s)  # ascending positions
+        hits = np.flatnonzero(s > 0)  # ascending positions
         if not len(hits) or k <= 0:
             return []
         vals = s[hits]
         if len(hits) > k:
             kth = np.partition(vals, len(vals) - k)[len(vals) - k]  # k-th largest score
-            above = vals > kth
-            tied = np.flatnonzero(vals == kth)[:k - int(above.sum())]  # first positions
-            keep = np.concatenate([np.flatnonzero(above), tied])
+            keep = np.flatnonzero(vals >= kth)  # k and any ties with the k-th
             hits, vals = hits[keep], vals[keep]
-        order = np.lexsort((hits, -vals))  # score descending, then position
+        order = np.lexsort((hits, -vals))[:k]  # score descending, then position
         return [(int(hits[i]), float(vals[i])) for i in order]
 
     def idf(self, term: str) -> float:
