@@ -338,7 +338,8 @@ def test_focus_the_corpus_never_mentions_makes_a_fact_question_abstain(seed_bot)
     """"Berapa *anggaran* ...", "Di *universitas* mana ...": the corpus never speaks of an
     anggaran or a universitas, so no figure or name it holds can be the answer."""
     for question in ("Berapa anggaran ASEAN untuk memberantas human trafficking?",
-                     "Di universitas mana skripsi tentang prinsip non-intervensi ASEAN itu ditulis?",
+                     "Di universitas mana skripsi tentang prinsip non-intervensi ASEAN itu "
+                     "ditulis?",
                      "Berapa jumlah korban human trafficking laki-laki pada tahun 2023?"):
         assert not seed_bot.ask(question).found, question
     # the same shape with a focus the corpus has is still answered
@@ -351,7 +352,8 @@ def test_focus_is_the_word_after_the_question_word_frame_words_skipped() -> None
 
     assert focus(parse("Berapa anggaran ASEAN?")).alternatives[0] == ("anggar",)
     assert focus(parse("Berapa jumlah korban tahun 2023?")).alternatives[0] == ("korban",)
-    assert focus(parse("Di universitas mana skripsi itu ditulis?")).alternatives[0] == ("universitas",)
+    asked = parse("Di universitas mana skripsi itu ditulis?")
+    assert focus(asked).alternatives[0] == ("universitas",)
     assert focus(parse("Apa tujuan ASEAN?")) is None  # not a fact question
 
 
@@ -409,7 +411,8 @@ def test_sentence_that_brings_a_new_name_beats_a_restatement() -> None:
 def test_asking_for_a_name_the_corpus_lacks_abstains(seed_bot) -> None:
     """The corpus speaks of "penulis" but never names the author: "Pada Akhirnya" and "Kata
     Kunci: ASEAN, Human Trafficking" are capitalised, but they are not names."""
-    assert not seed_bot.ask("Siapa nama penulis skripsi tentang prinsip non-intervensi ASEAN?").found
+    question = "Siapa nama penulis skripsi tentang prinsip non-intervensi ASEAN?"
+    assert not seed_bot.ask(question).found
 
 
 def test_names_a_person_skips_capitalised_common_and_english_words() -> None:

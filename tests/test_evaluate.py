@@ -205,7 +205,8 @@ def _scored_row(answerable: bool, confidence: float) -> dict:
 def test_calibrate_puts_the_threshold_between_the_two_groups() -> None:
     from tanya_trafficking.evaluate import calibrate
 
-    rows = [_scored_row(True, c) for c in (0.7, 0.8, 0.9)] + [_scored_row(False, c) for c in (0.1, 0.2, 0.3)]
+    rows = ([_scored_row(True, c) for c in (0.7, 0.8, 0.9)]
+            + [_scored_row(False, c) for c in (0.1, 0.2, 0.3)])
     result = calibrate(rows)
     assert 0.3 < result["threshold"] < 0.7
     assert result["false_abstain"] == 0 and result["abstain_recall"] == 1

@@ -179,7 +179,8 @@ def test_clean_short_line_ends_paragraph_in_long_documents() -> None:
         ("pandemi Covid-\n19 melanda", "pandemi Covid-19 melanda"),
         ("gerakan anti-\nASEAN muncul", "gerakan anti-ASEAN muncul"),
         ("harus me-\nmerlukan", "harus memerlukan"),
-        ("asas non-intervensi, yaitu non-\nintervensi", "asas non-intervensi, yaitu non-intervensi"),
+        ("asas non-intervensi, yaitu non-\nintervensi",
+         "asas non-intervensi, yaitu non-intervensi"),
         ("pemba-\n\n\nngunan", "pemba-\n\nngunan"),  # a paragraph break is not a word break
         ("kata -\nlanjut", "kata - lanjut"),
         ("tahun 2022-\n2023", "tahun 2022-2023"),

@@ -41,7 +41,8 @@ def main():
 @_index
 @_model
 @click.option("--force", is_flag=True,
-              help="Tulis generasi baru walaupun korpus tidak berubah (vektor tetap dipakai ulang).")
+              help="Tulis generasi baru walaupun korpus tidak berubah "
+                   "(vektor tetap dipakai ulang).")
 def rebuild_index(corpus, index, model, force):
     """Bangun ulang indeks dari korpus (aman: indeks lama tetap dipakai bila gagal)."""
     from . import pipeline, store

