@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST   ?= $(or $(TANYA_HOST),127.0.0.1)
 PORT   ?= $(or $(TANYA_PORT),7860)
 
-.PHONY: setup run test index eval bench-quality bench-speed bench-load finetune clean
+.PHONY: setup run test screenshots index eval bench-quality bench-speed bench-load finetune clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,11 @@ eval: setup
 test: setup
 	bash tests/setup_browser.sh
 	$(PY) -m pytest -q
+
+# The README's pictures (docs/screenshots/), taken by the browser tests; `make test` leaves them.
+screenshots: setup
+	bash tests/setup_browser.sh
+	TANYA_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/test_browser.py
 
 bench-quality: setup
 	$(PY) benchmarks/facqa.py

@@ -3,14 +3,17 @@
 browser and driver, never a download).
 
 One real ``python app.py`` serves a temporary copy of the corpus. The browser reports English
-as its language: the page must be Indonesian all the same. The tests save screenshots to
-docs/screenshots/ for the README."""
+as its language: the page must be Indonesian all the same. The tests take screenshots: into a
+temporary folder, or into the folder named by ``TANYA_SCREENSHOTS`` (``make screenshots`` sets
+docs/screenshots/, the README's pictures), so a test run leaves the checkout as it was."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +25,9 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+KEEP_SCREENSHOTS = os.environ.get("TANYA_SCREENSHOTS")
+SCREENSHOTS = (Path(KEEP_SCREENSHOTS) if KEEP_SCREENSHOTS
+               else Path(tempfile.mkdtemp(prefix="tanya-layar-")))
 ACTIP_Q = "Apa kepanjangan dari ACTIP?"
 ACTIP_A = "ASEAN Convention Against Trafficking in Persons"
 ACTIP_SOURCE = "artikel-perdagangan-orang-asia-tenggara-actip.txt"
@@ -559,6 +564,9 @@ def test_password_protected_page(browser, server, tmp_path) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def _no_temporary_screenshots():
     yield
+    if not KEEP_SCREENSHOTS:
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+        return
     for leftover in SCREENSHOTS.glob("*.tmp.png"):
         leftover.unlink()
 
