@@ -259,7 +259,7 @@ def test_upload_over_the_size_limit_is_refused(server) -> None:
     status, _, text = server.get("/gradio_api/upload", method="POST", data=body,
                                  headers={"Content-Type":
                                           f"multipart/form-data; boundary={boundary}"})
-    assert status == 413, text[:300]
+    assert status == 413 and "Berkas terlalu besar" in text, text[:300]  # not Gradio's English
     # Announcing more than the cap for all files together: refused before the body is sent.
     status, text = _announce(server.port, "/gradio_api/upload",
                              webapp.MAX_UPLOAD_REQUEST_BYTES + 1,
@@ -278,6 +278,72 @@ def _announce(port: int, path: str, length: int, content_type: str) -> tuple[int
             data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     return int(head.split()[1]), body.decode("utf-8", errors="replace")
+
+
+# --------------------------------------------------------------------------- file inputs
+
+
+def _upload_event(server: AppServer) -> int:
+    config = json.loads(server.get("/config")[2])
+    button = next(c["id"] for c in config["components"]
+                  if c.get("props", {}).get("elem_id") == "tt-upload")
+    return next(d["id"] for d in config["dependencies"] if [button, "upload"] in d["targets"])
+
+
+def _file(path: str) -> dict:
+    return {"path": path, "orig_name": path.rsplit("/", 1)[-1],
+            "meta": {"_type": "gradio.FileData"}}
+
+
+def test_events_take_files_only_from_the_upload_cache(server, tmp_path) -> None:
+    """The hole: the upload event called directly with a path on the server copied that file
+    into the corpus. A server path, a blocked path, a relative one and a symbolic link placed in
+    the upload cache are all refused, by the page's event and by the API, and nothing moves."""
+    secret = tmp_path / "rahasia.txt"
+    secret.write_text("Kode rahasia server adalah MERPATI-4471.\n", encoding="utf-8")
+    cache = server.root / "gradio-tmp" / "serangan"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "tautan.txt").symlink_to(secret)
+    fn = _upload_event(server)
+    corpus_before = sorted(p.name for p in server.corpus.iterdir())
+    generation = (server.index / "CURRENT").read_text()
+    for path in [str(secret), str(PROJECT_ROOT / "README.md"), "README.md",
+                 str(cache / "tautan.txt")]:
+        body = json.dumps({"data": [[_file(path)]], "event_data": None, "fn_index": fn,
+                           "trigger_id": None, "session_hash": "penyerang"}).encode()
+        status, _, text = server.get("/gradio_api/queue/join", method="POST", data=body,
+                                     headers={"Content-Type": "application/json"})
+        assert status == 403 and "hanya berkas yang diunggah" in text, (path, status, text)
+        status, _, text = server.get("/gradio_api/call/tanya", method="POST",
+                                     data=json.dumps({"data": [_file(path), ""]}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        assert status == 403, (path, status, text)
+    time.sleep(1.0)  # an upload that got through would be indexing by now
+    assert sorted(p.name for p in server.corpus.iterdir()) == corpus_before
+    assert (server.index / "CURRENT").read_text() == generation
+    answer = server.client().predict("Apa kode rahasia server?", api_name="/tanya")
+    assert "MERPATI" not in answer
+    assert ACTIP_A in server.client().predict(ACTIP_Q, api_name="/tanya")  # still serving
+
+
+def test_a_file_sent_through_the_upload_route_is_still_accepted(server) -> None:
+    """The guard lets the page's own way in: /gradio_api/upload, then the event with the
+    path it answered (here a file that is refused for its content, so the corpus stays)."""
+    boundary = "batas"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+            f"filename=\"kosong.txt\"\r\nContent-Type: text/plain\r\n\r\n   \r\n"
+            f"--{boundary}--\r\n").encode()
+    status, _, text = server.get("/gradio_api/upload", method="POST", data=body,
+                                 headers={"Content-Type":
+                                          f"multipart/form-data; boundary={boundary}"})
+    assert status == 200, text
+    path = json.loads(text)[0]
+    join = json.dumps({"data": [[_file(path)]], "event_data": None,
+                       "fn_index": _upload_event(server), "trigger_id": None,
+                       "session_hash": "pengguna"}).encode()
+    status, _, text = server.get("/gradio_api/queue/join", method="POST", data=join,
+                                 headers={"Content-Type": "application/json"})
+    assert status == 200 and "event_id" in text, text
 
 
 # --------------------------------------------------------------------------- pickle
@@ -341,6 +407,33 @@ def test_server_settings_in_process(tmp_path, small_index) -> None:
 # --------------------------------------------------------------------------- password
 
 
+def _guessing_in_parallel_is_throttled(srv: AppServer, good: dict) -> None:
+    """50 wrong guesses at once: only the free tries are checked, the rest are refused with
+    429 and Retry-After (Indonesian text); the right password waits out the lock-out too."""
+    import base64
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(i: int):
+        header = {"Authorization": "Basic " + base64.b64encode(f"tanya:tebak{i}".encode())
+                  .decode()}
+        return srv.get("/config", headers=header)
+
+    with ThreadPoolExecutor(50) as pool:
+        answers = list(pool.map(guess, range(50)))
+    statuses = [a[0] for a in answers]
+    assert statuses.count(401) <= webapp.LoginThrottle.FREE_TRIES + 2, statuses
+    assert statuses.count(429) >= 40, statuses
+    refused = next(a for a in answers if a[0] == 429)
+    assert int(refused[1]["retry-after"]) >= 1 and "Terlalu banyak percobaan" in refused[2]
+    status, headers, _ = srv.get("/config", headers=good)
+    assert status == 429  # locked out: the password is not even looked at
+    deadline = time.monotonic() + 30
+    while status == 429 and time.monotonic() < deadline:
+        time.sleep(float(headers["retry-after"]))
+        status, headers, _ = srv.get("/config", headers=good)
+    assert status == 200
+
+
 def test_password_from_environment_protects_page_and_api(server, tmp_path) -> None:
     import base64
 
@@ -367,6 +460,7 @@ def test_password_from_environment_protects_page_and_api(server, tmp_path) -> No
         client = Client(srv.url, headers=good, verbose=False)
         assert ACTIP_A in client.predict(ACTIP_Q, api_name="/tanya")
         client.close()
+        _guessing_in_parallel_is_throttled(srv, good)
         log = srv.log.read_text(encoding="utf-8")
         assert "dengan kata sandi" in log and "rahasia-uji-123" not in log
     finally:

@@ -26,7 +26,7 @@ from .matching import (CAUSE, acronyms, answers_type, coverage, expands, in_corp
                        new_names)
 from .query import Concept, Query, vocabulary
 from .schema import Answer, Hit, Quote
-from .textnorm import is_question, split_sentences
+from .textnorm import display_name, is_question, split_sentences
 
 # --- candidates --------------------------------------------------------------------------
 
@@ -293,7 +293,8 @@ def choose_quotes(q: Query, cands: list[Candidate], follows: list[tuple[int, int
 
 
 def _where(q: Quote) -> str:
-    return f"{q.source}, hlm. {q.page}" if q.page is not None else q.source
+    name = display_name(q.source)
+    return f"{name}, hlm. {q.page}" if q.page is not None else name
 
 
 def render(quotes: list[Quote], found: bool) -> str:

@@ -39,6 +39,7 @@ from .config import Settings
 from .embedding import embedder_id
 from .loaders import file_sha256, find_files, load_file, source_name
 from .schema import Chunk, Document, Skipped
+from .textnorm import display_name
 
 # Chunks are embedded shortest first, 64 per call: neighbours of similar length pad little
 # (the e5 engines batch padded windows). FacQA passages, tokens/s: 32 per call in file order
@@ -72,7 +73,7 @@ class BuildReport:
             f"Potongan teks   : {self.chunks} ({self.embedded} di-embed baru)",
             f"Berkas dilewati : {len(self.skipped)}",
         ]
-        lines += [f"  - {s.source}: {s.reason}" for s in self.skipped]
+        lines += [f"  - {display_name(s.source)}: {s.reason}" for s in self.skipped]
         lines.append(f"Waktu           : {self.seconds:.1f} detik")
         return "\n".join(lines)
 

@@ -99,6 +99,14 @@ _TRAILING_WORD = re.compile(r"([^\W_]+)-$")
 _NON_WORD = re.compile(r"[\W_]")
 
 
+def display_name(name: str) -> str:
+    """A file name safe to show: bidi controls (U+202E can make ``gpj.exe`` read as ``exe.jpg``),
+    invisible and control characters become a visible ``[U+XXXX]``. Only for display: the
+    name itself (a key in the index) is unchanged."""
+    return "".join(f"[U+{ord(ch):04X}]" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+                   else ch for ch in name)
+
+
 def _is_symbol(ch: str) -> bool:
     return ch == "\ufe0f" or unicodedata.category(ch) in ("So", "Sk")
 

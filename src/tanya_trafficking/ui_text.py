@@ -86,7 +86,8 @@ UPLOAD_PREPARING = "Menyiapkan pengindeksan"
 UPLOAD_LOADING = "Memuat indeks baru"
 UPLOAD_CRASHED = "Proses pengindeksan berhenti tiba-tiba; dokumen tidak ditambahkan."
 UPLOAD_TIMED_OUT = "Pengindeksan melewati batas waktu; dokumen tidak ditambahkan."
-UPLOAD_FAILED = "Pengindeksan gagal ({error}); dokumen tidak ditambahkan."
+UPLOAD_FAILED = ("Pengindeksan gagal karena kesalahan di server; dokumen tidak ditambahkan. "
+                 "Coba lagi, atau beri tahu pengelola.")
 UPLOAD_NONE_CHOSEN = "Tidak ada berkas yang dipilih."
 UPLOAD_ADDED = "{added} dari {total} berkas ditambahkan dan sudah bisa ditanyakan."
 UPLOAD_NONE_ADDED = "Tidak ada berkas yang ditambahkan."
@@ -98,6 +99,12 @@ QUEUE_FULL = ("Antrean penuh: terlalu banyak pertanyaan sedang diproses. Silakan
 NOT_FOUND = "Tidak ditemukan."
 FOREIGN_ORIGIN = "Permintaan dari situs lain ditolak."
 TOO_LARGE = "Permintaan terlalu besar. Pertanyaan paling banyak 1.000 karakter."
+UPLOAD_TOO_LARGE = ("Berkas terlalu besar: paling besar {max_mb} MB per berkas, "
+                    "{max_files} berkas sekali unggah.")
+FILE_NOT_UPLOADED = ("Berkas ditolak: hanya berkas yang diunggah lewat tombol unggah di "
+                     "halaman ini yang diterima.")
+LOGIN_THROTTLED = ("Terlalu banyak percobaan kata sandi yang salah. Coba lagi dalam "
+                   "{seconds} detik.")
 
 # --------------------------------------------------------------------------- Gradio's own
 

@@ -38,11 +38,13 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import multiprocessing as mp
 import os
 import queue as queue_mod
 import re
 import socket
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -56,6 +58,7 @@ from . import ui_text as ui
 from .config import PROJECT_ROOT, Settings
 from .query import context_for
 from .schema import Answer
+from .textnorm import display_name
 
 log = logging.getLogger(__name__)
 
@@ -297,11 +300,11 @@ def _upload_worker(settings: Settings, uploads, events) -> None:
         outcomes, _ = pipeline.add_to_corpus(
             settings, uploads, lambda text, fraction: events.put(("progress", text, fraction)))
         events.put(("done", outcomes))
-    except BaseException as e:  # noqa: BLE001 - the parent must hear about every ending
+    except BaseException:  # noqa: BLE001 - the parent must hear about every ending
         import traceback
 
         traceback.print_exc()
-        events.put(("error", ui.UPLOAD_FAILED.format(error=type(e).__name__)))
+        events.put(("error", ui.UPLOAD_FAILED))
 
 
 # --------------------------------------------------------------------------- HTML pieces
@@ -397,7 +400,7 @@ def sources_html(result: Answer, bot: pipeline.Bot, spans=None) -> str:
         items.append(
             f'<li class="tt-source">'
             f'<p class="tt-where"><span class="tt-num">[{i}]</span> '
-            f'<span class="tt-file">{_e(q.source)}</span> · '
+            f'<span class="tt-file">{_e(display_name(q.source))}</span> · '
             f'<span class="tt-page">{page}</span></p>'
             f'<blockquote class="tt-src-quote">«{_marked(q.text, sp, kinds)}»</blockquote>'
             f'<details class="tt-passage"><summary>{ui.SEE_PASSAGE}</summary>'
@@ -449,13 +452,13 @@ def documents_html(manifest: dict) -> str:
     for d in docs:
         pages = d.get("pages", 0)
         rows.append(
-            f'<li><span class="tt-doc-name">{_e(d.get("source", "?"))}</span>'
+            f'<li><span class="tt-doc-name">{_e(display_name(d.get("source", "?")))}</span>'
             f'<span class="tt-doc-meta">'
             f'{ui.DOC_META.format(pages=pages, chunks=d.get("chunks", 0))}</span></li>')
     skipped = manifest.get("skipped", [])
     skipped_html = ""
     if skipped:
-        lines = "".join(f'<li><span class="tt-doc-name">{_e(s["source"])}</span>'
+        lines = "".join(f'<li><span class="tt-doc-name">{_e(display_name(s["source"]))}</span>'
                         f'<span class="tt-doc-meta">{_e(s["reason"])}</span></li>'
                         for s in skipped)
         skipped_html = (f'<details class="tt-skipped"><summary>'
@@ -489,7 +492,7 @@ def upload_status_html(text: str, fraction: float | None = None, outcomes=()) ->
         for o in outcomes:
             cls, mark = ("tt-ok", "✓") if o.added else ("tt-bad", "✗")
             parts.append(f'<li class="{cls}"><span aria-hidden="true">{mark}</span> '
-                         f'<strong>{_e(o.name)}</strong>: {_e(o.message)}</li>')
+                         f'<strong>{_e(display_name(o.name))}</strong>: {_e(o.message)}</li>')
         parts.append("</ul>")
     parts.append("</div>")
     return "".join(parts)
@@ -638,7 +641,11 @@ def build_ui(service: ChatService):
         chatbot.like(on_like, [turns], None, api_visibility="private", show_progress="hidden")
 
         def on_upload(files):
+            folder = upload_folder()
             paths = [Path(f) for f in (files or [])]
+            if not all(is_uploaded_file(str(p), folder) for p in paths):
+                yield upload_status_html(ui.FILE_NOT_UPLOADED), gr.skip()
+                return
             if not paths:
                 yield upload_status_html(ui.UPLOAD_NONE_CHOSEN), gr.skip()
                 return
@@ -762,6 +769,8 @@ ABSENT_ROUTES = re.compile(
     r"|openapi\.json|docs))")
 
 QUEUE_FULL_MESSAGE = ui.QUEUE_FULL
+UPLOAD_TOO_LARGE_MESSAGE = ui.UPLOAD_TOO_LARGE.format(max_mb=pipeline.UPLOAD_MAX_BYTES // 2**20,
+                                                      max_files=pipeline.UPLOAD_MAX_FILES)
 
 
 class LimitsMiddleware:
@@ -793,9 +802,10 @@ class LimitsMiddleware:
             await JSONResponse({"error": ui.FOREIGN_ORIGIN},
                                status_code=403)(scope, receive, send)
             return
-        limit = (self.upload_limit if scope["path"].rstrip("/").endswith("/upload")
-                 else self.limit)
-        too_large = JSONResponse({"error": ui.TOO_LARGE}, status_code=413)
+        upload = scope["path"].rstrip("/").endswith("/upload")
+        limit = self.upload_limit if upload else self.limit
+        too_large = JSONResponse({"error": UPLOAD_TOO_LARGE_MESSAGE if upload else ui.TOO_LARGE},
+                                 status_code=413)
         try:
             declared = int(headers.get("content-length", "0"))
         except ValueError:
@@ -818,16 +828,20 @@ class LimitsMiddleware:
                     return {"type": "http.disconnect"}
             return message
 
-        queue_join = scope["path"].rstrip("/").endswith("/queue/join")
+        path = scope["path"].rstrip("/")
+        # Gradio's own English refusals, reworded: "queue full" (503) and a file over
+        # max_file_size (413 from the upload route).
+        reworded = ({503: QUEUE_FULL_MESSAGE} if path.endswith("/queue/join")
+                    else {413: UPLOAD_TOO_LARGE_MESSAGE} if path.endswith("/upload") else {})
         refusing = False
 
         async def tracking_send(message):
             nonlocal started, refusing
             if message["type"] == "http.response.start":
                 started = True
-                if queue_join and message["status"] == 503:
+                if message["status"] in reworded:
                     refusing = True
-                    body = json.dumps({"detail": QUEUE_FULL_MESSAGE}).encode()
+                    body = json.dumps({"detail": reworded[message["status"]]}).encode()
                     headers = [(k, v) for k, v in message.get("headers", [])
                                if k.lower() != b"content-length"]
                     headers.append((b"content-length", str(len(body)).encode()))
@@ -858,19 +872,153 @@ class LimitsMiddleware:
             await too_large(scope, receive, send)
 
 
+def upload_folder() -> Path:
+    """Gradio's own upload cache, resolved: where ``/gradio_api/upload`` writes the files a
+    browser sends, and the only folder an event may take files from."""
+    import tempfile
+
+    return Path(os.environ.get("GRADIO_TEMP_DIR")
+                or Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def is_uploaded_file(path: str, folder: Path) -> bool:
+    """``path`` names a regular file inside ``folder`` (Gradio's upload cache), reached
+    without any symbolic link: not a server path, not a link out of the cache."""
+    p = Path(path)
+    if not p.is_absolute() or ".." in p.parts:
+        return False
+    try:
+        if folder not in p.resolve(strict=True).parents or not stat.S_ISREG(os.lstat(p).st_mode):
+            return False
+        step = p  # no link below the folder (the folder itself may be reached through one)
+        while step.resolve() != folder:
+            if step.is_symlink() or step.parent == step:
+                return False
+            step = step.parent
+    except (OSError, RuntimeError):  # missing, unreadable, a symlink loop
+        return False
+    return True
+
+
+def foreign_paths(data, folder: Path) -> list[str]:
+    """Every ``"path"`` of a file object in a request body that is not an uploaded file."""
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            path = item.get("path")
+            if isinstance(path, str) and not is_uploaded_file(path, folder):
+                found.append(path)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+class UploadGuardMiddleware:
+    """The chat's upload is the only way a file gets in. Any request body (an event of the
+    queue, the call/run API, now or added later) that names a file object (``{"path": ...}``)
+    outside Gradio's upload cache, or reached through a symbolic link, is refused (403) before
+    Gradio copies the file: a client could otherwise name any file the server can read.
+    Bodies are small here (``LimitsMiddleware`` caps them before this reads them)."""
+
+    def __init__(self, app, folder: Path | None = None):
+        self.app = app
+        self.folder = folder
+
+    async def __call__(self, scope, receive, send):
+        if (scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS")
+                or scope["path"].rstrip("/").endswith("/upload")):
+            await self.app(scope, receive, send)
+            return
+        messages, body = [], b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        try:
+            data = json.loads(body) if body.lstrip()[:1] in (b"{", b"[") else None
+        except ValueError:
+            data = None
+        bad = foreign_paths(data, self.folder or upload_folder()) if data is not None else []
+        if bad:
+            from starlette.responses import JSONResponse
+
+            log.warning("refused a request naming %d file(s) outside the upload cache", len(bad))
+            await JSONResponse({"error": ui.FILE_NOT_UPLOADED}, status_code=403)(
+                scope, receive, send)
+            return
+        pending = list(messages)
+
+        async def replay():
+            return pending.pop(0) if pending else await receive()
+
+        await self.app(scope, replay, send)
+
+
 PASSWORD_PAGE = static_text("password.html")
+
+
+class LoginThrottle:
+    """Failed logins per client address. The first ``FREE_TRIES`` cost nothing (typos); each
+    further failure locks the client out for a doubling time (1 s, 2 s, 4 s, ... at most
+    ``MAX_LOCK_S``), during which its requests are refused without looking at the password.
+    Checks and updates run without an ``await`` in between, so guesses sent in parallel are
+    counted one by one too. At most ``MAX_CLIENTS`` addresses are remembered (oldest dropped);
+    one quiet for ``FORGET_S`` starts again from zero."""
+
+    FREE_TRIES = 3
+    BASE_S = 1.0
+    MAX_LOCK_S = 300.0
+    FORGET_S = 900.0
+    MAX_CLIENTS = 10_000
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._clients: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
+
+    def locked_for(self, client: str) -> float:
+        """Seconds ``client`` must still wait (0: it may try)."""
+        entry = self._clients.get(client)
+        if entry is None:
+            return 0.0
+        failures, until, last = entry
+        now = self._clock()
+        if now - last > self.FORGET_S:
+            del self._clients[client]
+            return 0.0
+        return max(0.0, until - now)
+
+    def failed(self, client: str) -> None:
+        now = self._clock()
+        failures = self._clients.pop(client, (0, 0.0, now))[0] + 1
+        extra = failures - self.FREE_TRIES
+        lock = min(self.MAX_LOCK_S, self.BASE_S * 2 ** (extra - 1)) if extra > 0 else 0.0
+        self._clients[client] = (failures, now + lock, now)
+        while len(self._clients) > self.MAX_CLIENTS:
+            self._clients.popitem(last=False)
+
+    def succeeded(self, client: str) -> None:
+        self._clients.pop(client, None)
 
 
 class PasswordMiddleware:
     """HTTP Basic authentication for every request (page, API, files) when TANYA_PASSWORD is
     set. The browser asks with its own dialog, in its own language; scripts send the header
     (``gradio_client.Client(url, headers={"Authorization": "Basic ..."})``). Compared in
-    constant time; a wrong try waits a little."""
+    constant time; a wrong try waits a little, and repeated ones lock the client out for a
+    while (``LoginThrottle``, answered 429 with ``Retry-After``)."""
 
-    def __init__(self, app, user: str, password: str):
+    def __init__(self, app, user: str, password: str, throttle: LoginThrottle | None = None):
         import base64
 
         self.app = app
+        self.throttle = throttle or LoginThrottle()
         self.expected = ("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
                          ).encode()
 
@@ -884,10 +1032,20 @@ class PasswordMiddleware:
         from starlette.responses import HTMLResponse
 
         given = dict(scope.get("headers") or []).get(b"authorization", b"")
+        client = (scope.get("client") or ("?",))[0]
+        wait = self.throttle.locked_for(client) if given else 0.0
+        if wait > 0:
+            seconds = math.ceil(wait)
+            await HTMLResponse(
+                f"<p>{html.escape(ui.LOGIN_THROTTLED.format(seconds=seconds))}</p>",
+                status_code=429, headers={"Retry-After": str(seconds)})(scope, receive, send)
+            return
         if hmac.compare_digest(given, self.expected):
+            self.throttle.succeeded(client)
             await self.app(scope, receive, send)
             return
         if given:
+            self.throttle.failed(client)
             await asyncio.sleep(0.5)
         await HTMLResponse(PASSWORD_PAGE, status_code=401, headers={
             "WWW-Authenticate": 'Basic realm="Tanya Trafficking", charset="UTF-8"'})(
@@ -898,10 +1056,7 @@ def blocked_paths(settings: Settings) -> list[str]:
     """Folders Gradio must never serve: the project (code, config, eval), index, corpus,
     feedback and the working directory; except a folder holding Gradio's own upload folder
     (``GRADIO_TEMP_DIR``), which uploads need."""
-    import tempfile
-
-    uploads = Path(os.environ.get("GRADIO_TEMP_DIR")
-                   or Path(tempfile.gettempdir()) / "gradio").resolve()
+    uploads = upload_folder()
     paths = {Path(p).resolve() for p in (PROJECT_ROOT, settings.index, settings.corpus,
                                          settings.feedback.parent, Path.cwd())}
     return sorted(str(p) for p in paths if p != uploads and p not in uploads.parents)
@@ -919,9 +1074,11 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
     hosts = allowed_hosts(settings)
     origins = origin_pattern(hosts)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    # Added innermost first: TrustedHost -> password -> limits -> CORS -> Gradio.
+    # Added innermost first: TrustedHost -> password -> limits -> upload guard -> CORS ->
+    # Gradio.
     app.add_middleware(CORSMiddleware, allow_origin_regex=origins, allow_credentials=True,
                        allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.add_middleware(UploadGuardMiddleware)
     app.add_middleware(LimitsMiddleware, origin_regex=origins, limit=MAX_REQUEST_BYTES,
                        upload_limit=MAX_UPLOAD_REQUEST_BYTES)
     if password:
@@ -938,6 +1095,10 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
         enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
         i18n=_i18n(), theme=theme(), css=CSS, js=PAGE_JS, head=HEAD,
     )
+    # Gradio checks that an event's input files come from its upload cache only once
+    # ``has_launched`` is set, which ``launch()`` does and mounting does not: set it, so its
+    # own check backs up ``UploadGuardMiddleware``.
+    demo.has_launched = True
     return app
 
 
