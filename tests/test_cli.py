@@ -350,3 +350,83 @@ def test_check_index_good_then_corrupted(cli_index: CliIndex, tmp_path: Path) ->
     # The original index was not touched.
     again = run_cli("check-index", "--index", cli_index.index, env=cli_index.env)
     assert again.returncode == 0, _show(again)
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+PYTHON_TEXT = ("Errno", "Expecting", "No such file", "Traceback", "JSONDecodeError",
+               "line 1 column")
+
+
+def test_check_index_without_corpus_uses_the_recorded_corpus(cli_index: CliIndex) -> None:
+    """The index was built from a copy of the corpus; without --corpus (and TANYA_CORPUS),
+    check-index compares against the folder the manifest recorded, not the default corpus."""
+    proc = run_cli("check-index", "--index", cli_index.index, env=_clean_env())
+    assert proc.returncode == 0, _show(proc)
+    assert "Hasil          : OK" in proc.stdout
+    assert str(cli_index.corpus.resolve()) in proc.stdout
+
+
+def test_repair_message_names_the_corpus(cli_index: CliIndex, tmp_path: Path) -> None:
+    broken = tmp_path / "index"
+    shutil.copytree(cli_index.index, broken)
+    for chunks in broken.glob("gen-*/chunks.jsonl"):  # no intact generation to fall back to
+        chunks.write_bytes(chunks.read_bytes()[:100])
+
+    ask = run_cli("ask", ACTIP_Q, "--index", broken, env=_clean_env())
+    assert ask.returncode != 0, _show(ask)
+    assert f"--corpus {cli_index.corpus.resolve()}" in ask.stderr, _show(ask)
+    check = run_cli("check-index", "--index", broken, env=_clean_env())
+    assert check.returncode != 0, _show(check)
+    assert f"--corpus {cli_index.corpus.resolve()}" in check.stdout, _show(check)
+
+
+def test_rebuild_without_corpus_rebuilds_the_recorded_corpus(cli_index: CliIndex,
+                                                            tmp_path: Path) -> None:
+    """The repair path of finding 5: `rebuild-index --index X` alone must not replace the
+    documents of X with the default corpus."""
+    index = tmp_path / "index"
+    shutil.copytree(cli_index.index, index)
+    rebuilt = run_cli("rebuild-index", "--index", index, "--force", env=_clean_env())
+    assert rebuilt.returncode == 0, _show(rebuilt)
+    assert f"{cli_index.corpus.resolve()} (tercatat di indeks" in rebuilt.stdout, _show(rebuilt)
+    ask = run_cli("ask", ACTIP_Q, "--index", index, env=_clean_env())
+    assert ACTIP_A in ask.stdout, _show(ask)
+    # A recorded corpus that is gone: an error naming --corpus, and the index stays as it was.
+    moved = tmp_path / "corpus-lama"
+    gone = tmp_path / "index-2"
+    shutil.copytree(cli_index.index, gone)
+    corpus_copy = tmp_path / "korpus"
+    shutil.copytree(cli_index.corpus, corpus_copy)
+    first = run_cli("rebuild-index", "--index", gone, "--corpus", corpus_copy, "--force",
+                    env=_clean_env())
+    assert first.returncode == 0, _show(first)
+    corpus_copy.rename(moved)
+    current = (gone / "CURRENT").read_text()
+    lost = run_cli("rebuild-index", "--index", gone, env=_clean_env())
+    assert lost.returncode != 0 and "--corpus" in lost.stderr, _show(lost)
+    assert (gone / "CURRENT").read_text() == current
+
+
+@pytest.mark.parametrize("damage", ["garbage-current", "traversal", "bad-json"])
+def test_index_errors_are_indonesian_without_python_text(cli_index: CliIndex, tmp_path: Path,
+                                                         damage: str) -> None:
+    broken = tmp_path / "index"
+    shutil.copytree(cli_index.index, broken)
+    for manifest in broken.glob("gen-*/manifest.json"):  # no intact generation left
+        manifest.write_text("{", encoding="utf-8")
+    if damage == "garbage-current":
+        (broken / "CURRENT").write_bytes(b"\xff\xfe\x00\x01")
+    elif damage == "traversal":
+        (broken / "CURRENT").write_text("../x\n", encoding="utf-8")
+
+    for proc in (run_cli("ask", ACTIP_Q, "--index", broken, env=cli_index.env),
+                 run_cli("check-index", "--index", broken, env=cli_index.env)):
+        out = proc.stdout + proc.stderr
+        assert proc.returncode != 0, _show(proc)
+        assert "tanya-trafficking rebuild-index" in out, _show(proc)
+        assert not [t for t in PYTHON_TEXT if t in out], _show(proc)
+        assert "belum ada" not in out, _show(proc)
+        if damage != "bad-json":
+            assert "CURRENT" in out, _show(proc)

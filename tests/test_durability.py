@@ -536,3 +536,29 @@ def test_readers_never_mix_generations(tmp_path, embedder) -> None:
     answer = held.ask(ACTIP_Q)
     assert answer.found and answer_sources(answer) <= old_sources
     assert all(q.text in held.index.page_text(q.source, q.page) for q in answer.quotes)
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+def test_kill9_between_the_pointer_writes_keeps_a_real_backup(indexed, embedder) -> None:
+    """Killed at "publish" (PREVIOUS written, CURRENT not replaced): when the live generation
+    is damaged afterwards, loading still finds the older intact generation."""
+    older = indexed.generation
+    live = pipeline.build_index(indexed.new).generation  # live: the grown corpus; PREVIOUS: old
+    rebuild = Rebuild(indexed.old.corpus, indexed.old.index, fault="publish:sleep")
+    rebuild.wait_paused()
+    assert rebuild.kill9() == -signal.SIGKILL
+    index = indexed.old.index
+    assert store.current_name(index) == live
+
+    flip_bit(index / live / "chunks.jsonl")
+
+    loaded = store.load_index(index, embedder.id)
+    assert loaded.folder.name == older
+    assert snapshot(index / older) == indexed.files
+    check = run_cli("check-index", "--index", index, "--corpus", indexed.new.corpus)
+    assert check.returncode != 0, show(check)
+    assert f"Cadangan       : {older} (utuh, dipakai sebagai cadangan)" in check.stdout
+    answer = pipeline.Bot.open(indexed.old).ask(ACTIP_Q)
+    assert answer.found and answer_sources(answer) <= set(OLD_CORPUS)

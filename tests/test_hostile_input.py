@@ -500,3 +500,92 @@ def test_no_chunk_exceeds_the_model_token_limit(tmp_path, embedder, case) -> Non
         covered.update(range(c["start"], c["end"]))
     assert all(i in covered for i, ch in enumerate(page_text) if not ch.isspace())
     assert page_text.split() == text.split()
+
+
+# --------------------------------------------------------------------------- corpus scan limits
+
+
+def flat_page_tree(pages: int) -> bytes:
+    """One page tree node listing every page: more entries than pypdf reads in one array."""
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+               2: b"<< /Type /Pages /Kids [%s] /Count %d >>"
+               % (b" ".join(b"%d 0 R" % (100 + i) for i in range(pages)), pages),
+               4: stream(TEXT), 5: FONT}
+    for i in range(pages):
+        objects[100 + i] = page(b"4 0 R")
+    return raw_pdf(objects)
+
+
+def test_pdf_of_200_000_pages_is_too_many_pages_not_a_bomb(tmp_path) -> None:
+    path = tmp_path / "tebal.pdf"
+    path.write_bytes(flat_page_tree(200_000))
+
+    result = load_file(path, tmp_path)
+
+    assert result == Skipped("tebal.pdf", "terlalu banyak halaman: 200.000, batas 2.000")
+
+
+def test_page_tree_that_understates_its_count_is_still_limited(tmp_path, monkeypatch) -> None:
+    data = flat_page_tree(5).replace(b"/Count 5", b"/Count 1")
+    (tmp_path / "bohong.pdf").write_bytes(data)
+    monkeypatch.setattr(loaders, "PDF_MAX_PAGES", 3)
+
+    result = load_file(tmp_path / "bohong.pdf", tmp_path)
+
+    assert result == Skipped("bohong.pdf", "terlalu banyak halaman: 5, batas 3")
+
+
+def test_rebuild_reports_links_odd_files_and_limits_and_shows_progress(tmp_path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "baik.txt").write_text("Regulasi ini disebut ASEAN Convention Against "
+                                     "Trafficking in Persons (ACTIP).\n", encoding="utf-8")
+    (corpus / "sub" / "laporan.pdf").write_bytes(text_pdf(GOOD_PAGES))
+    outside = tmp_path / "luar"
+    outside.mkdir()
+    (outside / "rahasia.txt").write_text("RAHASIA-DI-LUAR-KORPUS", encoding="utf-8")
+    (corpus / "tautan.txt").symlink_to("/etc/passwd")
+    (corpus / "luar.txt").symlink_to(outside / "rahasia.txt")
+    (corpus / "rusak.md").symlink_to(corpus / "tidak-ada.md")
+    (corpus / "putar.txt").symlink_to("putar.txt")
+    (corpus / "sub" / "atas").symlink_to("..", target_is_directory=True)
+    os.mkfifo(corpus / "pipa.txt")
+    with open(corpus / "besar.txt", "wb") as f:
+        f.write(b"Teks ")
+        f.truncate(21 * 2**20)
+    index = tmp_path / "index"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
+    command = [str(Path(sys.executable).parent / "tanya-trafficking"), "rebuild-index",
+               "--corpus", str(corpus), "--index", str(index)]
+    expected = {
+        "tautan.txt": loaders.REASON_LINK_OUTSIDE,
+        "luar.txt": loaders.REASON_LINK_OUTSIDE,
+        "rusak.md": loaders.REASON_LINK_BROKEN,
+        "putar.txt": loaders.REASON_LINK_LOOP,
+        "sub/atas": loaders.REASON_LINK_LOOP,
+        "pipa.txt": loaders.REASON_NOT_REGULAR,
+        "besar.txt": "terlalu besar: 21 MB, batas 20 MB",
+    }
+
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    for source, reason in expected.items():
+        assert f"  - {source}: {reason}" in proc.stdout, proc.stdout
+    assert f"Berkas dilewati : {len(expected)}" in proc.stdout
+    assert "Membaca berkas" in proc.stderr and "sub/laporan.pdf" in proc.stderr  # progress
+    manifest = store.read_manifest(index)
+    assert {s["source"]: s["reason"] for s in manifest["skipped"]} == expected
+    assert set(manifest["files"]) == set(expected) | {"baik.txt", "sub/laporan.pdf"}
+    live = index / store.current_name(index)
+    chunks = (live / "chunks.jsonl").read_text(encoding="utf-8")
+    assert "RAHASIA" not in chunks and "root:" not in chunks
+    assert {json.loads(line)["source"] for line in chunks.splitlines()} == \
+        {"baik.txt", "sub/laporan.pdf"}
+
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+    assert again.returncode == 0, again.stderr
+    assert "Tidak ada perubahan" in again.stdout
+    assert "  - tautan.txt: " + loaders.REASON_LINK_OUTSIDE in again.stdout

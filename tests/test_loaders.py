@@ -4,6 +4,8 @@ or Skipped records (real files, real PDFs written by fpdf2 and encrypted by pypd
 from __future__ import annotations
 
 import hashlib
+import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -282,3 +284,153 @@ def test_binary_file_named_as_text_is_refused(make_corpus) -> None:
     doc = load(corpus / "catatan.txt")
     assert isinstance(doc, Document)
     assert "Bagian dua" in doc.pages[0].text
+
+
+# --------------------------------------------------------------------------- links and odd files
+
+
+SECRET = "root:x:0:0:RAHASIA-DI-LUAR-KORPUS"
+
+
+def outcomes(corpus: Path) -> dict[str, Document | Skipped]:
+    return {r.source: r for r in load_corpus(corpus)}
+
+
+def test_links_leaving_the_corpus_are_refused_with_a_reason(make_corpus, tmp_path) -> None:
+    corpus = make_corpus({"baik.txt": "Teks yang baik tentang ACTIP."})
+    outside = make_corpus({"rahasia.txt": SECRET, "map/lain.txt": SECRET}, folder="luar")
+    (corpus / "tautan.txt").symlink_to(outside / "rahasia.txt")  # like a link to /etc/passwd
+    (corpus / "map-luar").symlink_to(outside / "map", target_is_directory=True)
+    (corpus / "relatif.md").symlink_to("../luar/rahasia.txt")
+
+    results = outcomes(corpus)
+
+    assert results["tautan.txt"] == Skipped("tautan.txt", loaders.REASON_LINK_OUTSIDE)
+    assert results["map-luar"] == Skipped("map-luar", loaders.REASON_LINK_OUTSIDE)
+    assert results["relatif.md"] == Skipped("relatif.md", loaders.REASON_LINK_OUTSIDE)
+    assert isinstance(results["baik.txt"], Document)
+    texts = " ".join(p.text for r in results.values() if isinstance(r, Document)
+                     for p in r.pages)
+    assert "RAHASIA" not in texts
+    assert find_files(corpus) == [corpus / "baik.txt"]
+    # load_file called directly on such a link refuses it too
+    assert load_file(corpus / "tautan.txt", corpus) == results["tautan.txt"]
+
+
+def test_broken_and_looping_links_are_reported(make_corpus) -> None:
+    corpus = make_corpus({"sub/isi.txt": "Teks di dalam sub-folder tentang ACTIP."})
+    (corpus / "rusak.txt").symlink_to(corpus / "tidak-ada.txt")
+    (corpus / "putar.txt").symlink_to("putar.txt")
+    (corpus / "sub" / "atas").symlink_to("..", target_is_directory=True)
+    (corpus / "sub" / "diri").symlink_to(".", target_is_directory=True)
+    (corpus / "lain.docx").symlink_to("tidak-ada.docx")  # an unsupported name: not a word
+
+    results = outcomes(corpus)
+
+    assert results["rusak.txt"] == Skipped("rusak.txt", loaders.REASON_LINK_BROKEN)
+    assert results["putar.txt"] == Skipped("putar.txt", loaders.REASON_LINK_LOOP)
+    assert results["sub/atas"] == Skipped("sub/atas", loaders.REASON_LINK_LOOP)
+    assert results["sub/diri"] == Skipped("sub/diri", loaders.REASON_LINK_LOOP)
+    assert isinstance(results["sub/isi.txt"], Document)
+    assert set(results) == {"rusak.txt", "putar.txt", "sub/atas", "sub/diri", "sub/isi.txt"}
+
+
+def test_links_that_stay_inside_the_corpus_are_followed(make_corpus) -> None:
+    corpus = make_corpus({"asli/dokumen.txt": "Dokumen asli tentang ACTIP tahun 2015."})
+    (corpus / "alias.txt").symlink_to(corpus / "asli" / "dokumen.txt")
+    (corpus / "salinan").symlink_to("asli", target_is_directory=True)
+
+    results = outcomes(corpus)
+
+    assert set(results) == {"alias.txt", "asli/dokumen.txt", "salinan/dokumen.txt"}
+    assert all(isinstance(r, Document) for r in results.values())
+    assert results["alias.txt"].pages == results["asli/dokumen.txt"].pages
+
+
+def test_fifo_is_refused_instead_of_hanging(make_corpus) -> None:
+    corpus = make_corpus({"baik.txt": "Teks yang baik."})
+    os.mkfifo(corpus / "pipa.txt")  # opening it for reading would wait for a writer forever
+
+    results = outcomes(corpus)
+
+    assert results["pipa.txt"] == Skipped("pipa.txt", loaders.REASON_NOT_REGULAR)
+    assert load_file(corpus / "pipa.txt", corpus) == results["pipa.txt"]
+    assert isinstance(results["baik.txt"], Document)
+
+
+# --------------------------------------------------------------------------- size and page limits
+
+
+def test_text_limit_is_the_upload_limit() -> None:
+    from tanya_trafficking import pipeline
+
+    assert loaders.MAX_TEXT_BYTES == pipeline.UPLOAD_MAX_BYTES == 20 * 1024 * 1024
+
+
+def test_oversized_text_is_refused_before_reading(make_corpus) -> None:
+    corpus = make_corpus({})
+    with open(corpus / "besar.txt", "wb") as f:  # sparse: 21 MiB on paper, nothing on disk
+        f.write(b"Teks ")
+        f.truncate(21 * 2**20)
+    tracemalloc.start()
+    try:
+        result = load_file(corpus / "besar.txt", corpus)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert result == Skipped("besar.txt", "terlalu besar: 21 MB, batas 20 MB")
+    assert peak < 2 * 2**20  # the file was not read into memory
+
+
+def test_oversized_pdf_is_refused_before_reading(make_corpus) -> None:
+    corpus = make_corpus({})
+    with open(corpus / "besar.pdf", "wb") as f:
+        f.write(b"%PDF-1.7\n")
+        f.truncate(loaders.PDF_MAX_BYTES + 2**20)
+    tracemalloc.start()
+    try:
+        result = load_file(corpus / "besar.pdf", corpus)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert result == Skipped("besar.pdf", "terlalu besar: 101 MB, batas 100 MB")
+    assert peak < 2 * 2**20
+
+
+def test_pdf_with_too_many_pages_is_refused(tmp_path, monkeypatch) -> None:
+    path = make_pdf(tmp_path / "tebal.pdf", [f"Halaman nomor {i}." for i in range(1, 31)])
+    monkeypatch.setattr(loaders, "PDF_MAX_PAGES", 20)
+
+    assert load(path) == Skipped("tebal.pdf", "terlalu banyak halaman: 30, batas 20")
+
+    monkeypatch.setattr(loaders, "PDF_MAX_PAGES", 30)
+    doc = load(path)
+    assert isinstance(doc, Document) and len(doc.pages) == 30
+
+
+def test_limits_are_sensible() -> None:
+    assert loaders.PDF_MAX_BYTES == 100 * 1024 * 1024
+    assert loaders.PDF_MAX_PAGES == 2_000
+
+
+# --------------------------------------------------------------------------- no Python text
+
+
+def test_vanished_file_gets_an_indonesian_reason(tmp_path) -> None:
+    result = load_file(tmp_path / "hilang.txt", tmp_path)
+
+    assert result == Skipped("hilang.txt", "tidak bisa dibaca (berkasnya tidak ada)")
+
+
+@pytest.mark.parametrize("error", [
+    DependencyError("cryptography>=3.1 is required for AES algorithm"),
+    DependencyError("pillow is required to do image extraction"),
+    LimitReachedError("Reached maximum array element count."),
+])
+def test_reasons_carry_no_python_text(error) -> None:
+    reason = loaders.reason_for(error)
+
+    assert not any(word in reason for word in ("required", "Reached", "element", "Error"))
+    assert reason.startswith(("rusak:", "terenkripsi:")), reason

@@ -512,3 +512,144 @@ def test_chunk_terms_are_the_stored_bm25_terms_of_the_chunk(seed_settings) -> No
     index = Bot.open(seed_settings).index
     for row in range(len(index.chunks)):
         assert index.chunk_terms(row) == set(terms(index.chunks[row].text))
+
+
+# --------------------------------------------------------------------------- issue 14: durability
+
+
+def _intact_copy(src: Path, index_dir: Path, name: str) -> Path:
+    """A byte-for-byte copy of generation ``src`` under another generation name."""
+    import shutil
+
+    shutil.copytree(src, index_dir / name)
+    return index_dir / name
+
+
+def test_manifest_records_the_corpus_and_repair_commands_name_it(small_index, small_corpus,
+                                                                 embedder) -> None:
+    manifest = store.read_manifest(small_index.index)
+    assert manifest["corpus"] == str(small_corpus.resolve())
+
+    with pytest.raises(IndexMismatch) as mismatch:
+        store.load_index(small_index.index, "sentence-transformers/model-lain")
+    assert f"--corpus {small_corpus.resolve()}" in str(mismatch.value)
+    flip_bit(live(small_index) / "chunks.jsonl")
+    with pytest.raises(IndexCorrupt) as corrupt:
+        store.load_index(small_index.index, embedder.id)
+    assert f"--corpus {small_corpus.resolve()}" in str(corrupt.value)
+    ok, report = pipeline.check_index(small_index)
+    assert not ok and f"--corpus {small_corpus.resolve()}" in report
+    # the default corpus needs no flag
+    assert "--corpus" not in store.rebuild_command(corpus=Settings().corpus)
+
+
+def test_crash_between_the_pointer_writes_keeps_a_real_backup(two_generations, make_corpus,
+                                                              embedder, monkeypatch) -> None:
+    """A crash after PREVIOUS was written but before CURRENT was replaced (the "publish"
+    point) must leave a fallback: when the live generation is damaged later, the older intact
+    generation is served (with CURRENT == PREVIOUS it had none)."""
+    settings, older, live_gen = two_generations
+
+    class Killed(BaseException):
+        pass
+
+    def crash(point: str) -> None:
+        if point == "publish":
+            raise Killed
+
+    third = make_corpus({"ketiga.md": "Myanmar menandatangani perjanjian ekstradisi.\n"})
+    monkeypatch.setattr(store, "fault", crash)
+    with pytest.raises(Killed):
+        pipeline.build_index(settings)
+    monkeypatch.undo()
+    assert store.current_name(settings.index) == live_gen
+    assert store.previous_name(settings.index, live_gen) == older
+    # a rebuild that finds nothing changed prunes, but keeps the generation PREVIOUS names
+    (third / "ketiga.md").unlink()
+    assert pipeline.build_index(settings).unchanged
+    assert older in generations(settings.index)
+
+    flip_bit(settings.index / live_gen / "chunks.jsonl")
+    assert store.load_index(settings.index, embedder.id).folder.name == older
+
+
+@pytest.mark.parametrize("pointer", [b"\xff\xfe\x00garbage", b"../x\n", None],
+                         ids=["bytes", "traversal", "missing"])
+def test_garbage_pointers_fall_back_to_the_newest_intact_generation(two_generations, pointer,
+                                                                    embedder, caplog) -> None:
+    settings, previous, current = two_generations
+    (settings.index / "PREVIOUS").unlink()
+    if pointer is None:
+        (settings.index / "CURRENT").unlink()
+    else:
+        (settings.index / "CURRENT").write_bytes(pointer)
+
+    with caplog.at_level(logging.WARNING):
+        loaded = store.load_index(settings.index, embedder.id)
+    assert loaded.folder.name == current  # the newest intact generation on disk
+    assert "CURRENT" in caplog.text
+
+
+def test_damaged_current_and_previous_fall_back_to_another_intact_generation(
+        two_generations, embedder) -> None:
+    settings, previous, current = two_generations
+    spare = _intact_copy(settings.index / previous, settings.index,
+                         "gen-19990101T000000-aaaaaa")
+    flip_bit(settings.index / current / "chunks.jsonl")
+    flip_bit(settings.index / previous / "vectors.faiss")
+
+    assert store.load_index(settings.index, embedder.id).folder.name == spare.name
+    ok, report = pipeline.check_index(settings)
+    assert not ok and f"{spare.name} (utuh, dipakai sebagai cadangan)" in report
+
+
+GARBAGE_CURRENT = {"bytes": b"\xff\xfe\x00\x13", "not-a-generation": b"halo dunia\n",
+                   "traversal": b"../x\n"}
+PYTHON_TEXT = ("Errno", "Expecting", "No such file", "Traceback", "JSONDecodeError",
+               "UnicodeDecodeError", "line 1 column")
+
+
+@pytest.mark.parametrize("garbage", list(GARBAGE_CURRENT))
+def test_garbage_current_has_its_own_message(small_index, garbage, embedder) -> None:
+    """With no intact generation left, a garbage CURRENT is reported as such, in Indonesian,
+    not as a missing index."""
+    flip_bit(live(small_index) / "chunks.jsonl")
+    (small_index.index / "CURRENT").write_bytes(GARBAGE_CURRENT[garbage])
+
+    with pytest.raises(IndexCorrupt) as e:
+        store.load_index(small_index.index, embedder.id)
+    message = str(e.value)
+    assert "CURRENT" in message and "rusak" in message
+    assert "belum ada" not in message
+    assert "tanya-trafficking rebuild-index" in message
+    assert not [t for t in PYTHON_TEXT if t in message], message
+    ok, reason = pipeline.index_status(small_index)
+    assert not ok and "CURRENT" in reason and "belum ada" not in reason
+    ok, report = pipeline.check_index(small_index)
+    assert not ok and "CURRENT" in report and "belum ada" not in report
+    assert not [t for t in PYTHON_TEXT if t in report], report
+
+
+def test_current_pointing_outside_the_index_is_not_followed(small_index, tmp_path,
+                                                            embedder) -> None:
+    outside = tmp_path / "luar"
+    outside.mkdir()
+    _intact_copy(live(small_index), outside, "gen-20000101T000000-bbbbbb")
+    (small_index.index / "CURRENT").write_text("../luar/gen-20000101T000000-bbbbbb\n")
+
+    loaded = store.load_index(small_index.index, embedder.id)
+    assert loaded.folder.parent.resolve() == small_index.index.resolve()
+
+
+def test_load_errors_are_indonesian_without_python_text(small_index, embedder) -> None:
+    gen = live(small_index)
+    (gen / "manifest.json").write_text("{", encoding="utf-8")  # invalid JSON
+    (small_index.index / "PREVIOUS").write_text("gen-20000101T000000-cccccc\n")  # not on disk
+
+    with pytest.raises(IndexCorrupt) as e:
+        store.load_index(small_index.index, embedder.id)
+    message = str(e.value)
+    assert "manifest.json" in message and "gen-20000101T000000-cccccc" in message
+    assert not [t for t in PYTHON_TEXT if t in message], message
+    ok, report = pipeline.check_index(small_index)
+    assert not ok and not [t for t in PYTHON_TEXT if t in report], report

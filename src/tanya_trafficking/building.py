@@ -37,7 +37,7 @@ import numpy as np
 from . import store
 from .config import Settings
 from .embedding import embedder_id
-from .loaders import file_sha256, find_files, load_file, source_name
+from .loaders import file_sha256, list_corpus, load_file, source_name
 from .schema import Chunk, Document, Skipped
 from .textnorm import display_name
 
@@ -86,11 +86,12 @@ class CorpusScan:
     files: list[Path]
     hashes: dict[str, str]  # source -> sha256 of the file's bytes
     stats: dict[str, list[int]]  # source -> [size, mtime_ns, ctime_ns], files safe to trust
+    refused: list[Skipped] = field(default_factory=list)  # links out, special files (loaders)
 
 
 def scan_corpus(corpus: Path, manifest: dict | None = None) -> CorpusScan:
     """Hash the corpus files, trusting ``manifest``'s sha256 of files whose metadata match."""
-    files = find_files(corpus) if corpus.is_dir() else []
+    files, refused = list_corpus(corpus) if corpus.is_dir() else ([], [])
     known = (manifest or {}).get("files") or {}
     known_stats = (manifest or {}).get("file_stats") or {}
     now = time.time_ns()
@@ -103,7 +104,8 @@ def scan_corpus(corpus: Path, manifest: dict | None = None) -> CorpusScan:
         hashes[source] = known[source] if trusted else file_sha256(path)
         if now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_SECONDS * 1e9:
             stats[source] = sig
-    return CorpusScan(files, hashes, stats)
+    hashes.update({s.source: f"dilewati: {s.reason}" for s in refused})  # a change rebuilds
+    return CorpusScan(files, hashes, stats, refused)
 
 
 def stale_reason(manifest: dict | None, settings: Settings, hashes: dict) -> str | None:
@@ -242,7 +244,7 @@ def _words(old: store.LoadedIndex | None, plan: _Plan) -> dict[str, int]:
 def _unchanged(settings: Settings, live: str, manifest: dict, started: float) -> BuildReport:
     """The report of a build that found nothing to do (the live generation stays)."""
     counts = manifest.get("counts") or {}
-    store.prune(settings.index, keep={live, store.previous_name(settings.index, live)})
+    store.prune(settings.index, keep={live, *store.previous_names(settings.index, live)})
     return BuildReport(counts.get("documents", 0), counts.get("pages", 0),
                        counts.get("chunks", 0), 0,
                        [Skipped(s["source"], s["reason"]) for s in manifest.get("skipped", [])],
@@ -251,7 +253,7 @@ def _unchanged(settings: Settings, live: str, manifest: dict, started: float) ->
 
 
 def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex | None,
-                  report: BuildReport) -> tuple[list, dict]:
+                  report: BuildReport, progress: bool = False) -> tuple[list, dict]:
     """[("old", source) | ("new", Document)] in corpus order, and the old rows by source.
 
     Files with the sha256 the live generation recorded are not read: their rows (or their
@@ -264,8 +266,16 @@ def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex |
     old_skips = {s["source"]: s["reason"] for s in old.manifest.get("skipped", [])} \
         if old_rows else {}
     order: list = []
+    report.skipped += scan.refused
+    bar = None
+    if progress and scan.files:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(scan.files), desc="Membaca berkas", unit="berkas")
     for path in scan.files:
         source = source_name(path, settings.corpus)
+        if bar:
+            bar.update()
         if old_files.get(source) == scan.hashes[source]:
             if source in old_rows:
                 order.append(("old", source))
@@ -274,11 +284,15 @@ def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex |
                 report.skipped.append(Skipped(source, old_skips[source]))
                 report.reused_files += 1
                 continue
+        if bar:
+            bar.set_postfix_str(source)  # the file being read, so a long read is not silent
         item = load_file(path, settings.corpus)
         if isinstance(item, Skipped):
             report.skipped.append(item)
         else:
             order.append(("new", item))
+    if bar:
+        bar.close()
     return order, old_rows
 
 
@@ -332,13 +346,15 @@ def build(settings: Settings, progress: bool = False,
         usable = manifest if manifest and manifest.get("format_version") == \
             store.FORMAT_VERSION else None
         scan = scan_corpus(settings.corpus, usable)
+        corpus = str(settings.corpus.resolve())
         if not force and live and stale_reason(usable, settings, scan.hashes) is None \
+                and usable.get("corpus") == corpus \
                 and not store.verify_generation(settings.index / live, trust_stamp=True):
             return _unchanged(settings, live, manifest, t0)
 
         report = BuildReport()
         old = _open_old(settings, emb_id)
-        order, old_rows = _read_changed(settings, scan, old, report)
+        order, old_rows = _read_changed(settings, scan, old, report, progress)
         embedder = load_embedder(settings.model) if any(k == "new" for k, _ in order) \
             else None
         plan = _Plan()
@@ -363,6 +379,7 @@ def build(settings: Settings, progress: bool = False,
             "format_version": store.FORMAT_VERSION,
             "embedder": {"id": emb_id, "dim": dim, "model": settings.model},
             "chunking": settings.chunking_params(),
+            "corpus": corpus,  # repair commands name it (store.rebuild_command)
             "files": scan.hashes,
             "file_stats": scan.stats,
             "skipped": [{"source": s.source, "reason": s.reason} for s in report.skipped],

@@ -47,15 +47,20 @@ def rebuild_index(corpus, index, model, force):
     """Bangun ulang indeks dari korpus (aman: indeks lama tetap dipakai bila gagal)."""
     from . import pipeline, store
 
-    settings = _settings(corpus=corpus, index=index, model=model)
+    try:
+        settings, which = pipeline.corpus_to_rebuild(
+            _settings(corpus=corpus, index=index, model=model), corpus_given=corpus is not None)
+    except store.IndexProblem as e:
+        _fail(str(e))
     if not settings.corpus.is_dir():
         _fail(f"folder korpus {settings.corpus} tidak ada.")
+    click.echo(which)
     try:
         report = pipeline.build_index(settings, progress=True, force=force)
     except store.IndexProblem as e:
         _fail(str(e))
     except OSError as e:  # the index folder itself cannot be created or locked, say
-        _fail(f"pembaruan indeks gagal ({e.strerror or e}: {e.filename or settings.index}). "
+        _fail(f"pembaruan indeks gagal ({store.os_reason(e)}: {e.filename or settings.index}). "
               "Indeks lama tetap dipakai.")
     click.echo(report.summary())
 
@@ -125,11 +130,12 @@ def eval_cmd(file, k, as_json, plot, calibrate, index, model):
 @_corpus
 @_model
 def check_index(index, corpus, model):
-    """Periksa indeks: checksum, jumlah, dan kecocokan dengan korpus dan model."""
+    """Periksa indeks: checksum, jumlah, dan kecocokan dengan korpus dan model (tanpa --corpus:
+    korpus yang tercatat di indeks)."""
     from . import pipeline
 
     settings = _settings(index=index, corpus=corpus, model=model)
-    ok, report = pipeline.check_index(settings)
+    ok, report = pipeline.check_index(settings, corpus_from_index=corpus is None)
     click.echo(report)
     sys.exit(0 if ok else 1)
 

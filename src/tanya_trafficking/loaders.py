@@ -8,27 +8,49 @@
   malicious or broken PDF (infinite loop, decompression bomb, deep recursion) kills or stops the
   worker, not the rebuild.
 
+The corpus scan (``list_corpus``) never leaves the corpus folder: a symbolic link is followed
+only when its resolved target stays inside it; links leading out, broken or looping links and
+special files (FIFOs, devices, sockets) become ``Skipped`` records without being opened. Sizes
+are checked with ``fstat`` before anything is read (``MAX_TEXT_BYTES``, ``PDF_MAX_BYTES``) and
+the page count before any page is extracted (``PDF_MAX_PAGES``).
+
 A file that cannot be used is never fatal: it becomes a ``Skipped(source, reason)`` with the
 reason in Indonesian, and the rest of the corpus is indexed. Reasons start with one of
-"kosong", "rusak", "terenkripsi", "tidak ada lapisan teks" or "tidak bisa dibaca".
+"kosong", "rusak", "terenkripsi", "tidak ada lapisan teks", "tidak bisa dibaca", "tautan",
+"bukan berkas biasa", "terlalu besar" or "terlalu banyak halaman".
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import multiprocessing as mp
 import os
 import signal
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from .schema import Document, Page, Skipped
 from .textnorm import clean, decode_bytes
+from .ui_text import os_reason
 
 SUPPORTED = {".txt", ".md", ".pdf"}
+
+# Size limits, checked with fstat before a byte is read. Text: the web upload limit, one constant
+# for both (pipeline.UPLOAD_MAX_BYTES is this one). 20 MB of text is about 40,000 chunks; reading
+# and cleaning it takes about 9 s and 320 MB (measured on 2 cores), so the limit also bounds a
+# rebuild's memory. PDF: 100 MB admits long reports with scanned figures (the text layer is a
+# small part of such files); 2,000 pages is what PDF_TIME_LIMIT_S admits at 30 ms a page on a
+# busy 2-core machine, and ten times a long legal report. The page count is read from the page
+# tree before any page is extracted.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+PDF_MAX_BYTES = 100 * 1024 * 1024
+PDF_MAX_PAGES = 2_000
 
 # Limits of the PDF worker (module constants: change them here, or set them before a build).
 # A legitimate page takes milliseconds (about 10 ms for a dense 4,000-character page on a 2-core
@@ -44,33 +66,149 @@ PDF_MEMORY_LIMIT_BYTES = 2 * 1024**3
 
 REASON_EMPTY = "kosong: tidak ada teks"
 REASON_ENCRYPTED = "terenkripsi: butuh kata sandi"
+REASON_NO_CRYPTO = "terenkripsi: pustaka dekripsinya belum terpasang (pasang pypdf[crypto])"
 REASON_NO_TEXT = "tidak ada lapisan teks, perlu OCR"
 REASON_BROKEN = "rusak: tidak bisa dibaca sebagai PDF"
 REASON_NOT_PDF = "rusak: bukan berkas PDF"
 REASON_NOT_TEXT = "rusak: bukan berkas teks (isinya data biner)"
 REASON_NESTED = "rusak: struktur PDF bersarang terlalu dalam"
 REASON_LIMIT = "rusak: isi PDF melewati batas ukuran (kemungkinan bom dekompresi)"
+REASON_STRUCTURE = "rusak: struktur PDF melewati batas pembaca (terlalu banyak unsur)"
 REASON_TOO_BIG = "rusak: pembacaan PDF melewati batas memori"
 REASON_UNREADABLE = "tidak bisa dibaca"
+REASON_LINK_OUTSIDE = "tautan keluar dari folder korpus, tidak diikuti"
+REASON_LINK_BROKEN = "tautan rusak: tujuannya tidak ada"
+REASON_LINK_LOOP = "tautan berputar: menunjuk ke dirinya sendiri atau ke folder di atasnya"
+REASON_LINK_REPEAT = "tautan ke folder yang sudah dibaca lewat tautan lain, tidak diikuti lagi"
+REASON_NOT_REGULAR = "bukan berkas biasa (pipa, perangkat atau soket), tidak dibaca"
+
+def os_error_reason(error: OSError) -> str:
+    """The Indonesian reason for an OSError met while reading a file."""
+    return f"{REASON_UNREADABLE} ({os_reason(error)})"
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f}".removesuffix(".0").replace(".", ",") + " MB"
+
+
+def reason_too_big(size: int, limit: int) -> str:
+    return f"terlalu besar: {_mb(size)}, batas {_mb(limit)}"
+
+
+def reason_too_many_pages(pages: int, limit: int) -> str:
+    return f"terlalu banyak halaman: {_number(pages)}, batas {_number(limit)}"
+
+
+# --- finding corpus files -------------------------------------------------------------------
+
+
+def _inside(target: Path, root: Path) -> bool:
+    return target == root or root in target.parents
+
+
+def _link_target(path: Path, root: Path) -> Path | str:
+    """The resolved target of the link ``path``, or the reason it is not followed."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
+        return REASON_LINK_LOOP
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return REASON_LINK_LOOP
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):
+            return REASON_LINK_BROKEN
+        return os_error_reason(e)
+    return target if _inside(target, root) else REASON_LINK_OUTSIDE
+
+
+def _may_be_corpus_entry(name: str) -> bool:
+    """A name the scan reports when it cannot be used: a supported file, or maybe a folder."""
+    suffix = Path(name).suffix.lower()
+    return not suffix or suffix in SUPPORTED
+
+
+def list_corpus(corpus: Path) -> tuple[list[Path], list[Skipped]]:
+    """The supported files below ``corpus`` (sorted) and the entries refused without reading.
+
+    Hidden files and folders and unsupported names are ignored. A symbolic link (to a file or
+    a folder) is followed only when its resolved target stays inside ``corpus``; a link out of
+    it, a broken link, a link to itself or to a folder above it, and a FIFO, device or socket
+    under a supported name become ``Skipped`` records. Each link's target folder is walked at
+    most once, so no arrangement of links makes the scan loop or blow up.
+    """
+    root = corpus.resolve()
+    files: list[Path] = []
+    refused: list[Skipped] = []
+    linked: set[Path] = set()
+
+    def walk(folder: Path, real: Path, chain: tuple[Path, ...]) -> None:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as e:
+            if folder != corpus:
+                refused.append(Skipped(source_name(folder, corpus), os_error_reason(e)))
+            return
+        for name in names:
+            if name.startswith("."):
+                continue
+            path = folder / name
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue  # gone since the listing
+            if stat.S_ISLNK(mode):
+                target = _link_target(path, root)
+                if isinstance(target, str):
+                    if _may_be_corpus_entry(name) or os.path.isdir(path):
+                        refused.append(Skipped(source_name(path, corpus), target))
+                    continue
+                try:
+                    mode = os.stat(target).st_mode
+                except OSError:
+                    continue  # gone since the listing
+                if stat.S_ISDIR(mode):
+                    if target in chain:
+                        refused.append(Skipped(source_name(path, corpus), REASON_LINK_LOOP))
+                    elif target in linked:
+                        refused.append(Skipped(source_name(path, corpus), REASON_LINK_REPEAT))
+                    else:
+                        linked.add(target)
+                        walk(path, target, (*chain, target))
+                    continue
+            elif stat.S_ISDIR(mode):
+                walk(path, real / name, (*chain, real / name))
+                continue
+            if Path(name).suffix.lower() not in SUPPORTED:
+                continue
+            if stat.S_ISREG(mode):
+                files.append(path)
+            else:
+                refused.append(Skipped(source_name(path, corpus), REASON_NOT_REGULAR))
+
+    walk(corpus, root, (root,))
+    files.sort(key=lambda p: p.relative_to(corpus).parts)
+    refused.sort(key=lambda s: Path(s.source).parts)
+    return files, refused
 
 
 def find_files(corpus: Path) -> list[Path]:
-    """Supported files anywhere below ``corpus``, sorted; hidden files and folders ignored."""
-    found = []
-    for p in sorted(corpus.rglob("*")):
-        rel = p.relative_to(corpus)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if p.is_file() and p.suffix.lower() in SUPPORTED:
-            found.append(p)
-    return found
+    """Supported regular files anywhere below ``corpus``, sorted (``list_corpus``)."""
+    return list_corpus(corpus)[0]
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+        return _stream_sha256(f)
+
+
+def _stream_sha256(f: BinaryIO) -> str:
+    h = hashlib.sha256()
+    for block in iter(lambda: f.read(1 << 20), b""):
+        h.update(block)
     return h.hexdigest()
 
 
@@ -78,24 +216,63 @@ def source_name(path: Path, corpus: Path) -> str:
     return path.relative_to(corpus).as_posix()
 
 
+class _Refused(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _open_checked(path: Path, corpus: Path) -> BinaryIO:
+    """``path`` opened for reading, once it is known to be a regular file inside ``corpus``
+    (raises ``_Refused`` otherwise). The open does not block on a FIFO, and the type is
+    checked on the opened file, so a file swapped after the check is still caught."""
+    target = _link_target(path, corpus.resolve())  # any folder on the way may be a link
+    if target == REASON_LINK_BROKEN and not path.is_symlink():  # a plain file, gone
+        raise _Refused(os_error_reason(FileNotFoundError(errno.ENOENT, "")))
+    if isinstance(target, str):
+        raise _Refused(target)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(target, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _Refused(REASON_NOT_REGULAR)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def load_file(path: Path, corpus: Path) -> Document | Skipped:
     source = source_name(path, corpus)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        return Skipped(source, f"{REASON_UNREADABLE} ({e.strerror or e})")
-    sha = hashlib.sha256(data).hexdigest()
     is_pdf = path.suffix.lower() == ".pdf"
-    if is_pdf:
-        result = _read_pdf_in_worker(path)
-        if isinstance(result, str):
-            return Skipped(source, result)
-        raw_pages = result
-    else:
-        text = decode_bytes(data)
-        if _looks_binary(text):
-            return Skipped(source, REASON_NOT_TEXT)
-        raw_pages = [(None, text)]
+    limit = PDF_MAX_BYTES if is_pdf else MAX_TEXT_BYTES
+    try:
+        with _open_checked(path, corpus) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                return Skipped(source, reason_too_big(size, limit))
+            if is_pdf:
+                sha = _stream_sha256(f)
+                result = _read_pdf_in_worker(f.fileno())
+                if isinstance(result, str):
+                    return Skipped(source, result)
+                raw_pages = result
+            else:
+                data = f.read(limit + 1)  # never more, even if the file grew since fstat
+                if len(data) > limit:
+                    return Skipped(source, reason_too_big(len(data), limit))
+                sha = hashlib.sha256(data).hexdigest()
+                text = decode_bytes(data)
+                del data
+                if _looks_binary(text):
+                    return Skipped(source, REASON_NOT_TEXT)
+                raw_pages = [(None, text)]
+    except _Refused as e:
+        return Skipped(source, e.reason)
+    except OSError as e:
+        return Skipped(source, os_error_reason(e))
     pages = tuple(Page(number, clean(text)) for number, text in raw_pages)
     pages = tuple(p for p in pages if p.text.strip())
     if not pages:
@@ -104,8 +281,13 @@ def load_file(path: Path, corpus: Path) -> Document | Skipped:
 
 
 def load_corpus(corpus: Path) -> Iterator[Document | Skipped]:
-    for path in find_files(corpus):
-        yield load_file(path, corpus)
+    """Every corpus entry in name order: a Document, or a Skipped with its reason."""
+    files, refused = list_corpus(corpus)
+    entries: list[Path | Skipped] = [*files, *refused]
+    entries.sort(key=lambda e: Path(e.source if isinstance(e, Skipped)
+                                    else source_name(e, corpus)).parts)
+    for entry in entries:
+        yield entry if isinstance(entry, Skipped) else load_file(entry, corpus)
 
 
 def _looks_binary(text: str) -> bool:
@@ -125,22 +307,49 @@ class PdfUnreadable(Exception):
         self.reason = reason
 
 
-def read_pdf_pages(path: Path) -> Iterator[tuple[int, str]]:
+def read_pdf_pages(stream: BinaryIO) -> Iterator[tuple[int, str]]:
     """pypdf's text layer, page by page: (1-based number, text). Raises on an unusable file;
     ``reason_for`` turns the exception into a reason. Runs in the worker."""
     from pypdf import PdfReader
 
-    with open(path, "rb") as f:
-        head = f.read(1024)
+    head = stream.read(1024)
+    stream.seek(0)
     if not head.strip():
         raise PdfUnreadable(REASON_EMPTY)
     if b"%PDF-" not in head:  # the header may follow up to 1 KiB of junk
         raise PdfUnreadable(REASON_NOT_PDF)
-    reader = PdfReader(str(path))
+    reader = PdfReader(stream)
     if reader.is_encrypted and not reader.decrypt(""):  # an empty user password opens it
         raise PdfUnreadable(REASON_ENCRYPTED)
+    declared = _declared_pages(reader)
+    if declared > PDF_MAX_PAGES:
+        raise PdfUnreadable(reason_too_many_pages(declared, PDF_MAX_PAGES))
+    count = len(reader.pages)  # the page tree walked: /Count may lie
+    if count > PDF_MAX_PAGES:
+        raise PdfUnreadable(reason_too_many_pages(count, PDF_MAX_PAGES))
     for number, page in enumerate(reader.pages, start=1):
         yield number, page.extract_text() or ""
+
+
+def _declared_pages(reader) -> int:
+    """The page count the root of the page tree declares (/Count), read without walking the
+    tree. pypdf refuses arrays of more than 100,000 items, so a flat tree of 200,000 pages
+    could not even be opened to count them: the catalog and the tree's root are read with a
+    larger array limit (bounded: the file is at most PDF_MAX_BYTES, and the worker's time and
+    memory limits hold)."""
+    try:
+        from pypdf import apply_configuration, get_configuration
+
+        wider = apply_configuration(array_maximum_element_count=PDF_MAX_BYTES // 2) \
+            if hasattr(get_configuration(), "array_maximum_element_count") \
+            else contextlib.nullcontext()
+    except ImportError:  # pypdf < 6.18: no configurable array limit
+        wider = contextlib.nullcontext()
+    try:
+        with wider:
+            return int(reader.trailer["/Root"]["/Pages"].get("/Count", 0))
+    except (KeyError, TypeError, ValueError, AttributeError):  # odd tree: pages are counted
+        return 0
 
 
 def reason_for(error: BaseException) -> str:
@@ -148,7 +357,8 @@ def reason_for(error: BaseException) -> str:
 
     pypdf raises ``PyPdfError`` subclasses, but ``DependencyError`` (a missing crypto library)
     is not one of them; a hostile file can also raise RecursionError, MemoryError or any of
-    the usual built-in errors from deep inside the parser.
+    the usual built-in errors from deep inside the parser. The exception's own text (English,
+    Python's) is never part of the reason.
     """
     from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
 
@@ -157,12 +367,14 @@ def reason_for(error: BaseException) -> str:
     if isinstance(error, FileNotDecryptedError):
         return REASON_ENCRYPTED
     if isinstance(error, DependencyError):
-        if "crypt" in str(error).lower() or "aes" in str(error).lower():
-            return (f"terenkripsi: pustaka dekripsinya belum terpasang (pasang pypdf[crypto]; "
-                    f"{error})")
-        return f"{REASON_BROKEN} ({error})"
+        text = str(error).lower()
+        return REASON_NO_CRYPTO if "crypt" in text or "aes" in text else REASON_BROKEN
     if isinstance(error, LimitReachedError):  # pypdf's own guards: sizes, counts, depth
-        return REASON_NESTED if "depth" in str(error).lower() else REASON_LIMIT
+        text = str(error).lower()
+        if "depth" in text:
+            return REASON_NESTED
+        return REASON_LIMIT if "decompress" in text or "output length" in text \
+            else REASON_STRUCTURE
     if isinstance(error, MemoryError):
         return REASON_TOO_BIG
     if isinstance(error, RecursionError):
@@ -186,13 +398,16 @@ def _limit_memory(extra: int) -> None:
         pass  # no /proc or no rlimits: the time limits still hold
 
 
-def _pdf_worker(path: str, conn) -> None:
-    """The forked worker: send each page, then ``None`` when done, or a reason string."""
+def _pdf_worker(fd: int, conn) -> None:
+    """The forked worker: send each page, then ``None`` when done, or a reason string. ``fd``
+    is the parent's open file (inherited by the fork), so the file checked is the file read."""
     _limit_memory(PDF_MEMORY_LIMIT_BYTES)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # the reason is reported instead
     try:
-        for page in read_pdf_pages(Path(path)):
-            conn.send(page)
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            stream.seek(0)
+            for page in read_pdf_pages(stream):
+                conn.send(page)
         message = None
     except Exception as e:  # noqa: BLE001 - whatever a hostile file raises becomes a reason
         message = reason_for(e)
@@ -211,15 +426,15 @@ def _reason_died(exitcode: int | None) -> str:
     return f"rusak: pembaca PDF berhenti tanpa hasil (kode keluar {exitcode})"
 
 
-def _read_pdf_in_worker(path: Path) -> list[tuple[int, str]] | str:
-    """The pages of a PDF read in a forked worker, or a reason string.
+def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
+    """The pages of the PDF open as ``fd``, read in a forked worker, or a reason string.
 
     The worker sends one message per page; it is killed when one step (opening, or one page)
     takes longer than PDF_STEP_TIME_LIMIT_S or the file longer than PDF_TIME_LIMIT_S.
     """
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_pdf_worker, args=(str(path), send), daemon=True)
+    proc = ctx.Process(target=_pdf_worker, args=(fd, send), daemon=True)
     proc.start()
     send.close()
     deadline = time.monotonic() + PDF_TIME_LIMIT_S

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import re
@@ -22,7 +23,7 @@ from .building import BuildReport
 from .config import Settings
 from .embedding import load_embedder
 from .query import Speller, context_for, parse
-from .loaders import file_sha256, load_file
+from .loaders import MAX_TEXT_BYTES, file_sha256, load_file, os_error_reason
 from .schema import Answer, Chunk, Skipped
 
 def corpus_hashes(corpus: Path, manifest: dict | None = None) -> dict[str, str]:
@@ -34,6 +35,9 @@ def corpus_hashes(corpus: Path, manifest: dict | None = None) -> dict[str, str]:
 def index_status(settings: Settings) -> tuple[bool, str]:
     """(usable, reason): whether index/ exists and matches the corpus, model and chunking."""
     manifest = store.read_manifest(settings.index)
+    if manifest is None and store.has_index(settings.index):  # there, but CURRENT is unusable
+        name, problem = store.read_pointer(settings.index)
+        return False, problem or f"manifest generasi aktif {name} tidak bisa dibaca"
     usable = manifest if manifest and manifest.get("format_version") == store.FORMAT_VERSION \
         else None
     hashes = corpus_hashes(settings.corpus, usable) if usable else {}
@@ -128,16 +132,39 @@ def check_question(question: str | None, settings: Settings) -> str | None:
     return None
 
 
-def check_index(settings: Settings) -> tuple[bool, str]:
-    """(ok, readable report): checksums, counts, and the manifest against corpus and model."""
+def corpus_to_rebuild(settings: Settings, corpus_given: bool) -> tuple[Settings, str]:
+    """The settings ``rebuild-index`` uses and a line saying which corpus it reads. Without
+    --corpus (or TANYA_CORPUS) it rebuilds the corpus the index recorded, so a repair never
+    replaces a user's documents with the default corpus; a recorded folder that is gone is
+    an error (``store.IndexProblem``), not a silent fallback."""
+    recorded = None
+    if not corpus_given and not os.environ.get("TANYA_CORPUS") and store.has_index(settings.index):
+        recorded = store.corpus_of(settings.index)
+    if recorded is None or recorded == settings.corpus.resolve():
+        return settings, f"Korpus          : {settings.corpus}"
+    if not recorded.is_dir():
+        raise store.IndexProblem(
+            f"folder korpus yang tercatat di indeks ({recorded}) tidak ada. Sebutkan folder "
+            f"korpusnya: {store.rebuild_command(index=settings.index, corpus=Path('FOLDER'))}")
+    return (settings.replace(corpus=recorded),
+            f"Korpus          : {recorded} (tercatat di indeks; --corpus untuk folder lain)")
+
+
+def check_index(settings: Settings, corpus_from_index: bool = False) -> tuple[bool, str]:
+    """(ok, readable report): checksums, counts, and the manifest against corpus and model.
+
+    ``corpus_from_index`` (`check-index` without --corpus): compare with the corpus folder the
+    index recorded (``settings.corpus`` when its manifest predates that record)."""
     index = settings.index
-    name = store.current_name(index)
-    previous = store.previous_name(index, name)
-    if name is None and previous is None:
+    if not store.has_index(index):
         return False, f"TIDAK OK: indeks belum ada di {index}.\n" \
-                      f"Jalankan: {store.rebuild_command(index=index)}"
-    lines = [f"Generasi aktif : {name or '(CURRENT kosong atau tidak ada)'}"]
-    problems = store.verify_generation(index / name) if name else ["CURRENT kosong"]
+                      f"Jalankan: {store.rebuild_command(index=index, corpus=settings.corpus)}"
+    recorded = store.corpus_of(index) if corpus_from_index else None
+    if recorded is not None:
+        settings = settings.replace(corpus=recorded)
+    name, pointer_problem, candidates = store.load_candidates(index)
+    lines = [f"Generasi aktif : {name or f'(tidak bisa dipakai: {pointer_problem})'}"]
+    problems = store.verify_generation(index / name) if name else [pointer_problem]
     lines.append("Checksum       : " + ("OK" if not problems else "RUSAK"))
     lines += [f"  - {p}" for p in problems]
     if not problems:
@@ -150,13 +177,21 @@ def check_index(settings: Settings) -> tuple[bool, str]:
                          f"{counts.get('pages')} halaman, {len(loaded.chunks)} potongan")
         except (store.IndexProblem, OSError, ValueError, TypeError, KeyError,
                 RuntimeError) as e:
-            problems.append(f"tidak bisa dimuat: {e}")
-            lines.append(f"Muat indeks    : GAGAL ({e})")
+            reason = store.describe_error(e)
+            problems.append(f"tidak bisa dimuat: {reason}")
+            lines.append(f"Muat indeks    : GAGAL ({reason})")
+    lines.append(f"Korpus         : {settings.corpus.resolve()}"
+                 + (" (tercatat di indeks)" if recorded is not None else ""))
     if problems:
-        if previous:
-            state = "utuh, dipakai sebagai cadangan" if not store.verify_generation(
-                index / previous) else "RUSAK juga"
-            lines.append(f"Cadangan       : {previous} ({state})")
+        fallbacks = [g for g in candidates if g != name]
+        for gen in fallbacks:  # what loading falls back to: the first intact one
+            intact = not store.verify_generation(index / gen)
+            state = "utuh, dipakai sebagai cadangan" if intact else "RUSAK juga"
+            lines.append(f"Cadangan       : {gen} ({state})")
+            if intact:
+                break
+        if not fallbacks:
+            lines.append("Cadangan       : tidak ada generasi lain")
         lines.append("Korpus & model : tidak diperiksa (generasi aktif rusak)")
     else:
         ok_status, reason = index_status(settings)
@@ -165,7 +200,7 @@ def check_index(settings: Settings) -> tuple[bool, str]:
             problems.append(reason)
     if problems:
         lines.append(f"Hasil          : TIDAK OK. Jalankan: "
-                     f"{store.rebuild_command(settings.model, index)}")
+                     f"{store.rebuild_command(settings.model, index, settings.corpus)}")
     else:
         lines.append("Hasil          : OK")
     return not problems, "\n".join(lines)
@@ -286,7 +321,7 @@ def passage_for(bot: Bot, quote) -> Passage:
                    bool(page[:start].strip()), bool(page[end:].strip()))
 
 
-UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+UPLOAD_MAX_BYTES = MAX_TEXT_BYTES  # one limit for uploads and corpus text files (loaders.py)
 UPLOAD_MAX_FILES = 5
 UPLOAD_TYPES = (".pdf", ".txt", ".md")
 
@@ -372,7 +407,7 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
                 size = Path(path).stat().st_size
                 data = b"" if size > UPLOAD_MAX_BYTES else Path(path).read_bytes()
             except OSError as e:
-                outcomes.append(UploadOutcome(name, False, f"tidak bisa dibaca ({e.strerror})"))
+                outcomes.append(UploadOutcome(name, False, os_error_reason(e)))
                 continue
             problem = (f"terlalu besar ({_mb(size)}; paling besar {_mb(UPLOAD_MAX_BYTES)})"
                        if size > UPLOAD_MAX_BYTES else check_upload(name, data))
@@ -416,8 +451,11 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
                 say("Menunggu pembaruan indeks lain selesai", 0.5)
                 time.sleep(1.0)
                 continue
-        except Exception as e:  # noqa: BLE001 - any failure: the corpus goes back as it was
-            failure = f"indeks gagal dibangun ({type(e).__name__}); dokumen tidak ditambahkan"
+        except store.IndexProblem as e:  # Indonesian already (a full disk, say)
+            failure = f"indeks gagal dibangun ({e}); dokumen tidak ditambahkan"
+        except Exception:  # noqa: BLE001 - any failure: the corpus goes back as it was
+            logging.getLogger(__name__).exception("the index build of an upload failed")
+            failure = "indeks gagal dibangun karena kesalahan di server; dokumen tidak ditambahkan"
         for p in added:
             p.unlink(missing_ok=True)
         return [replace(o, added=False, message=failure) if o.added else o

@@ -3,12 +3,14 @@
 Layout (like Lucene's commit point: one small file, written last, names the live generation)::
 
     index/
-      CURRENT              the name of the live generation (replaced atomically, written last)
-      PREVIOUS             the generation before it, kept as a fallback (replaced atomically)
+      CURRENT              the name of the live generation (replaced atomically: the commit point)
+      PREVIOUS             the generation before it, kept as a fallback (replaced atomically;
+                           one name a line: during a publish it also names the older fallback)
       .lock                held by a rebuild (flock), so two rebuilds never interleave
       .verified-gen-….json file metadata of a generation whose checksums were verified (below)
       gen-<time>-<rand>/   one complete index
-        manifest.json      embedder id and dimension, chunking settings, per-file sha256 (and
+        manifest.json      embedder id and dimension, chunking settings, the corpus folder
+                           (absolute; repair commands name it), per-file sha256 (and
                            size/mtime/ctime) of the corpus, per-document row counts, counts,
                            library versions, build time, sha256 of every file below and of the
                            manifest itself (``manifest_sha256``)
@@ -29,11 +31,15 @@ Serving memory: nothing proportional to the corpus is parsed into Python objects
 (chunks, pages, vectors and BM25 postings stay in memory-mapped files; only the vocabularies
 are dicts), so a process serving 1M chunks stays well under 4 GiB (docs/scaling.md).
 
-A rebuild writes ``.tmp-gen-…/``, fsyncs it, renames it to ``gen-…/``, then replaces ``CURRENT``.
-A crash or an error (a full disk, say) at any point before that leaves the previous generation
-live; the previous generation is kept until the next successful build. Generation folders are
-never modified once written, so a reader that loaded one keeps a consistent index. Loading
-verifies every checksum and falls back to ``PREVIOUS`` when the live generation is damaged.
+A rebuild writes ``.tmp-gen-…/``, fsyncs it, renames it to ``gen-…/``, then replaces ``CURRENT``
+(``publish``). A crash or an error (a full disk, say) at any point before that leaves the previous
+generation live; the previous generation is kept until the next successful build, and at every
+point a generation other than the live one is named as the fallback (and kept by pruning).
+Generation folders are never modified once written, so a reader that loaded one keeps a
+consistent index. Loading verifies every checksum and falls back, when the live generation is
+damaged or ``CURRENT`` is missing or garbage, to ``PREVIOUS`` and then to the newest intact
+generation on disk. A pointer names a generation only by a plain ``gen-…`` name: anything else
+(bytes that are not text, a path such as ``../x``) is reported as a damaged pointer, never followed.
 
 Checksums and cold start: hashing every file costs ~1 s per GB, i.e. seconds per ``ask`` at
 1M chunks. So, like git's index, a successful verification records each file's (size, mtime,
@@ -56,7 +62,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
+import shlex
 import shutil
 import sys
 import time
@@ -71,6 +79,7 @@ from .embedding import model_of
 from .loaders import file_sha256 as sha256_file  # one hashing helper for corpus and index
 from .rowfiles import ChunkSequence, PageStore, id_key, json_line, write_rows
 from .schema import Chunk
+from .ui_text import os_reason
 
 # 2: words.json added; 3: manifest_sha256 (the manifest checks itself); 4: rows on disk
 # (offsets, ids, page keys), float16 IVF, per-chunk BM25 terms, corpus file metadata
@@ -83,6 +92,7 @@ REQUIRED = ("vectors.faiss", "chunks.jsonl", "chunks.offsets.npy", "chunks.ids.n
             "documents.jsonl", "documents.offsets.npy", "documents.keys.json", "words.json",
             "terms/ids.npy", "terms/offsets.npy", "terms/vocab.json")
 FAULT_ENV = "TANYA_FAULT"
+GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")  # no dots, no slashes: no traversal
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +125,35 @@ class IndexWriteFailed(IndexProblem):
     """A rebuild could not write its generation (a full disk, say); the old index stays live."""
 
 
-def rebuild_command(model: str | None = None, index: Path | None = None) -> str:
+def describe_error(error: BaseException) -> str:
+    """Why an index file could not be used, in Indonesian, without Python exception text."""
+    if isinstance(error, IndexProblem):
+        return str(error)
+    if isinstance(error, OSError):
+        name = Path(os.fsdecode(error.filename)).name if error.filename else ""
+        return f"{name}: {os_reason(error)}" if name else os_reason(error)
+    return "isi berkas indeks rusak atau tidak lengkap"
+
+
+def _is_default_corpus(corpus: Path) -> bool:
+    """Whether ``rebuild-index`` without --corpus would read ``corpus``."""
+    from .config import Settings
+
+    env = os.environ.get("TANYA_CORPUS")
+    default = Settings().corpus.resolve()
+    return corpus == default and (not env or Path(env).expanduser().resolve() == default)
+
+
+def rebuild_command(model: str | None = None, index: Path | None = None,
+                    corpus: Path | str | None = None) -> str:
+    """The command that repairs an index; names the corpus folder unless it is the default."""
     cmd = "tanya-trafficking rebuild-index"
+    if corpus is not None:
+        corpus = Path(corpus).expanduser().resolve()
+        if not _is_default_corpus(corpus):
+            cmd += f" --corpus {shlex.quote(str(corpus))}"
     if index is not None:
-        cmd += f" --index {index}"
+        cmd += f" --index {shlex.quote(str(index))}"
     if model and model != DEFAULT_MODEL:
         cmd += f" --model {model}"
     return cmd
@@ -135,8 +170,9 @@ def fault(point: str) -> None:
     SIGKILL at a known moment), "enospc" raises the OSError of a full disk. The points, in the
     order a rebuild passes them: "embed" (after each embedding batch), "write" (generation half
     written), "before-rename" (written and fsynced, still ``.tmp-``), "before-publish" (renamed
-    to ``gen-``, not live yet), "publish" (PREVIOUS written, CURRENT not replaced yet),
-    "after-publish" (live, older generations not pruned yet). Costs one look-up when off.
+    to ``gen-``, not live yet), "publish" (PREVIOUS written, CURRENT not replaced yet: the old
+    generation is live and its own fallback still named), "after-publish" (live, older
+    generations not pruned yet). Costs one look-up when off.
     """
     spec = os.environ.get(FAULT_ENV)
     if not spec:
@@ -173,12 +209,12 @@ def _fsync_tree(folder: Path) -> None:
         _fsync_dir(d)
 
 
-def _write_pointer(index_dir: Path, filename: str, name: str) -> None:
+def _write_pointer(index_dir: Path, filename: str, names: list[str]) -> None:
     """Atomically replace a pointer file (CURRENT, PREVIOUS): temp file, fsync, rename."""
     tmp = index_dir / f".{filename}.tmp"
     try:
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write(name + "\n")
+            f.write("".join(n + "\n" for n in names))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, index_dir / filename)
@@ -343,53 +379,147 @@ def write_generation(index_dir: Path, content: IndexContent) -> Path:
         shutil.rmtree(final, ignore_errors=True)
         _stamp_path(final).unlink(missing_ok=True)
         if isinstance(e, OSError):
-            raise IndexWriteFailed(_write_failure(index_dir, e)) from e
+            corpus = content.manifest.get("corpus")
+            raise IndexWriteFailed(_write_failure(index_dir, e, corpus)) from e
         raise
     fault("after-publish")
-    prune(index_dir, keep={name, previous_name(index_dir, name)})
+    prune(index_dir, keep={name, *previous_names(index_dir, name)})
     return final
 
 
-def _write_failure(index_dir: Path, error: OSError) -> str:
+def _write_failure(index_dir: Path, error: OSError, corpus: str | None = None) -> str:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         what, advice = "disk penuh", "Kosongkan ruang disk, lalu jalankan ulang"
     else:
-        what, advice = (error.strerror or str(error)), "Perbaiki masalahnya, lalu jalankan ulang"
+        what, advice = os_reason(error), "Perbaiki masalahnya, lalu jalankan ulang"
     return (f"Indeks baru tidak bisa ditulis ke {index_dir}: {what}. Indeks lama tetap dipakai. "
-            f"{advice}: {rebuild_command(index=index_dir)}")
+            f"{advice}: {rebuild_command(index=index_dir, corpus=corpus)}")
 
 
 def publish(index_dir: Path, name: str) -> None:
     """Make generation ``name`` live: the commit point of a rebuild.
 
-    PREVIOUS is pointed at the generation being replaced (only if it is intact: a damaged
-    generation never becomes the fallback), then CURRENT is replaced atomically. A crash before
-    that rename leaves the old generation live.
+    Three atomic pointer writes, so that a crash between any two leaves CURRENT naming an
+    intact generation and PREVIOUS naming another one (and pruning keeps what PREVIOUS names):
+
+    1. PREVIOUS := the generation being replaced, then its own fallback (only if it is intact:
+       a damaged generation never becomes the fallback);
+    2. CURRENT := ``name`` (the commit point: a crash before it leaves the old one live, and
+       ``previous_names`` skips the line naming CURRENT, so its fallback is still the older one);
+    3. PREVIOUS := the replaced generation alone (best effort: the commit has happened).
     """
-    previous = current_name(index_dir)
-    if previous and (previous == name or verify_generation(index_dir / previous,
-                                                           trust_stamp=True)):
-        previous = None
-    if previous:
-        _write_pointer(index_dir, PREVIOUS, previous)
+    old = current_name(index_dir)
+    fallbacks = previous_names(index_dir, old)
+    replaced = old if old and old != name and not verify_generation(
+        index_dir / old, trust_stamp=True) else None
+    if replaced:
+        _write_pointer(index_dir, PREVIOUS, [replaced, *fallbacks[:1]])
     fault("publish")
-    _write_pointer(index_dir, CURRENT, name)
+    _write_pointer(index_dir, CURRENT, [name])
+    if replaced and fallbacks:
+        try:
+            _write_pointer(index_dir, PREVIOUS, [replaced])
+        except OSError as e:  # PREVIOUS still names ``replaced`` first: only tidying is lost
+            log.warning("PREVIOUS tidak bisa dirapikan (%s).", os_reason(e))
+
+
+def _pointer_lines(index_dir: Path, filename: str) -> tuple[list[str], str | None]:
+    """The generation names a pointer file holds, and what is wrong with it (Indonesian)."""
+    what = f"berkas penunjuk {filename}"
+    try:
+        raw = (index_dir / filename).read_bytes()
+    except FileNotFoundError:
+        return [], f"{what} tidak ada"
+    except OSError as e:
+        return [], f"{what} tidak bisa dibaca ({os_reason(e)})"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return [], f"{what} rusak (isinya bukan teks)"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return [], f"{what} kosong"
+    bad = [line for line in lines if not GENERATION_NAME.fullmatch(line)]
+    if bad:
+        shown = "".join(ch if ch.isprintable() else "?" for ch in bad[0])[:60]
+        return ([line for line in lines if line not in bad],
+                f"{what} rusak (isinya bukan nama generasi: \"{shown}\")")
+    return lines, None
+
+
+def read_pointer(index_dir: Path, filename: str = CURRENT) -> tuple[str | None, str | None]:
+    """(name, problem): the generation a pointer names, or why it names none (Indonesian)."""
+    lines, problem = _pointer_lines(index_dir, filename)
+    if problem:
+        return None, problem
+    if len(lines) > 1:
+        return None, f"berkas penunjuk {filename} rusak (berisi lebih dari satu nama)"
+    return lines[0], None
 
 
 def current_name(index_dir: Path) -> str | None:
-    try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return None
-    return name or None
+    """The live generation's name; None when CURRENT is missing, empty or garbage."""
+    return read_pointer(index_dir, CURRENT)[0]
+
+
+def previous_names(index_dir: Path, current: str | None) -> list[str]:
+    """The fallback generations PREVIOUS names, first the one to use, without ``current``."""
+    lines, _ = _pointer_lines(index_dir, PREVIOUS)
+    return [n for n in dict.fromkeys(lines) if n != current]
 
 
 def previous_name(index_dir: Path, current: str | None) -> str | None:
+    names = previous_names(index_dir, current)
+    return names[0] if names else None
+
+
+def generation_names(index_dir: Path) -> list[str]:
+    """The generation folders on disk, newest first (by the time in the name, then mtime)."""
+    found = []
     try:
-        name = (index_dir / PREVIOUS).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return None
-    return name if name and name != current else None
+        entries = list(index_dir.iterdir())
+    except OSError:
+        return []
+    for p in entries:
+        try:
+            if GENERATION_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
+                found.append((p.name[4:19], p.stat().st_mtime_ns, p.name))
+        except OSError:
+            continue
+    return [name for *_, name in sorted(found, reverse=True)]
+
+
+def load_candidates(index_dir: Path) -> tuple[str | None, str | None, list[str]]:
+    """(CURRENT's name, what is wrong with CURRENT, the generations to try in order): the live
+    one, the fallbacks PREVIOUS names, then every other generation on disk, newest first."""
+    name, problem = read_pointer(index_dir, CURRENT)
+    order = ([name] if name else []) + previous_names(index_dir, name) \
+        + generation_names(index_dir)
+    return name, problem, list(dict.fromkeys(order))
+
+
+def has_index(index_dir: Path) -> bool:
+    """Whether anything of an index is there (a pointer file or a generation folder)."""
+    return any(os.path.lexists(index_dir / f) for f in (CURRENT, PREVIOUS)) \
+        or bool(generation_names(index_dir))
+
+
+def recorded_corpus(manifest: dict | None) -> Path | None:
+    """The corpus folder a manifest recorded (None for manifests older than that field)."""
+    corpus = (manifest or {}).get("corpus")
+    return Path(corpus) if isinstance(corpus, str) and os.path.isabs(corpus) else None
+
+
+def corpus_of(index_dir: Path) -> Path | None:
+    """The corpus folder recorded by the first readable manifest among the load candidates."""
+    for gen in load_candidates(index_dir)[2]:
+        try:
+            corpus = recorded_corpus(_load_manifest(index_dir / gen))
+        except IndexCorrupt:
+            continue
+        if corpus is not None:
+            return corpus
+    return None
 
 
 def prune(index_dir: Path, keep: set) -> None:
@@ -409,14 +539,31 @@ def prune(index_dir: Path, keep: set) -> None:
 
 
 def read_manifest(index_dir: Path) -> dict | None:
-    """The live generation's manifest, or None when there is no index."""
+    """The live generation's manifest, or None when there is none to read."""
     name = current_name(index_dir)
     if name is None:
         return None
     try:
-        return json.loads((index_dir / name / MANIFEST).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        return _load_manifest(index_dir / name)
+    except IndexCorrupt:
         return None
+
+
+def _load_manifest(folder: Path) -> dict:
+    """A generation's manifest as a dict; IndexCorrupt (Indonesian) when it cannot be."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        what = "manifest.json tidak ada" if folder.is_dir() else "folder generasi tidak ada"
+        raise IndexCorrupt(f"{folder.name}: {what}") from None
+    except OSError as e:
+        raise IndexCorrupt(f"{folder.name}: manifest.json tidak bisa dibaca "
+                           f"({os_reason(e)})") from None
+    except ValueError:  # invalid JSON or UTF-8
+        raise IndexCorrupt(f"{folder.name}: manifest.json rusak (bukan JSON yang sah)") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"{folder.name}: manifest.json rusak (bukan objek JSON)")
+    return manifest
 
 
 def verify_generation(folder: Path, trust_stamp: bool = False) -> list[str]:
@@ -427,15 +574,9 @@ def verify_generation(folder: Path, trust_stamp: bool = False) -> list[str]:
     without it every file is hashed (``check-index``). A successful run updates the record.
     """
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return [f"{folder.name}: manifest.json tidak ada"]
-    except OSError as e:
-        return [f"{folder.name}: manifest.json tidak bisa dibaca ({e.strerror or e})"]
-    except ValueError:  # invalid JSON or UTF-8
-        return [f"{folder.name}: manifest.json rusak (bukan JSON yang sah)"]
-    if not isinstance(manifest, dict):
-        return [f"{folder.name}: manifest.json rusak (bukan objek JSON)"]
+        manifest = _load_manifest(folder)
+    except IndexCorrupt as e:
+        return [str(e)]
     problems = []
     recorded = manifest.get("manifest_sha256")
     legacy = isinstance(manifest.get("format_version"), int) and manifest["format_version"] < 3
@@ -462,7 +603,7 @@ def verify_generation(folder: Path, trust_stamp: bool = False) -> list[str]:
             problems.append(f"{rel}: berkas hilang")
             continue
         except OSError as e:
-            problems.append(f"{rel}: tidak bisa dibaca ({e.strerror or e})")
+            problems.append(f"{rel}: tidak bisa dibaca ({os_reason(e)})")
             continue
         if actual != expected:
             problems.append(f"{rel}: checksum tidak cocok (berkas rusak atau diubah)")
@@ -519,7 +660,7 @@ def check_format(manifest: dict, folder: Path) -> None:
         raise IndexOutdated(
             f"Indeks di {folder.parent} memakai format lama (versi {version}); versi program "
             f"ini memakai format {FORMAT_VERSION}. Bangun ulang indeksnya dengan: "
-            f"{rebuild_command(index=folder.parent)}"
+            f"{rebuild_command(index=folder.parent, corpus=recorded_corpus(manifest))}"
         )
 
 
@@ -530,9 +671,7 @@ def load_generation(folder: Path, verify: bool = True) -> LoadedIndex:
     from . import ann
     from .lexical import LexicalIndex
 
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    if not isinstance(manifest, dict):
-        raise IndexCorrupt(f"{folder.name}: manifest.json rusak (bukan objek JSON)")
+    manifest = _load_manifest(folder)
     if manifest.get("manifest_sha256") in (None, manifest_digest(manifest)):
         check_format(manifest, folder)  # an intact manifest of another format: not damage
     if verify:
@@ -555,36 +694,42 @@ _LOAD_ERRORS = (IndexCorrupt, OSError, ValueError, TypeError, RuntimeError, KeyE
 
 
 def load_index(index_dir: Path, embedder_id: str, verify: bool = True) -> LoadedIndex:
-    """The live generation; falls back to PREVIOUS (with a logged warning) when the live one is
-    damaged or CURRENT is unreadable. Refuses (IndexMismatch) an index built with another
-    embedder, and (IndexCorrupt) an index with no intact generation, naming the command to run.
+    """The live generation; falls back (with a logged warning) to the generations PREVIOUS
+    names, then to the newest intact generation on disk, when the live one is damaged or
+    CURRENT is missing or garbage. Refuses (IndexMismatch) an index built with another
+    embedder, (IndexMissing) a folder with no index, and (IndexCorrupt) an index with no intact
+    generation, naming the command to run. Every message is Indonesian, without Python text.
     """
     for _attempt in range(3):
-        name = current_name(index_dir)
-        candidates = [n for n in (name, previous_name(index_dir, name)) if n]
-        if not candidates:
+        name, problem, candidates = load_candidates(index_dir)
+        if not candidates and not has_index(index_dir):
             raise IndexMissing(
                 f"Indeks belum ada di {index_dir}. Jalankan: {rebuild_command(index=index_dir)}"
             )
-        errors = [] if name else ["CURRENT kosong atau tidak ada"]
+        errors = [problem] if problem else []
         for gen in candidates:
             try:
                 loaded = load_generation(index_dir / gen, verify=verify)
             except IndexOutdated:
                 raise  # not damaged: rebuilding is the only remedy, falling back would hide it
             except _LOAD_ERRORS as e:
-                errors.append(f"{gen}: {e}")
+                log.debug("generation %s cannot be loaded", gen, exc_info=True)
+                reason = describe_error(e).removeprefix(f"{gen}: ")
+                errors.append(f"{gen}: {reason}")
                 continue
             if gen != name:
-                log.warning("Generasi indeks %s tidak bisa dipakai (%s); memakai generasi "
-                            "sebelumnya %s.", name, errors[0], gen)
+                log.warning("%s tidak bisa dipakai: %s. Memakai generasi %s.",
+                            f"Generasi indeks {name}" if name else "Penunjuk CURRENT",
+                            errors[0], gen)
             check_embedder(loaded.manifest, embedder_id, index_dir)
             return loaded
         if current_name(index_dir) == name:
             break  # no rebuild published meanwhile (and pruned what we read): really damaged
+    if not candidates:
+        errors.append("tidak ada satu pun generasi indeks di folder itu")
     raise IndexCorrupt(
-        "Indeks rusak: " + " | ".join(errors)
-        + f". Jalankan: {rebuild_command(index=index_dir)}"
+        f"Indeks rusak di {index_dir}: " + " | ".join(errors)
+        + f". Jalankan: {rebuild_command(index=index_dir, corpus=corpus_of(index_dir))}"
     )
 
 
@@ -595,5 +740,5 @@ def check_embedder(manifest: dict, embedder_id: str, index_dir: Path) -> None:
         raise IndexMismatch(
             f"Indeks di {index_dir} dibuat dengan model '{built_with}', sedangkan pengaturan "
             f"sekarang memakai '{embedder_id}'. Bangun ulang indeksnya dengan: "
-            f"{rebuild_command(model, index_dir)}"
+            f"{rebuild_command(model, index_dir, recorded_corpus(manifest))}"
         )

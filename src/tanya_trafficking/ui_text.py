@@ -1,11 +1,14 @@
-"""Every Indonesian string the web chat shows, in one place (``webapp`` builds the page from
-these; the page's style and script are the package data files ``static/chat.css`` and
-``static/chat.js``). Translators and reviewers read this file, not the layout code.
+"""Indonesian text for users: every string the web chat shows, in one place (``webapp``
+builds the page from these; the page's style and script are the package data files
+``static/chat.css`` and ``static/chat.js``), and the words for system errors. Translators and
+reviewers read this file, not the layout code.
 
 Strings holding ``{...}`` are ``str.format`` templates; the names say what goes in.
 """
 
 from __future__ import annotations
+
+import errno
 
 # --------------------------------------------------------------------------- the page
 
@@ -172,3 +175,26 @@ GRADIO_STRINGS = {
 GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi",
                   "id", "ja", "ko", "lt", "nb", "nl", "pl", "pt-BR", "pt", "ro", "ru", "sv",
                   "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW")
+
+
+# --------------------------------------------------------------------------- system errors
+
+# What an OSError means, in words for users (never Python's English ``strerror``): used by the
+# loaders (a corpus file), the store (an index file) and the CLI.
+OS_REASONS = {
+    errno.ENOENT: "berkasnya tidak ada", errno.EACCES: "tidak ada izin",
+    errno.EPERM: "tidak ada izin", errno.EISDIR: "berupa folder, bukan berkas",
+    errno.ENOTDIR: "jalurnya bukan folder", errno.ENOSPC: "disk penuh",
+    errno.EDQUOT: "kuota disk habis", errno.EROFS: "sistem berkas hanya bisa dibaca",
+    errno.EIO: "galat baca/tulis perangkat", errno.ELOOP: "tautan simbolik berputar",
+    errno.ENAMETOOLONG: "nama terlalu panjang", errno.EMFILE: "terlalu banyak berkas terbuka",
+    errno.EBUSY: "sedang dipakai",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """An OSError in Indonesian words."""
+    if error.errno in OS_REASONS:
+        return OS_REASONS[error.errno]
+    code = errno.errorcode.get(error.errno) if isinstance(error.errno, int) else None
+    return f"galat sistem berkas {code}" if code else "galat sistem berkas"
