@@ -1,6 +1,7 @@
 """FacQA retrieval and answer benchmark: data the project did not write.
 
-    make bench-quality            (or: .venv/bin/python benchmarks/facqa.py [--split valid+test])
+    make bench-quality            (runs it through benchmarks/quality.py, with its cached index)
+    .venv/bin/python benchmarks/facqa.py [--split valid+test] [--out benchmarks/results/facqa.json]
 
 The corpus is every unique passage of the three FacQA files (each written as one .txt file
 into a temporary corpus, so it goes through the product's own loader, cleaner and chunker);
@@ -16,10 +17,13 @@ Three systems in the same run, on the same index:
 ``quote_hit@1`` / ``quote_hit@3``: the best / any of the three best answer sentences the
 product's sentence choice picks from that system's top chunks contains the gold answer span
 (abstention ignored: FacQA has no unanswerable questions; the product's abstention rate on it
-is reported separately as ``false_abstain``).
+is reported separately as ``false_abstain``). ``short_em`` / ``short_f1``: the product's short
+answer (``Answer.short_answer``) against the gold span (evaluate.py's SQuAD-style scores;
+``None`` while answers carry no short answer).
 
 Tuning (fusion weight, sentence scoring) is done with ``--split train`` only.
-Results: benchmarks/results/facqa.json (one object per system) and a table on stdout.
+Results: a table on stdout; with ``--out FILE`` also a JSON file (one object per system).
+``run`` is the function benchmarks/quality.py calls.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import numpy as np
 
 from tanya_trafficking import answering, matching, pipeline
 from tanya_trafficking.config import PROJECT_ROOT, Settings
+from tanya_trafficking.evaluate import short_scores
 from tanya_trafficking.lexical import terms
 from tanya_trafficking.query import Query, parse
 from tanya_trafficking.textnorm import normalize_for_match
@@ -104,13 +109,20 @@ def unique_passages() -> tuple[list[str], dict[str, int]]:
     return texts, number
 
 
-def write_corpus(folder: Path) -> dict[str, str]:
-    """One file per unique passage (see ``passage_key``); returns passage text -> file name
-    (every spelling of a passage maps to the file of its first spelling)."""
+def corpus_files() -> tuple[dict[str, str], dict[str, str]]:
+    """(file name -> text, one file per unique passage (see ``passage_key``); passage text ->
+    file name, every spelling of a passage mapping to the file of its first spelling)."""
     texts, number = unique_passages()
-    for i, text in enumerate(texts):
-        (folder / f"p{i:05d}.txt").write_text(text, encoding="utf-8")
-    return {text: f"p{i:05d}.txt" for text, i in number.items()}
+    files = {f"p{i:05d}.txt": text for i, text in enumerate(texts)}
+    return files, {text: f"p{i:05d}.txt" for text, i in number.items()}
+
+
+def write_corpus(folder: Path) -> dict[str, str]:
+    """Write ``corpus_files`` into ``folder``; returns passage text -> file name."""
+    files, names = corpus_files()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return names
 
 
 def raw_query(question: str) -> Query:
@@ -130,6 +142,7 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
     alpha0 = retriever.alpha
     rr, r1, r5, r10, q1, q3, abstain, lat = [], 0, 0, 0, 0, 0, 0, []
     unseen = []  # (reciprocal rank, in top 5) of questions over passages without train questions
+    ems, f1s = [], []
     for row in rows:
         gold = names[row["passage"]]
         t0 = time.perf_counter()
@@ -138,6 +151,10 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
             hits = list(ans.hits)
             query = parse(row["question"], bot.speller)
             abstain += not ans.found
+            _, em, f1 = short_scores(ans, (row["answer"],))
+            if em is not None:
+                ems.append(em)
+                f1s.append(f1)
         else:
             retriever.alpha = 1.0 if system == "dense" else 0.0
             retriever.rerank = False
@@ -164,6 +181,8 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
            "latency_ms_p95": float(np.percentile(lat, 95))}
     if system == "product":
         out["false_abstain"] = abstain / n
+        out["short_em"] = float(np.mean(ems)) if ems else None
+        out["short_f1"] = float(np.mean(f1s)) if f1s else None
     if unseen:
         out["unseen_passages"] = {"questions": len(unseen),
                                   "mrr@10": float(np.mean([u[0] for u in unseen])),
@@ -171,34 +190,28 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", default="valid+test", help="valid+test (report) or train (tune)")
-    ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "benchmarks" / "results"
-                    / "facqa.json")
-    ap.add_argument("--index", type=Path, default=None,
-                    help="reuse/keep the index in this folder instead of a temporary one")
-    args = ap.parse_args(argv)
-    rows = [r for s in args.split.split("+") for r in read_split(s)]
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        names = write_corpus(corpus)
-        settings = Settings.from_env().replace(corpus=corpus, index=args.index or
-                                               Path(tmp) / "index")
-        t0 = time.perf_counter()
-        report = pipeline.ensure_index(settings, progress=True)
-        print(f"index: {len(set(names.values()))} passages, built in "
-              f"{time.perf_counter() - t0:.0f} s" + ("" if report else " (reused)"),
-              file=sys.stderr)
-        bot = pipeline.Bot.open(settings)
-        seen = {names[r["passage"]] for r in read_split("train")}
-        results = {s: run_system(bot, s, rows, names, seen)
-                   for s in ("product", "bm25", "dense")}
-    results["_meta"] = {"split": args.split, "questions": len(rows),
+def run(settings: Settings, names: dict[str, str], split: str = "valid+test",
+        limit: int | None = None) -> dict:
+    """All three systems over ``split``'s questions (the first ``limit`` of them when given),
+    on the index of ``settings`` (built or brought up to date first) over a corpus written
+    from ``corpus_files``; ``names`` is its passage text -> file name."""
+    rows = [r for s in split.split("+") for r in read_split(s)][:limit]
+    t0 = time.perf_counter()
+    report = pipeline.ensure_index(settings, progress=True)
+    print(f"index: {len(set(names.values()))} passages, built in "
+          f"{time.perf_counter() - t0:.0f} s" + ("" if report else " (reused)"),
+          file=sys.stderr)
+    bot = pipeline.Bot.open(settings)
+    seen = {names[r["passage"]] for r in read_split("train")}
+    results = {s: run_system(bot, s, rows, names, seen) for s in ("product", "bm25", "dense")}
+    results["_meta"] = {"split": split, "questions": len(rows),
                         "passages": len(set(names.values())),
                         "model": settings.model, "alpha": settings.alpha,
                         "top_k": settings.top_k}
+    return results
+
+
+def print_table(results: dict) -> None:
     cols = ["recall@1", "recall@5", "recall@10", "mrr@10", "quote_hit@1", "quote_hit@3"]
     print(f"{'system':<8} " + " ".join(f"{c:>11}" for c in cols))
     for s in ("product", "bm25", "dense"):
@@ -207,7 +220,25 @@ def main(argv: list[str] | None = None) -> int:
     if u:
         print(f"product, {u['questions']} questions over passages no train question is about: "
               f"MRR@10 {u['mrr@10']:.3f}, recall@5 {u['recall@5']:.3f}")
-    if args.split == "valid+test":
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", default="valid+test", help="valid+test (report) or train (tune)")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="write the results as JSON here (nothing is written without it)")
+    ap.add_argument("--index", type=Path, default=None,
+                    help="reuse/keep the index in this folder instead of a temporary one")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        names = write_corpus(corpus)
+        settings = Settings.from_env().replace(corpus=corpus, index=args.index or
+                                               Path(tmp) / "index")
+        results = run(settings, names, args.split)
+    print_table(results)
+    if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -14,6 +14,10 @@ InformationRetrievalEvaluator:
   (an abstention counts as a miss);
 * ``false_abstain``: share of answerable questions the bot declined;
 * ``abstain_recall``: share of unanswerable questions it declined;
+* ``short_em`` / ``short_f1``: the short answer (``Answer.short_answer``, the reader's span)
+  against the gold answers, SQuAD-style (``normalize_answer``; F1 over tokens; the best gold
+  counts), averaged over answerable questions, an abstention scoring 0. ``None`` when the
+  answers carry no short answer at all (a product without the reader);
 * ``latency_ms_p50`` / ``latency_ms_p95``: the whole ``ask`` (embedding, retrieval, answer).
 """
 
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import json
 import time
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +70,47 @@ def first_relevant_rank(chunk_texts: list[str], answers: tuple[str, ...]) -> int
     return None
 
 
+def normalize_answer(text: str) -> str:
+    """SQuAD's answer normalisation: lowercase, punctuation removed (any Unicode punctuation),
+    whitespace collapsed. (No article removal: Indonesian has no articles to drop.)"""
+    text = "".join(c for c in text.lower() if not unicodedata.category(c).startswith("P"))
+    return " ".join(text.split())
+
+
+def exact_match(prediction: str, golds: tuple[str, ...]) -> float:
+    """1.0 when the normalised prediction equals a normalised gold answer, else 0.0."""
+    pred = normalize_answer(prediction)
+    return float(bool(pred) and any(pred == normalize_answer(g) for g in golds))
+
+
+def token_f1(prediction: str, golds: tuple[str, ...]) -> float:
+    """The best token-overlap F1 of the prediction against any gold answer."""
+    pred = normalize_answer(prediction).split()
+    best = 0.0
+    for gold in golds:
+        ref = normalize_answer(gold).split()
+        common = sum((Counter(pred) & Counter(ref)).values())
+        if common:
+            p, r = common / len(pred), common / len(ref)
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
+_MISSING = object()
+
+
+def short_scores(ans, answers: tuple[str, ...]) -> tuple[str | None, float | None, float | None]:
+    """(short answer, EM, F1) of one answer; the scores are None for an unanswerable question
+    or an Answer without a ``short_answer`` field. A declined answerable question scores 0."""
+    short = getattr(ans, "short_answer", _MISSING)
+    if short is _MISSING:
+        return None, None, None
+    if not answers:
+        return short, None, None
+    pred = (short or "") if ans.found else ""
+    return short, exact_match(pred, answers), token_f1(pred, answers)
+
+
 def evaluate(bot, items: list[EvalItem], k: int = 5) -> dict:
     rows = []
     latencies = []
@@ -75,6 +122,7 @@ def evaluate(bot, items: list[EvalItem], k: int = 5) -> dict:
         quotes_text = " ".join(q.text for q in ans.quotes)
         hit = ans.found and contains_answer(quotes_text, item.answers)
         answerable = bool(item.answers)
+        short, em, f1 = short_scores(ans, item.answers)
         if not item.labelled:
             problem = None
         elif answerable and not ans.found:
@@ -89,7 +137,9 @@ def evaluate(bot, items: list[EvalItem], k: int = 5) -> dict:
             "id": item.id, "question": item.question, "answerable": answerable,
             "labelled": item.labelled, "found": ans.found, "answer_hit": hit,
             "rank": rank, "confidence": round(ans.confidence, 4),
-            "quotes": [q.text for q in ans.quotes], "problem": problem,
+            "quotes": [q.text for q in ans.quotes], "sources": [q.source for q in ans.quotes],
+            "problem": problem,
+            "short_answer": short, "short_em": em, "short_f1": f1,
         })
     return summarize(rows, latencies, k)
 
@@ -104,6 +154,10 @@ def summarize(rows: list[dict], latencies: list[float], k: int) -> dict:
     def rr(r):
         return 1.0 / r["rank"] if r["rank"] and r["rank"] <= 10 else 0.0
 
+    def mean_of(key):
+        xs = [r[key] for r in ans if r.get(key) is not None]
+        return float(np.mean(xs)) if xs else None
+
     return {
         "recall@1": share(ans, lambda r: r["rank"] == 1),
         f"recall@{k}": share(ans, lambda r: r["rank"] is not None and r["rank"] <= k),
@@ -111,6 +165,8 @@ def summarize(rows: list[dict], latencies: list[float], k: int) -> dict:
         "answer_hit": share(ans, lambda r: r["answer_hit"]),
         "false_abstain": share(ans, lambda r: not r["found"]),
         "abstain_recall": share(unans, lambda r: not r["found"]),
+        "short_em": mean_of("short_em"),
+        "short_f1": mean_of("short_f1"),
         "latency_ms_p50": float(np.percentile(latencies, 50)) if latencies else 0.0,
         "latency_ms_p95": float(np.percentile(latencies, 95)) if latencies else 0.0,
         "n_questions": len(rows),
@@ -132,6 +188,9 @@ def format_report(result: dict, k: int) -> str:
         f"abstain_recall  : {result['abstain_recall']:.3f}",
         f"latensi p50/p95 : {result['latency_ms_p50']:.0f} / {result['latency_ms_p95']:.0f} ms",
     ]
+    if result.get("short_f1") is not None:
+        lines.insert(-1, f"jawaban singkat : EM {result['short_em']:.3f}, "
+                         f"F1 {result['short_f1']:.3f}")
     wrong = [r for r in result["questions"] if r["problem"]]
     if wrong:
         lines.append("")
