@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -158,17 +159,19 @@ class PageStore:
         self._keys: list | None = None
         self._rows_by_key: dict | None = None
         self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()  # answers run in threads: first use and the LRU
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def keys(self) -> list:
-        if self._keys is None:
-            self._keys_file.seek(0)
-            self._keys = json.loads(self._keys_file.read().decode("utf-8"))
-            self._keys_file.close()
-            if len(self._keys) != len(self.rows):
-                raise ValueError("documents.keys.json: jumlah baris tidak sesuai")
+        with self._lock:
+            if self._keys is None:
+                self._keys_file.seek(0)
+                self._keys = json.loads(self._keys_file.read().decode("utf-8"))
+                self._keys_file.close()
+                if len(self._keys) != len(self.rows):
+                    raise ValueError("documents.keys.json: jumlah baris tidak sesuai")
         return self._keys
 
     def copy(self, start: int, end: int) -> CopiedRows:
@@ -181,14 +184,16 @@ class PageStore:
 
     def text(self, source: str, page: int | None) -> str | None:
         key = (source, page)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
         row = self.row(source, page)
         text = None if row is None else self.rows.record(row)["text"]
-        self._cache[key] = text
-        if len(self._cache) > self.CACHE:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[key] = text
+            if len(self._cache) > self.CACHE:
+                self._cache.popitem(last=False)
         return text
 
 

@@ -1069,6 +1069,8 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
     from starlette.middleware.cors import CORSMiddleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+    from . import sessions
+
     demo = build_ui(service)
     demo.queue(max_size=QUEUE_MAX, default_concurrency_limit=2)
     hosts = allowed_hosts(settings)
@@ -1088,7 +1090,8 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
         app, demo, path="/",
         server_name=settings.host, server_port=settings.port,
         footer_links=[], run_history=False,
-        app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None},
+        app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None,
+                    "lifespan": sessions.lifespan},  # bounds Gradio's per-session memory
         blocked_paths=blocked_paths(settings),
         show_error=False,
         max_file_size=pipeline.UPLOAD_MAX_BYTES,
