@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST   ?= $(or $(TANYA_HOST),127.0.0.1)
 PORT   ?= $(or $(TANYA_PORT),7860)
 
-.PHONY: setup run test screenshots index eval bench-quality bench-speed bench-load finetune clean
+.PHONY: setup run test screenshots index eval bench-quality bench-speed bench-load finetune \
+	train-reader clean
 
 setup: $(STAMP)
 
@@ -40,7 +41,7 @@ screenshots: setup
 	TANYA_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/test_browser.py
 
 bench-quality: setup
-	$(PY) benchmarks/facqa.py
+	$(PY) benchmarks/quality.py --out benchmarks/results/quality.json
 
 bench-speed: setup
 	$(PY) benchmarks/speed.py
@@ -48,6 +49,11 @@ bench-speed: setup
 # e5-small's top 4 layers trained on FacQA train questions (~11 min): the e5-facqa model.
 finetune: setup
 	$(PY) benchmarks/finetune_e5.py --out src/tanya_trafficking/data/e5-facqa.npz
+
+# The answer reader (e5-small cross-encoder, top 6 layers + span/no-answer heads) trained on
+# IDK-MRC train + FacQA train + BM25 hard negatives (~35-45 min on 2 cores): data/reader.npz.
+train-reader: setup
+	$(PY) training/train_reader.py --out src/tanya_trafficking/data/reader.npz
 
 # 20 concurrent gradio_client users x 10 questions x 3 rounds, a rebuild during round 2.
 bench-load: setup

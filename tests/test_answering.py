@@ -422,3 +422,62 @@ def test_names_a_person_skips_capitalised_common_and_english_words() -> None:
     q = parse("Siapa nama pilot pesawat Garuda itu?")
     assert names_a_person("Pilot Sonny Bagus di Pekanbaru seusai pendaratan mengatakan.", q)
     assert not names_a_person("Pada Akhirnya, Kata Kunci: ASEAN, Human Trafficking.", q)
+
+
+# --------------------------------------------------------------------------- short answer
+
+from types import SimpleNamespace  # noqa: E402
+
+from tanya_trafficking.answering import add_short_answer, whole_words  # noqa: E402
+from tanya_trafficking.schema import Answer  # noqa: E402
+
+
+@pytest.mark.parametrize("text, span, expected", [
+    ("Regulasi ini disebut ASEAN Convention Against Trafficking in Persons (ACTIP).",
+     ("Convention", "Person"), "Convention Against Trafficking in Persons"),
+    ("Semenjak didirikan ACTIP tahun 2015, terdapat upaya.", ("2015", "2015,"), "2015"),
+    ("Pada 8 Agustus 1967 di Bangkok.", ("8 Agustus 1967", "8 Agustus 1967"), "8 Agustus 1967"),
+    ("Kasus tertinggi (Filipina) tercatat.", ("(Filipina", "(Filipina"), "Filipina"),
+])
+def test_whole_words_grows_a_span_to_words_and_trims_punctuation(text, span, expected) -> None:
+    start = text.index(span[0])
+    end = text.index(span[1]) + len(span[1])
+    s, e = whole_words(text, start, end)
+    assert text[s:e] == expected
+
+
+def _found(quote_text: str) -> Answer:
+    q = Quote(quote_text, "a.txt", None, "c0ffee", 0.9, 0, len(quote_text))
+    return Answer("Kapan ACTIP didirikan?", True, render([q], True), (q,), 0.8)
+
+
+def test_short_answer_is_the_readers_span_inside_the_first_quote() -> None:
+    text = "Semenjak didirikan ACTIP tahun 2015, terdapat upaya."
+    reading = SimpleNamespace(start=text.index("2015"), end=text.index("2015") + 5,
+                              text="2015,", no_answer=0.1)
+    result = add_short_answer(_found(text), reading, gate=0.5)
+    assert result.found and result.short_answer == "2015"
+    assert result.quotes[0].text[result.short_start:result.short_end] == "2015"
+    assert result.text.startswith("Jawaban singkat: 2015\n")
+    assert result.to_json()["short_answer"] == {"text": "2015", "start": 31, "end": 35}
+
+
+def test_a_doubtful_reader_makes_the_bot_abstain_with_the_quote_as_related() -> None:
+    text = "Semenjak didirikan ACTIP tahun 2015, terdapat upaya."
+    reading = SimpleNamespace(start=31, end=35, text="2015", no_answer=0.9)
+    result = add_short_answer(_found(text), reading, gate=0.5)
+    assert not result.found and result.short_answer is None
+    assert "tidak ditemukan" in result.text and text in result.text
+    assert add_short_answer(_found(text), reading, gate=0.0).found  # the gate off: kept
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    ("Kapan ACTIP didirikan?", "2015"),
+    ("Apa kepanjangan dari ACTIP?", "Convention Against Trafficking in Persons"),
+])
+def test_the_real_reader_gives_the_short_answer(seed_bot, question, expected) -> None:
+    result = seed_bot.ask(question)
+    assert result.found and expected in result.short_answer, result.text
+    assert result.quotes[0].text[result.short_start:result.short_end] == result.short_answer
+    assert f"Jawaban singkat: {result.short_answer}" in result.text

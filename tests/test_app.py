@@ -288,7 +288,10 @@ def test_answer_bubble_streams_then_shows_sources_and_copy_button(seed_bot) -> N
     assert result.quotes[0].text[:10] in partial and result.quotes[0].text[:30] not in partial
     assert "tt-cursor" not in full
     assert '<details class="tt-sources"><summary>Sumber (1)</summary>' in full
-    assert f'<mark class="tt-ans">{ACTIP_A}</mark>' in full  # the answering words
+    # The reader's short answer: shown on its own line and marked inside the quote.
+    assert "Trafficking in Persons" in result.short_answer
+    assert f'<mark class="tt-ans">{result.short_answer}</mark>' in full
+    assert f'Jawaban singkat: <strong>{result.short_answer}</strong>' in full
     assert ACTIP_SOURCE in full and "Lihat bagian sekitarnya" in full
     # One HTML block for the Markdown renderer: a blank line would end it.
     assert "\n" not in full
@@ -296,7 +299,8 @@ def test_answer_bubble_streams_then_shows_sources_and_copy_button(seed_bot) -> N
     copy = re.search(r'<span class="tt-copy-text">(.*?)</span></div>', full).group(1)
     lines = re.findall(r"<span>(.*?)</span>", copy)
     assert "\n".join(lines) == result.text
-    assert lines[0] == "Menurut dokumen:" and "Sumber:" in lines
+    assert lines[0] == f"Jawaban singkat: {result.short_answer}" and "Menurut dokumen:" in lines
+    assert "Sumber:" in lines
 
 
 def test_not_found_answer_marks_no_answer(seed_bot) -> None:

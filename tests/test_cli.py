@@ -192,12 +192,16 @@ def test_ask_json_answers_with_verbatim_quotes(cli_index: CliIndex) -> None:
         assert q["text"] in data["answer"]
     assert any(ACTIP_A in q["text"] for q in data["quotes"]), data
     assert any(q["source"] == ACTIP_SOURCE for q in data["quotes"]), data
+    short = data["short_answer"]  # the reader's span, with its offsets in the first quote
+    assert "Trafficking in Persons" in short["text"], data
+    assert data["quotes"][0]["text"][short["start"]:short["end"]] == short["text"]
 
 
 def test_ask_human_readable_shows_quote_and_source(cli_index: CliIndex) -> None:
     proc = run_cli("ask", ACTIP_Q, "--index", cli_index.index, env=cli_index.env)
     assert proc.returncode == 0, _show(proc)
     assert ACTIP_A in proc.stdout
+    assert proc.stdout.startswith("Jawaban singkat: ") and "Persons" in proc.stdout.split("\n")[0]
     assert ACTIP_SOURCE in proc.stdout
     assert "[1]" in proc.stdout
     with pytest.raises(json.JSONDecodeError):
@@ -430,3 +434,11 @@ def test_index_errors_are_indonesian_without_python_text(cli_index: CliIndex, tm
         assert "belum ada" not in out, _show(proc)
         if damage != "bad-json":
             assert "CURRENT" in out, _show(proc)
+
+
+def test_missing_reader_weights_are_a_message_not_a_traceback(cli_index: CliIndex,
+                                                              tmp_path: Path) -> None:
+    env = dict(cli_index.env, TANYA_READER=str(tmp_path / "tidak-ada.npz"))
+    proc = run_cli("ask", ACTIP_Q, "--index", cli_index.index, env=env)
+    assert proc.returncode != 0, _show(proc)
+    assert "pembaca jawaban" in proc.stderr and "Traceback" not in proc.stderr, _show(proc)

@@ -19,7 +19,7 @@ The bot never writes its own claims. It picks sentences of the retrieved chunks:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .lexical import LexicalIndex, terms
 from .matching import (CAUSE, acronyms, answers_type, coverage, expands, in_corpus,
@@ -297,9 +297,11 @@ def _where(q: Quote) -> str:
     return f"{name}, hlm. {q.page}" if q.page is not None else name
 
 
-def render(quotes: list[Quote], found: bool) -> str:
+def render(quotes: list[Quote], found: bool, short: str | None = None) -> str:
     lines = []
     if found:
+        if short:
+            lines += [f"Jawaban singkat: {short}", ""]
         lines.append("Menurut dokumen:")
         lines += [f"«{x.text}» [{i}]" for i, x in enumerate(quotes, 1)]
     else:
@@ -335,3 +337,48 @@ def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
     if found and not quotes:
         found = False
     return Answer(q.original, found, render(quotes, found), tuple(quotes), conf, tuple(hits))
+
+
+# --- the short answer ----------------------------------------------------------------------
+
+
+def add_short_answer(result: Answer, reading, gate: float = 0.0) -> Answer:
+    """The reader's answer span inside the first quote (``reading``: ``reader.ReadResult`` of
+    the question over that quote's text) becomes the short answer. When the reader's answer
+    probability is below ``gate`` the bot abstains instead and the quotes are shown as
+    "mungkin terkait"."""
+    if not result.found or reading is None:
+        return result
+    if 1.0 - reading.no_answer < gate:
+        quotes = result.quotes[:2]
+        return replace(result, found=False, text=render(list(quotes), False), quotes=quotes)
+    quote = result.quotes[0].text
+    start, end = whole_words(quote, reading.start, reading.end)
+    if end <= start:
+        return result
+    short = quote[start:end]
+    return replace(result, text=render(list(result.quotes), True, short), short_answer=short,
+                   short_start=start, short_end=end)
+
+
+_EDGE = ",.;:!?\"'”’«»-–— \n\t"
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span grown to whole words and stripped of the punctuation at its edges: the reader
+    reads word pieces, so its span can stop inside a word ("Person" of "Persons") or take the
+    comma after one ("2015,"). An unclosed bracket at an end is dropped too."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    span = text[start:end]
+    if span.endswith(")") and "(" not in span:
+        end -= 1
+    if span.startswith("(") and ")" not in span:
+        start += 1
+    return start, end

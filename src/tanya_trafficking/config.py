@@ -8,6 +8,7 @@ Precedence, lowest to highest: the defaults below, ``TANYA_*`` environment varia
 | corpus         | TANYA_CORPUS          | <project>/corpus                     |
 | index          | TANYA_INDEX           | <project>/index                      |
 | model          | TANYA_MODEL           | e5-onnx (multilingual-e5-small)      |
+| reader         | TANYA_READER          | e5-reader (the bundled answer reader) |
 | host / port    | TANYA_HOST/TANYA_PORT | 127.0.0.1 / 7860                     |
 | top_k          | TANYA_TOP_K           | 5                                    |
 | feedback file  | TANYA_FEEDBACK        | <project>/feedback/umpan-balik.jsonl |
@@ -37,6 +38,9 @@ class Settings:
     corpus: Path = PROJECT_ROOT / "corpus"
     index: Path = PROJECT_ROOT / "index"
     model: str = DEFAULT_MODEL
+    # The answer reader: "e5-reader" (data/reader.npz, see reader.py) or a path to weights
+    # written by `make train-reader`.
+    reader: str = "e5-reader"
     host: str = "127.0.0.1"
     port: int = 7860
     top_k: int = 5
@@ -53,8 +57,10 @@ class Settings:
     alpha: float = 0.5
 
     # Answering: the bot abstains when the answer confidence is below this (calibrated on
-    # answerable versus unanswerable questions, see README).
+    # answerable versus unanswerable questions, see README), or when the reader's answer
+    # probability for the chosen quote is below `reader_gate` (docs/reader.md).
     abstain_threshold: float = 0.57
+    reader_gate: float = 0.15
     max_quotes: int = 3
     max_question_chars: int = 1000
 

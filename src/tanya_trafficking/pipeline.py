@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import building, store
-from .answering import answer
+from .answering import add_short_answer, answer
 from .building import BuildReport
 from .config import Settings
 from .embedding import load_embedder
@@ -88,15 +88,24 @@ class Bot:
     index: store.LoadedIndex
     retriever: object
     speller: Speller
+    reader: object  # reader.Reader
 
     @classmethod
     def open(cls, settings: Settings) -> Bot:
+        from .reader import load_reader
         from .retrieval import Retriever
 
         embedder = load_embedder(settings.model)
         index = store.load_index(settings.index, embedder.id)
         retriever = Retriever(index, embedder, settings.alpha, settings.candidates)
-        return cls(settings, index, retriever, Speller(index.words))
+        try:
+            reader = load_reader(settings.reader)
+        except (OSError, ValueError, KeyError):  # missing, unreadable or foreign weights
+            raise store.IndexProblem(
+                f"bobot pembaca jawaban ({settings.reader}) tidak ada atau tidak cocok dengan "
+                "model e5 yang terpasang. Jalankan: make train-reader, atau pakai bawaannya "
+                "(TANYA_READER=e5-reader).") from None
+        return cls(settings, index, retriever, Speller(index.words), reader)
 
     def ask(self, question: str, top_k: int | None = None, retrieve: int = 0,
             previous: str | None = None) -> Answer:
@@ -108,6 +117,9 @@ class Bot:
         hits = self.retriever.search(query, k=max(top_k, retrieve))
         result = answer(query, hits[:top_k], self.index.lexical, self.index.page_text,
                         self.settings.abstain_threshold, self.settings.max_quotes)
+        if result.found:  # the reader reads the answer's first quote: the short answer
+            reading = self.reader.read(query.normalized, [result.quotes[0].text])[0]
+            result = add_short_answer(result, reading, self.settings.reader_gate)
         return replace(result, question=question, hits=tuple(hits))
 
     def documents(self) -> list[dict]:

@@ -96,13 +96,22 @@ class Answer:
     found: bool
     text: str  # the answer as shown to the user, citing quotes as [1], [2] ...
     quotes: tuple[Quote, ...] = ()  # the cited quotes, or when not found the closest passages
-    confidence: float = 0.0
-    hits: tuple[Hit, ...] = field(default=(), repr=False)
+    confidence: float = 0.0  # the reader's probability that the answer is in the documents
+    hits: tuple[Hit, ...] = field(default=(), repr=False)  # reranked by the reader
+    short_answer: str | None = None  # the reader's span, a substring of quotes[0] ...
+    short_start: int | None = None  # ... at these character offsets
+    short_end: int | None = None
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "question": self.question,
             "found": self.found,
             "answer": self.text,
+            "short_answer": None,
+            "confidence": round(self.confidence, 4),
             "quotes": [q.to_json() for q in self.quotes],
         }
+        if self.short_answer is not None:
+            out["short_answer"] = {"text": self.short_answer, "start": self.short_start,
+                                   "end": self.short_end}
+        return out

@@ -55,6 +55,7 @@ NEW_CHAT_BUTTON = "Percakapan baru"
 
 THINKING = "Mencari di dokumen…"
 LEAD_FOUND = "Menurut dokumen:"
+SHORT_ANSWER = "Jawaban singkat:"
 LEAD_NOT_FOUND = ("Maaf, jawaban atas pertanyaan itu <strong>tidak ditemukan dalam "
                   "dokumen</strong>.")  # HTML
 LEAD_RELATED = "Bagian yang mungkin terkait:"

@@ -330,8 +330,15 @@ def _marked(text: str, spans, kinds=("answer", "term")) -> str:
 
 
 def quote_spans(result: Answer, bot: pipeline.Bot) -> list[list[tuple[int, int, str]]]:
-    return [pipeline.highlight_spans(result.question, q.text, bot.speller)
-            for q in result.quotes]
+    """Highlights per quote; in the first quote of an answer with a short answer, that span
+    is the one marked as the answer (the question's words stay marked around it)."""
+    spans = [pipeline.highlight_spans(result.question, q.text, bot.speller)
+             for q in result.quotes]
+    if result.found and result.short_answer is not None and spans:
+        s, e = result.short_start, result.short_end
+        terms = [x for x in spans[0] if x[2] != "answer" and (x[1] <= s or x[0] >= e)]
+        spans[0] = sorted(terms + [(s, e, "answer")])
+    return spans
 
 
 CHAIN_MAX_CHARS = 300  # a chain of follow-ups carries at most this much earlier text
@@ -356,6 +363,9 @@ def answer_html(result: Answer, bot: pipeline.Bot, reveal: int | None = None,
     if context:
         parts.append(f'<p class="tt-context">{_e(follow_up_note(context))}</p>')
     if result.found:
+        if result.short_answer:
+            parts.append(f'<p class="tt-short">{ui.SHORT_ANSWER} '
+                         f'<strong>{_e(result.short_answer)}</strong></p>')
         parts.append(f'<p class="tt-lead">{ui.LEAD_FOUND}</p>')
     else:
         parts.append(f'<p class="tt-lead tt-notfound">{ui.LEAD_NOT_FOUND}</p>')
