@@ -201,3 +201,23 @@ class E5Tokenizer:
 
     def content_ids(self, texts: list[str]) -> list[list[int]]:
         return [self.ids(t) for t in texts]
+
+
+def read_tuned(path, model_path: str, retrain: str) -> dict[str, np.ndarray]:
+    """Tensors trained on top of the model file (an .npz: matrices as int8 rows with a
+    float32 scale per row, the rest float32), as float32; refused (ValueError naming
+    ``retrain``, the command that rebuilds them) if trained on another model file."""
+    from pathlib import Path
+
+    with np.load(path, allow_pickle=False) as z:
+        if str(z["base"]) != model_key(model_path):
+            raise ValueError(f"{Path(path).name} was trained from another model file than "
+                             f"{model_path}; train it again: {retrain}")
+        out = {}
+        for k in z.files:
+            if k in ("base", "about") or k.endswith(".scale"):
+                continue
+            v = z[k]
+            out[k] = (v * z[k + ".scale"][:, None] if k + ".scale" in z.files
+                      else v).astype(np.float32)
+        return out

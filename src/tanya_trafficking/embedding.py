@@ -100,19 +100,9 @@ class OnnxE5Embedder:
 
 def load_tuned(path: Path, model_path: str) -> dict[str, np.ndarray]:
     """Fine-tuned tensors, refused if they were trained on another base model file."""
-    from .e5file import model_key
+    from .e5file import read_tuned
 
-    with np.load(path, allow_pickle=False) as z:
-        if str(z["base"]) != model_key(model_path):
-            raise ValueError(f"{path.name} was fine-tuned from another model file than "
-                             f"{model_path}; train it again: python benchmarks/finetune_e5.py")
-        out = {}
-        for k in z.files:
-            if k in ("base", "about") or k.endswith(".scale"):
-                continue
-            v = z[k]  # int8 rows times their scale, or float32 as stored
-            out[k] = v * z[k + ".scale"][:, None] if k + ".scale" in z.files else v
-        return out
+    return read_tuned(path, model_path, "python benchmarks/finetune_e5.py")
 
 
 class SentenceTransformerEmbedder:

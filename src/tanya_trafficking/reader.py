@@ -52,19 +52,9 @@ def reader_id(path: Path = WEIGHTS) -> str:
 
 def load_weights(path: Path, model_path: str) -> tuple[dict, dict]:
     """(tuned layer tensors by the model file's names, heads), int8 rows expanded."""
-    from .e5file import model_key
+    from .e5file import read_tuned
 
-    with np.load(path, allow_pickle=False) as z:
-        if str(z["base"]) != model_key(model_path):
-            raise ValueError(f"{Path(path).name} was trained from another model file than "
-                             f"{model_path}; train it again: make train-reader")
-        out = {}
-        for k in z.files:
-            if k in ("base", "about") or k.endswith(".scale"):
-                continue
-            v = z[k]
-            out[k] = (v * z[k + ".scale"][:, None] if k + ".scale" in z.files
-                      else v).astype(np.float32)
+    out = read_tuned(path, model_path, "make train-reader")
     heads = {k: out.pop(k) for k in HEADS if k in out}
     return out, heads
 
