@@ -44,7 +44,7 @@ bench-quality: setup
 	$(PY) benchmarks/quality.py --out benchmarks/results/quality.json
 
 bench-speed: setup
-	$(PY) benchmarks/speed.py
+	$(PY) benchmarks/speed.py --out benchmarks/results/speed.json
 
 # e5-small's top 4 layers trained on FacQA train questions (~11 min): the e5-facqa model.
 finetune: setup

@@ -408,13 +408,25 @@ def serve_child(index: Path, questions: list[str], warm: int) -> None:
         return out
 
     embedder.embed_query = timed_embed
+    reads: list[float] = []  # the answer reader's time in each ask (0 when it does not read)
+    read = bot.reader.read
+
+    def timed_read(question: str, passages: list[str]):
+        t = time.perf_counter()
+        out = read(question, passages)
+        reads[-1] += (time.perf_counter() - t) * 1000
+        return out
+
+    bot.reader.read = timed_read
     for q in questions[4:4 + warm]:
+        reads.append(0.0)
         t0, c0 = time.perf_counter(), time.process_time()
         bot.ask(q)
         lat.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
     embedder.embed_query = embed_query
-    rest = np.array(lat) - np.array(emb)
+    del bot.reader.read
+    rest = np.array(lat) - np.array(emb) - np.array(reads)
     rss = peak_rss_kib()
     # recall@10: the built index versus exact inner product, computed block by block
     fx = bot.index.faiss_index
@@ -438,6 +450,8 @@ def serve_child(index: Path, questions: list[str], warm: int) -> None:
                       "cpu_ms_p50": round(float(np.percentile(cpu, 50)), 1),
                       "embed_query_ms_p50": round(float(np.percentile(emb, 50)), 1),
                       "embed_query_ms_p95": round(float(np.percentile(emb, 95)), 1),
+                      "reader_ms_p50": round(float(np.percentile(reads, 50)), 1),
+                      "reader_ms_p95": round(float(np.percentile(reads, 95)), 1),
                       "rest_ms_p50": round(float(np.percentile(rest, 50)), 1),
                       "rest_ms_p95": round(float(np.percentile(rest, 95)), 1),
                       "queries": len(lat), "recall_at_10": round(recall, 3),
@@ -572,9 +586,10 @@ def table(res: dict) -> str:
     lines.append(f"| (`ensure_index`, korpus tidak berubah) | "
                  f"{inc['unchanged_ensure_index_seconds']} | 0 | 0 |")
     lines += ["", "| potongan | vektor | indeks FAISS | ask p50 / p95 (ms) | embed pertanyaan "
-              "p50 / p95 (ms) | sisanya p50 / p95 (ms) | CPU p50 (ms) | recall@10 padat | "
-              "RSS puncak (MiB) | mulai dingin: CLI ask / web (s) |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+              "p50 / p95 (ms) | pembaca jawaban p50 / p95 (ms) | sisanya p50 / p95 (ms) | "
+              "CPU p50 (ms) | recall@10 padat | RSS puncak (MiB) | "
+              "mulai dingin: CLI ask / web (s) |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in res["serving"]:
         fx = row["faiss"]
         kind = fx["type"] + (f" nlist={fx['nlist']} nprobe={fx['nprobe']}"
@@ -583,7 +598,9 @@ def table(res: dict) -> str:
             f"{row['cli_ask_cold_s']} / {row['app_cold_start']['first_answer_s']}"
         lines.append(f"| {row['chunks']:,} | {row['vectors']} | {kind} | {row['p50_ms']} / "
                      f"{row['p95_ms']} | {row['embed_query_ms_p50']} / "
-                     f"{row['embed_query_ms_p95']} | {row['rest_ms_p50']} / {row['rest_ms_p95']} | "
+                     f"{row['embed_query_ms_p95']} | {row.get('reader_ms_p50', '–')} / "
+                     f"{row.get('reader_ms_p95', '–')} | "
+                     f"{row['rest_ms_p50']} / {row['rest_ms_p95']} | "
                      f"{row['cpu_ms_p50']} | {row['recall_at_10']} | "
                      f"{row['peak_rss_mib']:,} | {cold} |".replace(",", "."))
     sweeps = [(row["chunks"], row["nprobe_sweep"]) for row in res["serving"]
@@ -606,7 +623,8 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=60, help="timed warm questions per size")
     ap.add_argument("--quick", action="store_true",
                     help="a smoke run: sizes 1k and 10k, a 2k-chunk incremental corpus")
-    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--out", type=Path, default=None,
+                    help=f"write the results here (make bench-speed: {RESULTS})")
     ap.add_argument("--serve-child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--questions-file", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -663,18 +681,21 @@ def main() -> None:
                   f"{row['recall_at_10']}, RSS {row['peak_rss_mib']} MiB "
                   f"({row['seconds']} s)", flush=True)
             shutil.rmtree(index.parent, ignore_errors=True)
-            args.out.parent.mkdir(parents=True, exist_ok=True)  # partial results so far
-            args.out.write_text(json.dumps(res, ensure_ascii=False, indent=2, default=str)
-                                + "\n", encoding="utf-8")
+            if args.out:  # partial results so far
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                args.out.write_text(json.dumps(res, ensure_ascii=False, indent=2, default=str)
+                                    + "\n", encoding="utf-8")
     res["full_build"].pop("index")
     res["total_seconds"] = round(time.perf_counter() - t_start, 1)
     res["machine"]["load_avg_at_end"] = os.getloadavg()
     res["machine"]["speed_probe_ms_at_end"] = speed_probe()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n",
+                            encoding="utf-8")
     print()
     print(table(res))
-    print(f"\nTotal {res['total_seconds']} s; hasil: {args.out}")
+    print(f"\nTotal {res['total_seconds']} s" + (f"; hasil: {args.out}" if args.out else ""))
 
 
 if __name__ == "__main__":

@@ -326,16 +326,3 @@ def test_evaluate_scores_the_short_answer_and_an_abstention_as_empty() -> None:
     assert rows["1"]["short_answer"] == "Bangkok"
     assert rows["3"]["short_f1"] == 0.0  # declined although answerable
     assert rows["4"]["short_f1"] is None  # unanswerable: abstain_recall judges it
-
-
-def test_evaluate_without_short_answers_reports_none() -> None:
-    from tanya_trafficking.evaluate import EvalItem, evaluate
-    from tanya_trafficking.schema import Answer, Quote
-
-    q = Quote("ASEAN didirikan di Bangkok.", "a.txt", None, "c1", 0.9)
-    if hasattr(Answer("x", True, ""), "short_answer"):
-        pytest.skip("Answer carries short_answer now: covered by the test above")
-    bot = _StubBot({"Di mana?": Answer("Di mana?", True, "[1]", (q,), 0.9)})
-    m = evaluate(bot, [EvalItem("1", "Di mana?", ("Bangkok",))], k=5)
-    assert m["short_em"] is None and m["short_f1"] is None
-    assert m["questions"][0]["short_answer"] is None
