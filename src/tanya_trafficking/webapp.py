@@ -27,6 +27,10 @@ middleware sits outside Gradio's:
   then stands down), and a non-GET request from a foreign ``Origin`` gets 403 (no CSRF);
 * a request body cap (``MAX_REQUEST_BYTES``; uploads ``MAX_UPLOAD_REQUEST_BYTES``), checked
   before Gradio reads the body, so a 30 MB question is refused at once;
+* ``UploadGuardMiddleware``: a body naming a file object outside Gradio's upload cache (a
+  server path, a symlink) is refused before Gradio copies it: the upload is the only way in;
+* failed logins throttled per client (``LoginThrottle``), and idle Gradio sessions of plain
+  HTTP callers swept (``sessions``), so memory stays flat under load;
 * bound to 127.0.0.1, no share link, errors not shown to the browser, monitoring / MCP /
   run history / API docs off, a bounded queue with a time limit per event, the project, index,
   corpus and feedback folders in ``blocked_paths``, an optional password (``TANYA_PASSWORD``,
