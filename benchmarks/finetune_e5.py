@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from facqa import answer_in, read_split, unique_passages  # noqa: E402
 
-from tanya_trafficking.e5file import model_key  # noqa: E402
+from tanya_trafficking.e5file import int8_rows, model_key  # noqa: E402
 from tanya_trafficking.onnx_e5 import E5Onnx  # noqa: E402
 
 SEED = 13
@@ -109,9 +109,7 @@ def top_model(engine: E5Onnx, first: int):
                     w = mod.weight.detach().numpy().astype(np.float32)
                     name = f"l{i}.{part}"
                     if w.ndim == 2:
-                        scale = np.maximum(np.abs(w).max(1), 1e-12) / 127.0
-                        out[name + ".w"] = np.round(w / scale[:, None]).astype(np.int8)
-                        out[name + ".w.scale"] = scale.astype(np.float32)
+                        out[name + ".w"], out[name + ".w.scale"] = int8_rows(w)
                     else:
                         out[name + ".w"] = w
                     out[name + ".b"] = mod.bias.detach().numpy().astype(np.float32)

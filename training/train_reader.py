@@ -36,7 +36,7 @@ import numpy as np
 from tanya_trafficking import reader as rd
 from tanya_trafficking import reader_windows as rw
 from tanya_trafficking.config import PROJECT_ROOT
-from tanya_trafficking.e5file import model_key
+from tanya_trafficking.e5file import int8_rows, model_key
 from tanya_trafficking.onnx_e5 import E5Onnx
 
 DATA = PROJECT_ROOT.parent / "shared" / "datasets"
@@ -210,9 +210,7 @@ def top_model(engine: E5Onnx, frozen: int, dropout: float):
                     w = mod.weight.detach().numpy().astype(np.float32)
                     key = f"l{i}.{name}"
                     if w.ndim == 2:
-                        scale = np.maximum(np.abs(w).max(1), 1e-12) / 127.0
-                        out[key + ".w"] = np.round(w / scale[:, None]).astype(np.int8)
-                        out[key + ".w.scale"] = scale.astype(np.float32)
+                        out[key + ".w"], out[key + ".w.scale"] = int8_rows(w)
                     else:
                         out[key + ".w"] = w
                     out[key + ".b"] = mod.bias.detach().numpy().astype(np.float32)

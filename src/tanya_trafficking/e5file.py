@@ -203,6 +203,12 @@ class E5Tokenizer:
         return [self.ids(t) for t in texts]
 
 
+def int8_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A float matrix as ``read_tuned`` reads it back: int8 rows and a float32 scale per row."""
+    scale = np.maximum(np.abs(w).max(1), 1e-12) / 127.0
+    return np.round(w / scale[:, None]).astype(np.int8), scale.astype(np.float32)
+
+
 def read_tuned(path, model_path: str, retrain: str) -> dict[str, np.ndarray]:
     """Tensors trained on top of the model file (an .npz: matrices as int8 rows with a
     float32 scale per row, the rest float32), as float32; refused (ValueError naming

@@ -16,8 +16,7 @@ InformationRetrievalEvaluator:
 * ``abstain_recall``: share of unanswerable questions it declined;
 * ``short_em`` / ``short_f1``: the short answer (``Answer.short_answer``, the reader's span)
   against the gold answers, SQuAD-style (``normalize_answer``; F1 over tokens; the best gold
-  counts), averaged over answerable questions, an abstention scoring 0. ``None`` when the
-  answers carry no short answer at all (a product without the reader);
+  counts), averaged over answerable questions, an abstention scoring 0;
 * ``latency_ms_p50`` / ``latency_ms_p95``: the whole ``ask`` (embedding, retrieval, answer).
 """
 
@@ -96,15 +95,10 @@ def token_f1(prediction: str, golds: tuple[str, ...]) -> float:
     return best
 
 
-_MISSING = object()
-
-
 def short_scores(ans, answers: tuple[str, ...]) -> tuple[str | None, float | None, float | None]:
-    """(short answer, EM, F1) of one answer; the scores are None for an unanswerable question
-    or an Answer without a ``short_answer`` field. A declined answerable question scores 0."""
-    short = getattr(ans, "short_answer", _MISSING)
-    if short is _MISSING:
-        return None, None, None
+    """(short answer, EM, F1) of one answer; the scores are None for an unanswerable question.
+    A declined answerable question scores 0."""
+    short = ans.short_answer
     if not answers:
         return short, None, None
     pred = (short or "") if ans.found else ""

@@ -23,7 +23,8 @@ from .building import BuildReport
 from .config import Settings
 from .embedding import load_embedder
 from .query import Speller, context_for, parse
-from .loaders import MAX_TEXT_BYTES, file_sha256, load_file, os_error_reason
+from .loaders import (MAX_TEXT_BYTES, file_sha256, load_file, os_error_reason,
+                      reason_too_big)
 from .schema import Answer, Chunk, Skipped
 
 def corpus_hashes(corpus: Path, manifest: dict | None = None) -> dict[str, str]:
@@ -338,10 +339,6 @@ UPLOAD_MAX_FILES = 5
 UPLOAD_TYPES = (".pdf", ".txt", ".md")
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".replace(".", ",") + " MB"
-
-
 def check_upload(name: str, data: bytes) -> str | None:
     """Why an uploaded file cannot join the corpus (Indonesian), or None.
 
@@ -353,7 +350,7 @@ def check_upload(name: str, data: bytes) -> str | None:
     if suffix not in UPLOAD_TYPES:
         return "jenis berkas tidak didukung; hanya PDF, TXT dan MD"
     if len(data) > UPLOAD_MAX_BYTES:
-        return f"terlalu besar ({_mb(len(data))}; paling besar {_mb(UPLOAD_MAX_BYTES)})"
+        return reason_too_big(len(data), UPLOAD_MAX_BYTES)
     if not data.strip():
         return "berkas kosong"
     head = data[:1024]
@@ -421,7 +418,7 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
             except OSError as e:
                 outcomes.append(UploadOutcome(name, False, os_error_reason(e)))
                 continue
-            problem = (f"terlalu besar ({_mb(size)}; paling besar {_mb(UPLOAD_MAX_BYTES)})"
+            problem = (reason_too_big(size, UPLOAD_MAX_BYTES)
                        if size > UPLOAD_MAX_BYTES else check_upload(name, data))
             if problem:
                 outcomes.append(UploadOutcome(name, False, problem))

@@ -468,11 +468,6 @@ def previous_names(index_dir: Path, current: str | None) -> list[str]:
     return [n for n in dict.fromkeys(lines) if n != current]
 
 
-def previous_name(index_dir: Path, current: str | None) -> str | None:
-    names = previous_names(index_dir, current)
-    return names[0] if names else None
-
-
 def generation_names(index_dir: Path) -> list[str]:
     """The generation folders on disk, newest first (by the time in the name, then mtime)."""
     found = []
