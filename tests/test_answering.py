@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tanya_trafficking.answering import render, verify_quote
+from tanya_trafficking.config import Settings
 from tanya_trafficking.matching import has_answer_type
 from tanya_trafficking.schema import Quote
 from tanya_trafficking.textnorm import is_question
@@ -282,6 +283,23 @@ def test_a_name_the_corpus_never_mentions_makes_the_bot_abstain(seed_bot) -> Non
         result = seed_bot.ask(question)
         assert not result.found, question
         assert "tidak ditemukan" in result.text
+
+
+@pytest.mark.slow
+def test_a_name_only_another_document_mentions_still_makes_the_bot_abstain(
+        seed_corpus, make_corpus, tmp_path, embedder) -> None:
+    # the check is on the answer's own page: that some other document of a grown corpus
+    # names the Philippines does not let the 2023 world total answer for the Philippines
+    files = {p.name: p.read_text(encoding="utf-8") for p in seed_corpus.glob("*.txt")}
+    files["filipina.txt"] = ("Filipina adalah negara kepulauan di Asia Tenggara. Ibu kotanya "
+                             "Manila. Negara ini terdiri atas lebih dari tujuh ribu pulau.")
+    settings = Settings(corpus=make_corpus(files), index=tmp_path / "index")
+    pipeline.build_index(settings)
+    bot = pipeline.Bot.open(settings)
+    assert bot.ask("Berapa jumlah kasus human trafficking pada tahun 2023?").found
+    result = bot.ask("Berapa jumlah kasus human trafficking di Filipina pada tahun 2023?")
+    assert not result.found
+    assert "tidak ditemukan" in result.text
 
 
 @pytest.mark.slow

@@ -164,3 +164,11 @@ def test_domain_synonyms_reach_the_corpus_words(question, corpus_words) -> None:
 def test_jumlah_and_persen_ask_for_a_number_only_without_another_question_word(
         question, qtype) -> None:
     assert parse(question).qtype == qtype
+
+
+def test_a_vocabulary_word_is_never_corrected_into_a_corpus_word() -> None:
+    # a grown corpus may hold "TPPI"; the user's "TPPO" is kosakata.json's synonym of human
+    # trafficking, not a typo of it
+    speller = Speller({"tppi": 3, "kasus": 9})
+    assert parse("Berapa jumlah kasus TPPO pada tahun 2022?", speller).normalized \
+        == "Berapa jumlah kasus TPPO pada tahun 2022?"

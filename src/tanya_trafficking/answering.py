@@ -22,8 +22,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .lexical import LexicalIndex, terms
-from .matching import (CAUSE, acronyms, answers_type, coverage, expands, in_corpus,
-                       new_names)
+from .matching import CAUSE, acronyms, answers_type, coverage, expands, new_names
 from .query import Concept, Query, vocabulary
 from .schema import Answer, Hit, Quote
 from .textnorm import display_name, is_question, split_sentences
@@ -83,14 +82,17 @@ def focus(q: Query) -> Concept | None:
     return None
 
 
-def missing_entities(q: Query, lexical: LexicalIndex) -> list[Concept]:
-    """What the question is about that no document mentions: its names and numbers
-    ("Filipina", "2024"), and the focus of a fact question ("Berapa *anggaran* ASEAN ...?",
-    "Di *universitas* mana ...?"): a corpus that never speaks of an "anggaran" cannot say how
-    large it is, however close its other sentences are."""
-    missing = [c for c in q.concepts if c.entity and not in_corpus(c, lexical)]
+def missing_entities(q: Query, source_text: str) -> list[Concept]:
+    """What the question is about that the answer's own page does not mention: its names and
+    numbers ("Filipina", "2024"), and the focus of a fact question ("Berapa *anggaran* ASEAN
+    ...?", "Di *universitas* mana ...?"). A page that never speaks of the Philippines cannot
+    say how many cases the Philippines had, however close its sentence about 2023 is. (The
+    page, not the corpus: once a corpus holds more than a few documents, some other document
+    mentions nearly every name.)"""
+    found = set(terms(source_text))
+    missing = [c for c in q.concepts if c.entity and not c.satisfied_by(found)]
     f = focus(q)
-    if f is not None and f not in missing and not in_corpus(f, lexical):
+    if f is not None and f not in missing and not f.satisfied_by(found):
         missing.append(f)
     return missing
 
@@ -324,7 +326,8 @@ def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
     typed = [c for c in cands if answers_type(c.text, q)]
     best = typed[0] if typed else None
     follows = follows_best(q, best, page_text) if best is not None else []
-    if best is None or missing_entities(q, lexical):
+    if best is None or missing_entities(q, page_text(best.hit.chunk.source, best.hit.chunk.page)
+                                        or best.hit.chunk.text):
         conf = 0.0
     else:
         conf = confidence(block_coverage(q, best, follows, lexical), hits)

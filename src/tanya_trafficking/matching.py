@@ -72,10 +72,6 @@ def expands(sentence: str, acronym: str) -> bool:
     return len(acronym) >= 3 and acronym in initials
 
 
-def in_corpus(concept: Concept, lexical: LexicalIndex) -> bool:
-    return any(all(lexical.doc_freq(t) for t in alt) for alt in concept.alternatives)
-
-
 # --- coverage ---------------------------------------------------------------------------
 
 

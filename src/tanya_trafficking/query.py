@@ -124,7 +124,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 class Speller:
-    """Typo correction against the corpus words (plus question words).
+    """Typo correction against the corpus words (plus the words of ``kosakata.json``).
 
     Candidates share the first letter and are within the edit limit in length: typos rarely
     hit a word's first letter, and the buckets keep a look-up to a few hundred comparisons
@@ -135,7 +135,9 @@ class Speller:
     def __init__(self, known: dict[str, int]):
         vocab = vocabulary()
         words = dict(known)
-        for word in vocab["frame"] + list(vocab["informal"].values()):
+        own = vocab["frame"] + list(vocab["informal"].values()) + vocab["countries"] \
+            + [w for group in vocab["synonyms"] for w in group]
+        for word in own:  # the vocabulary's own words are words, never typos ("TPPO")
             if " " not in word:
                 words.setdefault(word, 0)
         self.known = words
