@@ -149,7 +149,6 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
         if system == "product":
             ans = bot.ask(row["question"], retrieve=10)
             hits = list(ans.hits)
-            query = parse(row["question"], bot.speller)
             abstain += not ans.found
             _, em, f1 = short_scores(ans, (row["answer"],))
             if em is not None:
@@ -169,9 +168,13 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
         r1 += rank == 1
         r5 += rank is not None and rank <= 5
         r10 += rank is not None and rank <= 10
-        cands = answering.score_candidates(query, hits[:bot.settings.top_k], bot.index.lexical)
-        typed = [c for c in cands if matching.answers_type(c.text, query)] or cands
-        quotes = [c.text for c in typed[:3]]
+        if system == "product":  # the product's own quotes (shown as related when declined)
+            quotes = [q.text for q in ans.quotes]
+        else:
+            cands = answering.score_candidates(query, hits[:bot.settings.top_k],
+                                               bot.index.lexical)
+            typed = [c for c in cands if matching.answers_type(c.text, query)] or cands
+            quotes = [c.text for c in typed[:3]]
         q1 += bool(quotes) and answer_in(quotes[0], row["answer"])
         q3 += any(answer_in(q, row["answer"]) for q in quotes)
     n = len(rows)

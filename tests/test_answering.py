@@ -499,3 +499,112 @@ def test_the_real_reader_gives_the_short_answer(seed_bot, question, expected) ->
     assert result.found and expected in result.short_answer, result.text
     assert result.quotes[0].text[result.short_start:result.short_end] == result.short_answer
     assert f"Jawaban singkat: {result.short_answer}" in result.text
+
+
+# --------------------------------------------------------------------------- the reader's pick
+
+from tanya_trafficking.answering import (Evidence, asks_for_span, reader_pick,  # noqa: E402
+                                         rerank, sentence_evidence)
+from tanya_trafficking.query import parse  # noqa: E402
+from tanya_trafficking.reader import PassageRead, SpanRead  # noqa: E402
+from tanya_trafficking.schema import Chunk, Hit  # noqa: E402
+
+TEXT = ("Pada tahun 2023 kasus tercatat sebanyak 156.330 kasus. "
+        "Pada tahun 2022 kasus tercatat sebanyak 115.000 kasus.")
+
+
+def _hit(text: str, start: int = 0, score: float = 0.5, source: str = "a.txt") -> Hit:
+    chunk = Chunk(f"{source}:{start}", source, None, start, start + len(text), text)
+    return Hit(chunk, score, 0.8, 1.0)
+
+
+def _cands(hit: Hit):
+    from tanya_trafficking.answering import _candidates
+
+    return _candidates([hit])
+
+
+def test_sentence_evidence_is_keyed_in_page_characters() -> None:
+    hit = _hit(TEXT, start=100)
+    reads = [PassageRead(0.9, [SpanRead(0.9, 40, 47), SpanRead(0.2, 95, 102)])]
+    ev = sentence_evidence([hit], reads)
+    assert ev[("a.txt", None, 100)] == Evidence(0.9, 140, 147)
+    second = TEXT.index("Pada tahun 2022")
+    assert ev[("a.txt", None, 100 + second)].evidence == 0.2
+
+
+def test_the_reader_picks_the_sentence_it_is_sure_of_if_it_names_what_was_asked() -> None:
+    hit = _hit(TEXT)
+    cands = _cands(hit)
+    second = TEXT.index("Pada tahun 2022")
+    ev = {("a.txt", None, 0): Evidence(0.3, 40, 47),
+          ("a.txt", None, second): Evidence(0.8, second + 40, second + 47)}
+    q = parse("Berapa jumlah kasus pada tahun 2022?")
+    best, span = reader_pick(q, cands, ev, switch=0.6)
+    assert best.text.startswith("Pada tahun 2022") and span.evidence == 0.8
+    assert reader_pick(q, cands, ev, switch=0.9) is None  # not sure enough
+    # sure of the 2022 sentence, but the question asks for 2023: the rules decide
+    assert reader_pick(parse("Berapa jumlah kasus pada tahun 2023?"), cands, ev, 0.6) is None
+
+
+@pytest.mark.parametrize("question, span", [
+    ("Kapan ACTIP ditandatangani?", True),
+    ("Siapa yang mendirikan ASEAN?", True),
+    ("Mengapa ASEAN gagal menanggulangi perdagangan orang?", False),
+    ("Bagaimana cara ASEAN mencegah perdagangan orang?", False),
+    ("Apa saja upaya pencegahan dalam ACTIP?", False),
+    ("Sebutkan negara anggota ASEAN!", False),
+])
+def test_reasons_manners_and_lists_are_left_to_the_rules(question, span) -> None:
+    assert asks_for_span(parse(question)) is span
+
+
+def test_rerank_adds_the_readers_answer_probability() -> None:
+    a, b = _hit("A.", score=0.6, source="a.txt"), _hit("B.", score=0.5, source="b.txt")
+    reads = [PassageRead(0.1, []), PassageRead(0.9, [])]
+    assert rerank([a, b], reads, 0.5) == [b, a]
+    assert rerank([a, b], reads, 0.0) == [a, b]
+
+
+TOBA = ("Danau Toba adalah danau vulkanik terbesar di Indonesia dan di Asia Tenggara. Danau ini "
+        "terletak di Provinsi Sumatera Utara, sekitar 176 kilometer dari kota Medan. Danau Toba "
+        "terbentuk oleh letusan dahsyat gunung berapi purba yang mengubah iklim bumi. Di tengah "
+        "danau terdapat Pulau Samosir, yang dihuni oleh suku Batak Toba.")
+
+
+@pytest.mark.slow
+def test_the_readers_sure_sentence_answers_where_the_rules_prefer_another(
+        make_corpus, tmp_path, embedder) -> None:
+    # the rules' words favour "Danau Toba adalah ... di Indonesia"; the reader reads the
+    # chunk and knows the province is in the next sentence, which does not name the lake
+    settings = Settings(corpus=make_corpus({"toba.txt": TOBA}), index=tmp_path / "index")
+    pipeline.build_index(settings)
+    bot = pipeline.Bot.open(settings)
+    result = bot.ask("Di provinsi mana Danau Toba berada?")
+    assert result.found
+    assert "Sumatera Utara" in result.quotes[0].text
+    assert "Sumatera Utara" in result.short_answer
+    assert result.quotes[0].text[result.short_start:result.short_end] == result.short_answer
+    pick_off = pipeline.Bot(settings.replace(reader_switch=2.0), bot.index, bot.retriever,
+                            bot.speller, bot.reader)
+    assert "Sumatera Utara" not in pick_off.ask("Di provinsi mana Danau Toba berada?"
+                                                 ).quotes[0].text
+
+
+@pytest.mark.slow
+def test_the_listed_passages_are_reranked_by_the_readers_answer_probability(seed_bot) -> None:
+    question = "Kapan ACTIP didirikan?"
+    plain = seed_bot.ask(question, retrieve=10)
+    top_k = seed_bot.settings.top_k
+    heavy = pipeline.Bot(seed_bot.settings.replace(reader_rerank=100.0), seed_bot.index,
+                         seed_bot.retriever, seed_bot.speller, seed_bot.reader)
+    reranked = heavy.ask(question, retrieve=10)
+    retrieved = seed_bot.retriever.search(parse(question, seed_bot.speller), k=10)
+    assert [h.chunk.id for h in reranked.hits[top_k:]] == [h.chunk.id for h in retrieved[top_k:]]
+    top = [h.chunk.id for h in reranked.hits[:top_k]]
+    assert sorted(top) == sorted(h.chunk.id for h in retrieved[:top_k])
+    reads = seed_bot.reader.read(parse(question, seed_bot.speller).normalized,
+                                 [h.chunk.text for h in reranked.hits[:top_k]])
+    p = [1 - r.no_answer for r in reads]
+    assert p == sorted(p, reverse=True)  # the reader's most probable passage first
+    assert reranked.quotes == plain.quotes  # the answer itself does not depend on the order

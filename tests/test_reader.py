@@ -62,6 +62,26 @@ def test_unanswerable_question_gets_high_no_answer(reader):
     assert bad.relevance > good.relevance and "Bandung" in bad.text
 
 
+def test_sentence_reading_puts_the_evidence_on_the_sentence_with_the_answer(reader):
+    from tanya_trafficking.textnorm import split_sentences
+
+    spans = split_sentences(PASSAGE)
+    (read,) = reader.read_sentences("Kapan Candi Borobudur ditetapkan sebagai Situs Warisan "
+                                    "Dunia?", [PASSAGE], [spans])
+    assert len(read.sentences) == len(spans)
+    best = max(range(len(spans)), key=lambda k: read.sentences[k].evidence)
+    a, b = spans[best]
+    assert "1991" in PASSAGE[a:b]
+    span = read.sentences[best]
+    assert a <= span.start < span.end <= b and "1991" in PASSAGE[span.start:span.end]
+    assert span.evidence == pytest.approx(read.p_answer, rel=1e-6)  # it holds the best span
+    assert all(s.evidence < span.evidence for k, s in enumerate(read.sentences) if k != best)
+    (none,) = reader.read_sentences("Siapa wali kota Magelang pada tahun 2020?", [PASSAGE],
+                                    [spans])
+    assert none.p_answer < read.p_answer
+    assert reader.read_sentences("Kapan?", [""], [[]])[0].sentences == []
+
+
 def test_long_and_empty_passages(reader):
     long = " ".join([OTHER] * 8) + " " + PASSAGE  # several windows; the answer in the last
     empty, res = reader.read("Siapa yang membangun Candi Borobudur?", ["", long])

@@ -82,6 +82,12 @@ def focus(q: Query) -> Concept | None:
     return None
 
 
+def missing_names(q: Query, text: str) -> list[Concept]:
+    """The question's names and numbers that ``text`` does not mention."""
+    found = set(terms(text))
+    return [c for c in q.concepts if c.entity and not c.satisfied_by(found)]
+
+
 def missing_entities(q: Query, source_text: str) -> list[Concept]:
     """What the question is about that the answer's own page does not mention: its names and
     numbers ("Filipina", "2024"), and the focus of a fact question ("Berapa *anggaran* ASEAN
@@ -89,10 +95,9 @@ def missing_entities(q: Query, source_text: str) -> list[Concept]:
     say how many cases the Philippines had, however close its sentence about 2023 is. (The
     page, not the corpus: once a corpus holds more than a few documents, some other document
     mentions nearly every name.)"""
-    found = set(terms(source_text))
-    missing = [c for c in q.concepts if c.entity and not c.satisfied_by(found)]
+    missing = missing_names(q, source_text)
     f = focus(q)
-    if f is not None and f not in missing and not f.satisfied_by(found):
+    if f is not None and f not in missing and not f.satisfied_by(set(terms(source_text))):
         missing.append(f)
     return missing
 
@@ -319,19 +324,96 @@ def render(quotes: list[Quote], found: bool, short: str | None = None) -> str:
     return "\n".join(lines)
 
 
+# --- the reader's part ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The reader's best span inside one sentence, in page characters, with its evidence
+    (``reader.SpanRead``)."""
+
+    evidence: float
+    start: int
+    end: int
+
+
+def sentence_evidence(hits: list[Hit], reads) -> dict[tuple, Evidence]:
+    """``reads`` (``reader.PassageRead`` per hit, of ``split_sentences`` of each chunk) by
+    (source, page, sentence start in the page), as candidates are keyed; a sentence two
+    overlapping chunks share keeps its best reading."""
+    out: dict[tuple, Evidence] = {}
+    for hit, read in zip(hits, reads):
+        c = hit.chunk
+        for (s, _), span in zip(split_sentences(c.text), read.sentences):
+            if span is None:
+                continue
+            key = (c.source, c.page, c.start + s)
+            if key not in out or span.evidence > out[key].evidence:
+                out[key] = Evidence(span.evidence, c.start + span.start, c.start + span.end)
+    return out
+
+
+def rerank(hits: list[Hit], reads, weight: float) -> list[Hit]:
+    """The hits reordered by retrieval score + ``weight`` x the reader's answer probability
+    of their chunk (``reads`` aligned with ``hits``)."""
+    order = sorted(range(len(hits)), key=lambda i: -(hits[i].score + weight * reads[i].p_answer))
+    return [hits[i] for i in order]
+
+
+# The reader was trained to find short spans (names, numbers, dates, terms); a reason, a
+# manner or a list is a whole sentence or more, which the rules choose.
+_WHOLE_SENTENCE_TYPES = {"mengapa", "bagaimana"}
+_LIST_ASKED = re.compile(r"\b(apa|siapa|mana)(kah)? saja\b|\bsebutkan\b|\bwhat are\b", re.I)
+
+
+def asks_for_span(q: Query) -> bool:
+    return q.qtype not in _WHOLE_SENTENCE_TYPES and not _LIST_ASKED.search(q.normalized)
+
+
+def reader_pick(q: Query, typed: list[Candidate], evidence: dict[tuple, Evidence],
+                switch: float) -> tuple[Candidate, Evidence] | None:
+    """The sentence the reader is sure holds the answer: the most evident one, if its
+    evidence reaches ``switch`` and it names every name and number the question does (the
+    reader alone takes "2023" for "2022")."""
+    if not asks_for_span(q):
+        return None
+    scored = [(evidence[k], c) for c in typed
+              if (k := (c.hit.chunk.source, c.hit.chunk.page, c.start)) in evidence]
+    if not scored:
+        return None
+    ev, best = max(scored, key=lambda x: x[0].evidence)
+    if ev.evidence < switch or missing_names(q, best.text):
+        return None
+    return best, ev
+
+
+# --- the answer ----------------------------------------------------------------------------
+
+
 def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
-           threshold: float, max_quotes: int = 3) -> Answer:
-    """Build the extractive answer. ``page_text(source, page)`` returns cleaned page text."""
+           threshold: float, max_quotes: int = 3, evidence: dict[tuple, Evidence] | None = None,
+           switch: float = 2.0) -> Answer:
+    """Build the extractive answer. ``page_text(source, page)`` returns cleaned page text.
+    With the reader's ``evidence`` (``sentence_evidence``), a sentence it is sure of
+    (``reader_pick``) is the answer, its span the short answer; otherwise the rules choose."""
     cands = score_candidates(q, hits, lexical)
     typed = [c for c in cands if answers_type(c.text, q)]
-    best = typed[0] if typed else None
-    follows = follows_best(q, best, page_text) if best is not None else []
-    if best is None or missing_entities(q, page_text(best.hit.chunk.source, best.hit.chunk.page)
-                                        or best.hit.chunk.text):
-        conf = 0.0
+    picked = reader_pick(q, typed, evidence or {}, switch)
+    span = None
+    if picked is not None:
+        best, span = picked
+        typed = [best] + [c for c in typed if c is not best]
+        follows = follows_best(q, best, page_text)
+        conf = span.evidence
     else:
-        conf = confidence(block_coverage(q, best, follows, lexical), hits)
-    found = best is not None and conf >= threshold
+        best = typed[0] if typed else None
+        follows = follows_best(q, best, page_text) if best is not None else []
+        if best is None or missing_entities(
+                q, page_text(best.hit.chunk.source, best.hit.chunk.page) or best.hit.chunk.text):
+            conf = 0.0
+        else:
+            conf = confidence(block_coverage(q, best, follows, lexical), hits)
+    found = best is not None and (span is not None or conf >= threshold)
     if found:
         quotes = choose_quotes(q, typed, follows, max_quotes)
     else:
@@ -339,7 +421,11 @@ def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
     quotes = [x for x in quotes if verify_quote(x, page_text(x.source, x.page))]
     if found and not quotes:
         found = False
-    return Answer(q.original, found, render(quotes, found), tuple(quotes), conf, tuple(hits))
+    result = Answer(q.original, found, render(quotes, found), tuple(quotes), conf, tuple(hits))
+    if found and span is not None and (quotes[0].source, quotes[0].start) == (
+            best.hit.chunk.source, best.start):
+        result = with_short_answer(result, span.start - best.start, span.end - best.start)
+    return result
 
 
 # --- the short answer ----------------------------------------------------------------------
@@ -355,8 +441,14 @@ def add_short_answer(result: Answer, reading, gate: float = 0.0) -> Answer:
     if 1.0 - reading.no_answer < gate:
         quotes = result.quotes[:2]
         return replace(result, found=False, text=render(list(quotes), False), quotes=quotes)
+    return with_short_answer(result, reading.start, reading.end)
+
+
+def with_short_answer(result: Answer, start: int, end: int) -> Answer:
+    """The answer with characters [start, end) of its first quote, grown to whole words, as
+    its short answer."""
     quote = result.quotes[0].text
-    start, end = whole_words(quote, reading.start, reading.end)
+    start, end = whole_words(quote, start, end)
     if end <= start:
         return result
     short = quote[start:end]

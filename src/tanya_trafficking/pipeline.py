@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import building, store
-from .answering import add_short_answer, answer
+from .answering import add_short_answer, answer, rerank, sentence_evidence
 from .building import BuildReport
 from .config import Settings
 from .embedding import load_embedder
@@ -26,6 +26,8 @@ from .query import Speller, context_for, parse
 from .loaders import (MAX_TEXT_BYTES, file_sha256, load_file, os_error_reason,
                       reason_too_big)
 from .schema import Answer, Chunk, Skipped
+from .textnorm import split_sentences
+
 
 def corpus_hashes(corpus: Path, manifest: dict | None = None) -> dict[str, str]:
     """source -> sha256 of every corpus file (files whose size/mtime/ctime match ``manifest``'s
@@ -116,12 +118,22 @@ class Bot:
         top_k = top_k or self.settings.top_k
         query = parse(question, self.speller, context=context_for(question, previous))
         hits = self.retriever.search(query, k=max(top_k, retrieve))
-        result = answer(query, hits[:top_k], self.index.lexical, self.index.page_text,
-                        self.settings.abstain_threshold, self.settings.max_quotes)
-        if result.found:  # the reader reads the answer's first quote: the short answer
+        top = hits[:top_k]
+        # the reader reads the top chunks whole: it may pick the sentence, and it reranks
+        # the chunks the answer lists (the rules' confidence keeps the retrieval order)
+        reads = self.reader.read_sentences(query.normalized, [h.chunk.text for h in top],
+                                           [split_sentences(h.chunk.text) for h in top])
+        evidence = sentence_evidence(top, reads)
+        result = answer(query, top, self.index.lexical, self.index.page_text,
+                        self.settings.abstain_threshold, self.settings.max_quotes,
+                        evidence, self.settings.reader_switch)
+        if result.found and result.short_answer is None:
+            # the rules chose: the reader reads that quote alone, to check it and to give
+            # the short answer
             reading = self.reader.read(query.normalized, [result.quotes[0].text])[0]
             result = add_short_answer(result, reading, self.settings.reader_gate)
-        return replace(result, question=question, hits=tuple(hits))
+        ranked = rerank(top, reads, self.settings.reader_rerank) + hits[top_k:]
+        return replace(result, question=question, hits=tuple(ranked))
 
     def documents(self) -> list[dict]:
         return list(self.index.manifest.get("documents", []))

@@ -46,6 +46,21 @@ class ReadResult:
     relevance: float  # has-answer logit: ranks passages for the question
 
 
+@dataclass
+class SpanRead:
+    """The reader's best answer span inside one sentence of a passage read whole."""
+
+    evidence: float  # p(the passage answers) x how close this span comes to its best span
+    start: int  # characters [start, end) of the passage
+    end: int
+
+
+@dataclass
+class PassageRead:
+    p_answer: float  # 1 - the passage's no-answer probability
+    sentences: list[SpanRead | None]  # per asked sentence; None when no token falls in it
+
+
 def reader_id(path: Path = WEIGHTS) -> str:
     return "e5-reader@" + hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
@@ -204,6 +219,40 @@ class Reader:
                 collect(results, w, passages[w.passage], start[r], end[r], float(has[r]),
                         self._calib)
         return [r or ReadResult(0, 0, "", NOTHING, 1.0, NOTHING) for r in results]
+
+
+    def read_sentences(self, question: str, passages: list[str],
+                       sentences: list[list[tuple[int, int]]]) -> list[PassageRead]:
+        """Each passage read whole (all windows in one batch); for each of its sentences
+        (character spans) the best span inside it, with its evidence: the passage's answer
+        probability times exp(span score - the passage's best span score), so the sentence
+        holding the passage's best span gets that probability and the others less."""
+        out = [PassageRead(0.0, [None] * len(spans)) for spans in sentences]
+        wins = self.windows(question, passages)
+        if not wins:
+            return out
+        start, end, has = self.logits([w.ids for w in wins])
+        best = [NOTHING] * len(passages)
+        found: list[list[tuple[float, int, int] | None]] = [[None] * len(s) for s in sentences]
+        for r, w in enumerate(wins):
+            n = w.passage
+            p = 1.0 - float(sigmoid(-(self._calib[0] * has[r] + self._calib[1])))
+            out[n].p_answer = max(out[n].p_answer, p)
+            best[n] = max(best[n], best_span(start[r], end[r], w.first, len(w.starts))[2])
+            for k, (a, b) in enumerate(sentences[n]):
+                inside = [t for t, c in enumerate(w.starts) if a <= c < b]
+                if not inside:
+                    continue
+                i, j, score = best_span(start[r], end[r], w.first + inside[0],
+                                        inside[-1] - inside[0] + 1)
+                if found[n][k] is None or score > found[n][k][0]:
+                    found[n][k] = (score, w.starts[i - w.first], min(w.ends[j - w.first], b))
+        for n, per in enumerate(found):
+            for k, f in enumerate(per):
+                if f is not None:
+                    ev = out[n].p_answer * float(np.exp(min(0.0, f[0] - best[n])))
+                    out[n].sentences[k] = SpanRead(ev, f[1], f[2])
+        return out
 
 
 _LOADED: dict[tuple[str, str], Reader] = {}
