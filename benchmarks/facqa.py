@@ -12,11 +12,13 @@ Three systems in the same run, on the same index:
 
 * ``bm25``: stemmed BM25 alone (the raw question's terms, no query processing);
 * ``dense``: e5 alone (the raw question embedded);
-* ``product``: the product's retrieval (query normalisation + hybrid fusion) and answering.
+* ``hybrid``: the product's retrieval (query normalisation + hybrid fusion) and its rules,
+  the reader's pick, rerank and gate off (a second configured instance);
+* ``product``: the product as it ships (``Bot.ask``).
 
-``quote_hit@1`` / ``quote_hit@3``: the best / any of the three best answer sentences the
-product's sentence choice picks from that system's top chunks contains the gold answer span
-(abstention ignored: FacQA has no unanswerable questions; the product's abstention rate on it
+``quote_hit@1`` / ``quote_hit@3``: the first / any of the first three quotes contains the gold
+answer span: the answer's own quotes for ``product`` and ``hybrid``, the rules' best sentences
+from that system's top chunks for ``bm25`` and ``dense`` (abstention ignored: FacQA has no unanswerable questions; the product's abstention rate on it
 is reported separately as ``false_abstain``). ``short_em`` / ``short_f1``: the product's short
 answer (``Answer.short_answer``) against the gold span (evaluate.py's SQuAD-style scores;
 ``None`` while answers carry no short answer).
@@ -133,6 +135,13 @@ def raw_query(question: str) -> Query:
     return Query(question, question, parse(question).qtype, concepts)
 
 
+def without_reader(bot) -> pipeline.Bot:
+    """The product's retrieval and rules alone: a second instance over the same index whose
+    settings switch the reader's pick, rerank and gate off."""
+    settings = bot.settings.replace(reader_switch=2.0, reader_rerank=0.0, reader_gate=0.0)
+    return pipeline.Bot(settings, bot.index, bot.retriever, bot.speller, bot.reader)
+
+
 def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
                seen: set[str] = frozenset()) -> dict:
     """Metrics of one system; ``seen`` = the passage files that train questions were
@@ -140,14 +149,15 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
     (what a model fine-tuned on train questions never saw)."""
     retriever = bot.retriever
     alpha0 = retriever.alpha
+    no_reader = without_reader(bot)
     rr, r1, r5, r10, q1, q3, abstain, lat = [], 0, 0, 0, 0, 0, 0, []
     unseen = []  # (reciprocal rank, in top 5) of questions over passages without train questions
     ems, f1s = [], []
     for row in rows:
         gold = names[row["passage"]]
         t0 = time.perf_counter()
-        if system == "product":
-            ans = bot.ask(row["question"], retrieve=10)
+        if system in ("product", "hybrid"):
+            ans = (bot if system == "product" else no_reader).ask(row["question"], retrieve=10)
             hits = list(ans.hits)
             abstain += not ans.found
             _, em, f1 = short_scores(ans, (row["answer"],))
@@ -168,7 +178,7 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
         r1 += rank == 1
         r5 += rank is not None and rank <= 5
         r10 += rank is not None and rank <= 10
-        if system == "product":  # the product's own quotes (shown as related when declined)
+        if system in ("product", "hybrid"):  # the answer's own quotes (related if declined)
             quotes = [q.text for q in ans.quotes]
         else:
             cands = answering.score_candidates(query, hits[:bot.settings.top_k],
@@ -182,7 +192,7 @@ def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
            "mrr@10": float(np.mean(rr)), "quote_hit@1": q1 / n, "quote_hit@3": q3 / n,
            "latency_ms_p50": float(np.percentile(lat, 50)),
            "latency_ms_p95": float(np.percentile(lat, 95))}
-    if system == "product":
+    if system in ("product", "hybrid"):
         out["false_abstain"] = abstain / n
         out["short_em"] = float(np.mean(ems)) if ems else None
         out["short_f1"] = float(np.mean(f1s)) if f1s else None
@@ -206,7 +216,8 @@ def run(settings: Settings, names: dict[str, str], split: str = "valid+test",
           file=sys.stderr)
     bot = pipeline.Bot.open(settings)
     seen = {names[r["passage"]] for r in read_split("train")}
-    results = {s: run_system(bot, s, rows, names, seen) for s in ("product", "bm25", "dense")}
+    results = {s: run_system(bot, s, rows, names, seen)
+               for s in ("product", "hybrid", "bm25", "dense")}
     results["_meta"] = {"split": split, "questions": len(rows),
                         "passages": len(set(names.values())),
                         "model": settings.model, "alpha": settings.alpha,
@@ -217,7 +228,7 @@ def run(settings: Settings, names: dict[str, str], split: str = "valid+test",
 def print_table(results: dict) -> None:
     cols = ["recall@1", "recall@5", "recall@10", "mrr@10", "quote_hit@1", "quote_hit@3"]
     print(f"{'system':<8} " + " ".join(f"{c:>11}" for c in cols))
-    for s in ("product", "bm25", "dense"):
+    for s in ("product", "hybrid", "bm25", "dense"):
         print(f"{s:<8} " + " ".join(f"{results[s][c]:>11.3f}" for c in cols))
     u = results["product"].get("unseen_passages")
     if u:

@@ -11,7 +11,7 @@ Four sets, each asked of the product (``pipeline.Bot``) over its own index:
   Beside the product, the retrieval baselines on its answerable questions (gold = the
   question's paragraph): BM25 alone, dense alone, and the hybrid retrieval with the sentence
   choice and no reader (``facqa.run_system``);
-* ``facqa``: benchmarks/facqa.py's run over FacQA valid + test (product, bm25, dense);
+* ``facqa``: benchmarks/facqa.py's run over FacQA valid + test (product, hybrid, bm25, dense);
 * ``own-seed``: eval/pertanyaan.jsonl + eval/pertanyaan-baru.jsonl over the seed corpus/;
 * ``own-grown``: the same questions over a grown corpus: the seed documents (seed/) plus every
   IDK-MRC train and valid paragraph (idk/) and every FacQA passage (facqa/) as distractors,
@@ -200,7 +200,7 @@ def run_idk(cache: Path, limit: int | None) -> dict:
     rows = [{"question": i.question, "passage": ctx, "answer": i.answers[0]}
             for i, ctx in pairs if i.answers]
     names = {ctx: paragraph_name(ctx) for _, ctx in pairs}
-    for system, label in (("bm25", "bm25"), ("dense", "dense"), ("product", "hybrid")):
+    for system, label in (("bm25", "bm25"), ("dense", "dense"), ("hybrid", "hybrid")):
         m = facqa.run_system(bot, system, rows, names)
         out[label] = {k: v for k, v in m.items() if k not in ("false_abstain", "short_em",
                                                                 "short_f1")}
@@ -266,7 +266,7 @@ def table_rows(results: dict) -> list[tuple[str, str, dict, int]]:
         r = results["facqa"]
         n = r["_meta"]["questions"]
         rows.append(("FacQA valid+test", "facqa", r["product"], n))
-        rows += [(f"FacQA valid+test: {s}", "", r[s], n) for s in ("bm25", "dense")]
+        rows += [(f"FacQA valid+test: {s}", "", r[s], n) for s in ("bm25", "dense", "hybrid")]
     if "own" in results:
         r = results["own"]
         rows.append(("own sets, seed corpus", "own-seed", r, r["n_questions"]))

@@ -27,3 +27,19 @@ def test_answer_match_still_tells_different_answers_apart() -> None:
     assert not facqa.answer_in(quote, "75 hektar")  # the comma stays: 7,5 is not 75
     assert not facqa.answer_in("Teguh Karya", "teguhkarya")  # words stay apart
     assert not facqa.answer_in(quote, "  ")
+
+
+def test_the_no_reader_baseline_is_a_separately_configured_instance(seed_settings) -> None:
+    from tanya_trafficking import pipeline
+    from tanya_trafficking.query import parse
+
+    bot = pipeline.Bot.open(seed_settings)
+    before = bot.settings
+    baseline = facqa.without_reader(bot)
+    assert bot.settings == before  # the product's own settings are never flipped
+    assert (baseline.settings.reader_switch, baseline.settings.reader_rerank,
+            baseline.settings.reader_gate) == (2.0, 0.0, 0.0)
+    assert baseline.index is bot.index and baseline.retriever is bot.retriever
+    question = "Di provinsi mana ACTIP ditandatangani?"
+    retrieved = bot.retriever.search(parse(question, bot.speller), k=5)
+    assert [h.chunk.id for h in baseline.ask(question).hits] == [h.chunk.id for h in retrieved]
