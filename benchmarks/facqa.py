@@ -17,11 +17,11 @@ Three systems in the same run, on the same index:
 * ``product``: the product as it ships (``Bot.ask``).
 
 ``quote_hit@1`` / ``quote_hit@3``: the first / any of the first three quotes contains the gold
-answer span: the answer's own quotes for ``product`` and ``hybrid``, the rules' best sentences
-from that system's top chunks for ``bm25`` and ``dense`` (abstention ignored: FacQA has no unanswerable questions; the product's abstention rate on it
-is reported separately as ``false_abstain``). ``short_em`` / ``short_f1``: the product's short
-answer (``Answer.short_answer``) against the gold span (evaluate.py's SQuAD-style scores;
-``None`` while answers carry no short answer).
+answer span: the answer's own quotes for ``product`` and ``hybrid`` (shown as related when
+it declines), the rules' best sentences from that system's top chunks for ``bm25`` and
+``dense``. FacQA has no unanswerable questions; the abstention rate is reported as
+``false_abstain``. ``short_em`` / ``short_f1``: the short answer (``Answer.short_answer``)
+against the gold span (evaluate.py's SQuAD-style scores).
 
 Tuning (fusion weight, sentence scoring) is done with ``--split train`` only.
 Results: a table on stdout; with ``--out FILE`` also a JSON file (one object per system).
