@@ -50,8 +50,8 @@ bench-speed: setup
 finetune: setup
 	$(PY) benchmarks/finetune_e5.py --out src/tanya_trafficking/data/e5-facqa.npz
 
-# The answer reader (e5-small cross-encoder, top 6 layers + span/no-answer heads) trained on
-# IDK-MRC train + FacQA train + BM25 hard negatives (~35-45 min on 2 cores): data/reader.npz.
+# The answer reader (e5-small cross-encoder, top 10 layers + span/no-answer heads) trained on
+# IDK-MRC train + FacQA train + BM25 hard negatives (~50-65 min on 2 cores): data/reader.npz.
 train-reader: setup
 	$(PY) training/train_reader.py --out src/tanya_trafficking/data/reader.npz
 

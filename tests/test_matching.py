@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tanya_trafficking.lexical import terms
-from tanya_trafficking.matching import asked_terms
+from tanya_trafficking.matching import asked_terms, has_answer_type
 from tanya_trafficking.query import parse
 from tanya_trafficking.textnorm import tokenize
 
@@ -71,3 +71,16 @@ def test_years_in_brackets_are_dates_unless_a_source_is_named_with_them() -> Non
     assert has_answer_type("Pada masa Sultan Iskandar Thani (1637-1641) Aceh berjaya.", "kapan")
     assert not has_answer_type("Perdagangan orang adalah kejahatan berat (UNODC, 2004).", "kapan")
     assert not has_answer_type("Kasus meningkat tajam (cnbc.2022).", "berapa")
+
+
+@pytest.mark.parametrize("sentence, is_date", [
+    ("Ia lahir di Blambangan tahun 1442.", True),
+    ("Kerajaan Sukhothai didirikan pada 1238.", True),
+    ("Hydatius dilahirkan sekitar tahun 400.", True),
+    ("Ia diangkat menjadi nabi sekitar 1450 SM.", True),
+    ("Candi itu dibangun pada abad ke-8.", True),
+    ("Menaranya setinggi 100 m.", False),
+    ("Kasus ini tercatat dalam laporan (CTDC, 2023).", False),
+])
+def test_dates_of_any_era_answer_a_when_question(sentence, is_date) -> None:
+    assert has_answer_type(sentence, "kapan") is is_date

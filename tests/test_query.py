@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tanya_trafficking.query import (Speller, context_for, edit_distance, is_follow_up, normalize,
-                                     parse, vocabulary)
+from tanya_trafficking.query import (Speller, context_for, edit_distance, is_english,
+                                     is_follow_up, normalize, parse, vocabulary)
 
 KNOWN = {"kepanjangan": 0, "actip": 3, "unodc": 2, "trafficking": 20, "perdagangan": 3,
          "asean": 30, "negara": 10, "sasaran": 1, "didirikan": 1, "pencegahan": 4,
@@ -172,3 +172,15 @@ def test_a_vocabulary_word_is_never_corrected_into_a_corpus_word() -> None:
     speller = Speller({"tppi": 3, "kasus": 9})
     assert parse("Berapa jumlah kasus TPPO pada tahun 2022?", speller).normalized \
         == "Berapa jumlah kasus TPPO pada tahun 2022?"
+
+
+@pytest.mark.parametrize("question, english", [
+    ("What does ACTIP stand for?", True),
+    ("How many trafficking cases were recorded in 2023?", True),
+    ("Which country has the most human trafficking cases?", True),
+    ("Apa kepanjangan dari ACTIP?", False),
+    ("brp kasus human trafficking thn 2023?", False),
+    ("Kapan Indonesia meratifikasi ACTIP?", False),
+])
+def test_english_questions_are_told_apart(question, english) -> None:
+    assert is_english(question) is english

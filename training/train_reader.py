@@ -354,9 +354,9 @@ def evaluate_shipped(path: Path, int8: bool, limit: int) -> dict:
 # -- main ----------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--frozen", type=int, default=6, help="bottom layers kept frozen")
+    ap.add_argument("--frozen", type=int, default=2, help="bottom layers kept frozen")
     ap.add_argument("--max-len", type=int, default=rw.MAX_LEN)
-    ap.add_argument("--epochs", type=float, default=1.5)
+    ap.add_argument("--epochs", type=float, default=2.0)
     ap.add_argument("--steps", type=int, default=0, help="stop after this many steps")
     ap.add_argument("--limit", type=int, default=0, help="use only N rows of each source")
     ap.add_argument("--negatives", type=int, default=2000, help="hard negative examples")

@@ -373,8 +373,8 @@ def asks_for_span(q: Query) -> bool:
 def reader_pick(q: Query, typed: list[Candidate], evidence: dict[tuple, Evidence],
                 switch: float) -> tuple[Candidate, Evidence] | None:
     """The sentence the reader is sure holds the answer: the most evident one, if its
-    evidence reaches ``switch`` and it names every name and number the question does (the
-    reader alone takes "2023" for "2022")."""
+    evidence reaches ``switch`` and the chunk the reader read names every name and number the
+    question does (a sentence itself often says "Ia" where the question names someone)."""
     if not asks_for_span(q):
         return None
     scored = [(evidence[k], c) for c in typed
@@ -382,7 +382,7 @@ def reader_pick(q: Query, typed: list[Candidate], evidence: dict[tuple, Evidence
     if not scored:
         return None
     ev, best = max(scored, key=lambda x: x[0].evidence)
-    if ev.evidence < switch or missing_names(q, best.text):
+    if ev.evidence < switch or missing_names(q, best.hit.chunk.text):
         return None
     return best, ev
 

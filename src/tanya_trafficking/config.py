@@ -60,13 +60,13 @@ class Settings:
     # answerable versus unanswerable questions, see README), or when the reader's answer
     # probability for the chosen quote is below `reader_gate` (docs/reader.md).
     abstain_threshold: float = 0.57
-    reader_gate: float = 0.15
+    reader_gate: float = 0.1
     # The reader reads the top_k chunks whole: they are reranked by retrieval score +
     # `reader_rerank` x the reader's answer probability, and a sentence whose reader
     # evidence reaches `reader_switch` is the answer even where the rules prefer another
     # (docs/reader.md).
     reader_rerank: float = 0.5
-    reader_switch: float = 0.6
+    reader_switch: float = 0.4
     max_quotes: int = 3
     max_question_chars: int = 1000
 

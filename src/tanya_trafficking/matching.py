@@ -26,7 +26,10 @@ from .textnorm import tokenize
 
 _NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)"
                      r"\b|puluh|ratus|ribu|juta|miliar|dekade|abad", re.I)
-_DATE = re.compile(r"\b(1[5-9]|20)\d{2}\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|"
+# A date: a year of 1000-2099, a year of any era with its marker ("tahun 493", "1450 SM",
+# "622 M"), a century or decade, a day/month, a weekday or month name.
+_DATE = re.compile(r"\b(1\d|20)\d{2}\b|\btahun \d{1,4}\b|\b\d{1,4} ?(?-i:SM|M|Masehi|H|Hijriah|"
+                   r"BC|BCE|AD|CE)\b|\babad\b|\bdekade\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|"
                    r"\b(januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|"
                    r"november|desember|senin|"
                    r"selasa|rabu|kamis|jumat|sabtu|minggu)\b|\b(pagi|siang|sore|malam) (ini|itu)\b",

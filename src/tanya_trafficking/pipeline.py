@@ -22,7 +22,7 @@ from .answering import add_short_answer, answer, rerank, sentence_evidence
 from .building import BuildReport
 from .config import Settings
 from .embedding import load_embedder
-from .query import Speller, context_for, parse
+from .query import Speller, context_for, is_english, parse
 from .loaders import (MAX_TEXT_BYTES, file_sha256, load_file, os_error_reason,
                       reason_too_big)
 from .schema import Answer, Chunk, Skipped
@@ -124,10 +124,13 @@ class Bot:
         reads = self.reader.read_sentences(query.normalized, [h.chunk.text for h in top],
                                            [split_sentences(h.chunk.text) for h in top])
         evidence = sentence_evidence(top, reads)
+        # the reader learnt from Indonesian questions only: on an English one it is not
+        # calibrated, so it neither picks, nor vetoes, nor gives a short answer
+        calibrated = not is_english(question)
         result = answer(query, top, self.index.lexical, self.index.page_text,
                         self.settings.abstain_threshold, self.settings.max_quotes,
-                        evidence, self.settings.reader_switch)
-        if result.found and result.short_answer is None:
+                        evidence if calibrated else None, self.settings.reader_switch)
+        if result.found and result.short_answer is None and calibrated:
             # the rules chose: the reader reads that quote alone, to check it and to give
             # the short answer
             reading = self.reader.read(query.normalized, [result.quotes[0].text])[0]

@@ -251,6 +251,16 @@ def parse(question: str, speller: Speller | None = None, context: str | None = N
     return Query(question, normalized, qtype, unique)
 
 
+# English function words no Indonesian question uses: a question with two of them is English.
+_ENGLISH = frozenset("what which who whom whose when where why how is are was were does do did "
+                     "the of for to from has have had can could".split())
+
+
+def is_english(question: str) -> bool:
+    """Whether the question is written in English ("What does ACTIP stand for?")."""
+    return sum(w in _ENGLISH for w in tokenize(question)) >= 2
+
+
 # --- follow-up questions -----------------------------------------------------------------
 
 _LEANS_BACK = re.compile(

@@ -1,6 +1,6 @@
 """The answer reader: a cross-encoder over (question, passage) that finds the answer span.
 
-multilingual-e5-small with its top 6 layers fine-tuned (``training/train_reader.py``) and
+multilingual-e5-small with its top 10 layers fine-tuned (``training/train_reader.py``) and
 three heads on the last hidden states, as transformers' ``*ForQuestionAnswering`` models
 have them: ``qa_outputs`` (start/end logit per token) and a has-answer logit on ``<s>``
 that is also the passage's relevance score. The encoder runs in ONNX Runtime
