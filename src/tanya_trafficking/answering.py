@@ -11,9 +11,14 @@ The bot never writes its own claims. It picks sentences of the retrieved chunks:
    sentence introduces (a sentence ending in ``:``), at most ``max_quotes``, never duplicated.
 4. Each quote is checked to be an exact substring of the cleaned source page.
 5. Abstention: the confidence combines the best sentence's coverage and the raw dense
-   similarity of the best chunk; below the calibrated threshold, or when no candidate has the
-   answer type the question demands (a country for "negara mana", a number for "berapa"), the
-   bot says it did not find the answer and shows the closest passages as "mungkin terkait".
+   similarity of the best chunk; below the calibrated threshold, when a name, number or focus
+   of the question is missing from the answer's page, or when no candidate has the answer
+   type the question demands (a country for "negara mana", a number for "berapa"), the bot
+   says it did not find the answer and shows the closest passages as "mungkin terkait".
+
+With the answer reader's evidence per sentence (``sentence_evidence``), a sentence the reader
+is sure of replaces step 3's choice (``reader_pick``); ``pipeline.Bot.ask`` then adds the
+reader's check and short answer (``add_short_answer``) to the rules' choices.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ Precedence, lowest to highest: the defaults below, ``TANYA_*`` environment varia
 | index          | TANYA_INDEX           | <project>/index                      |
 | model          | TANYA_MODEL           | e5-onnx (multilingual-e5-small)      |
 | reader         | TANYA_READER          | e5-reader (the bundled answer reader) |
+| reader_gate    | TANYA_READER_GATE     | 0.1                                  |
+| reader_switch  | TANYA_READER_SWITCH   | 0.4                                  |
+| reader_rerank  | TANYA_READER_RERANK   | 0.5                                  |
 | host / port    | TANYA_HOST/TANYA_PORT | 127.0.0.1 / 7860                     |
 | top_k          | TANYA_TOP_K           | 5                                    |
 | feedback file  | TANYA_FEEDBACK        | <project>/feedback/umpan-balik.jsonl |
