@@ -37,8 +37,11 @@ def _vocab_without(key: str):
     return lambda: empty
 
 
+_CHOOSE_QUOTES = answering.choose_quotes
+
+
 def _first_quotes_only(q, cands, follows, max_quotes):  # no runner-up sentences
-    return answering.choose_quotes(q, cands[:1], follows, max_quotes)
+    return _CHOOSE_QUOTES(q, cands[:1], follows, max_quotes)
 
 
 # name -> (what it is, patches (object, attribute, neutral value), settings changes)
@@ -54,8 +57,6 @@ ABLATIONS: dict[str, tuple[str, list, dict]] = {
         (answering, "_type_bonus", lambda text, q: 0.0)], {}),
     "cue-bonus": ("bonus for 'sebagai/menjadi' on role questions, 'hanya' on only-questions",
                   [(answering, "_cue_bonus", lambda text, q: 0.0)], {}),
-    "new-name-bonus": ("bonus for a sentence naming what the question does not",
-                       [(answering, "W_NEW", 0.0)], {}),
     "continuation": ("quote the sentences that continue the best one (lists, 'Seperti ...')",
                      [(answering, "continuation", lambda page, end: [])], {}),
     "runner-ups": ("quote close runner-up sentences of the asked type",

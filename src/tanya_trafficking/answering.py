@@ -157,25 +157,10 @@ def _type_bonus(text: str, q: Query) -> float:
     return 0.0
 
 
-def brings_new(text: str, q: Query) -> bool:
-    """Whether a sentence names someone/something or gives a number the question does not:
-    a sentence that only restates the question ("... International Rice Conference 2005 di
-    Tabanan") loses to the one that adds the answer ("Konferensi dibuka oleh Menteri ...")."""
-    numbers = re.findall(r"\d[\d.,]*\d|\d", text)
-    return new_names(text, q) or any(n not in q.normalized for n in numbers)
-
-
-NAMED_TYPES = {"siapa", "berapa", "kapan", "dimana", "negara"}
-
-
-def asks_for_name_or_number(q: Query) -> bool:
-    return q.qtype in NAMED_TYPES or bool(re.search(r"\bnama\b", q.normalized, re.I))
-
-
-# Sentence score weights, tuned on 1,000 FacQA train questions (quote_hit@1 0.732 -> 0.744)
-# while eval/pertanyaan.jsonl kept its answer_hit: FacQA alone would weigh the chunk's
-# retrieval score even more (0.753 at 0.3/0.6), which picks worse sentences in long documents.
-W_COVERAGE, W_CHUNK, W_RANK, W_NEW = 0.6, 0.4, 0.01, 0.1
+# Sentence score weights, tuned on 1,000 FacQA train questions while eval/pertanyaan.jsonl kept
+# its answer_hit: FacQA alone would weigh the chunk's retrieval score even more, which picks
+# worse sentences in long documents.
+W_COVERAGE, W_CHUNK, W_RANK = 0.6, 0.4, 0.01
 
 
 def score_candidates(q: Query, hits: list[Hit], lexical: LexicalIndex) -> list[Candidate]:
@@ -183,7 +168,6 @@ def score_candidates(q: Query, hits: list[Hit], lexical: LexicalIndex) -> list[C
     for c in cands:
         c.coverage = coverage(q, c.text, lexical)
         c.score = (W_COVERAGE * c.coverage + W_CHUNK * c.hit.score + _bonus(c.text, q)
-                   + W_NEW * (asks_for_name_or_number(q) and brings_new(c.text, q))
                    - W_RANK * c.rank)
     cands.sort(key=lambda c: (-c.score, c.rank, c.start))
     return cands
