@@ -600,11 +600,13 @@ def test_the_listed_passages_are_reranked_by_the_readers_answer_probability(seed
                          seed_bot.retriever, seed_bot.speller, seed_bot.reader)
     reranked = heavy.ask(question, retrieve=10)
     retrieved = seed_bot.retriever.search(parse(question, seed_bot.speller), k=10)
-    assert [h.chunk.id for h in reranked.hits[top_k:]] == [h.chunk.id for h in retrieved[top_k:]]
-    top = [h.chunk.id for h in reranked.hits[:top_k]]
-    assert sorted(top) == sorted(h.chunk.id for h in retrieved[:top_k])
+    n = seed_bot.settings.reader_chunks  # the chunks the reader read, of the top_k
+    assert 1 < n <= top_k
+    assert [h.chunk.id for h in reranked.hits[n:]] == [h.chunk.id for h in retrieved[n:]]
+    top = [h.chunk.id for h in reranked.hits[:n]]
+    assert sorted(top) == sorted(h.chunk.id for h in retrieved[:n])
     reads = seed_bot.reader.read(parse(question, seed_bot.speller).normalized,
-                                 [h.chunk.text for h in reranked.hits[:top_k]])
+                                 [h.chunk.text for h in reranked.hits[:n]])
     p = [1 - r.no_answer for r in reads]
     assert p == sorted(p, reverse=True)  # the reader's most probable passage first
     assert reranked.quotes == plain.quotes  # the answer itself does not depend on the order

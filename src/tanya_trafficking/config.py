@@ -12,6 +12,7 @@ Precedence, lowest to highest: the defaults below, ``TANYA_*`` environment varia
 | reader_gate    | TANYA_READER_GATE     | 0.1                                  |
 | reader_switch  | TANYA_READER_SWITCH   | 0.4                                  |
 | reader_rerank  | TANYA_READER_RERANK   | 0.5                                  |
+| reader_chunks  | TANYA_READER_CHUNKS   | 3                                    |
 | host / port    | TANYA_HOST/TANYA_PORT | 127.0.0.1 / 7860                     |
 | top_k          | TANYA_TOP_K           | 5                                    |
 | feedback file  | TANYA_FEEDBACK        | <project>/feedback/umpan-balik.jsonl |
@@ -64,12 +65,13 @@ class Settings:
     # probability for the chosen quote is below `reader_gate` (docs/reader.md).
     abstain_threshold: float = 0.57
     reader_gate: float = 0.1
-    # The reader reads the top_k chunks whole: they are reranked by retrieval score +
+    # The reader reads the top `reader_chunks` chunks whole: they are reranked by retrieval score +
     # `reader_rerank` x the reader's answer probability, and a sentence whose reader
     # evidence reaches `reader_switch` is the answer even where the rules prefer another
     # (docs/reader.md).
     reader_rerank: float = 0.5
     reader_switch: float = 0.4
+    reader_chunks: int = 3  # how many of the top_k chunks the reader reads (its time grows with it)
     max_quotes: int = 3
     max_question_chars: int = 1000
 

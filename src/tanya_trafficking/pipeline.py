@@ -121,9 +121,10 @@ class Bot:
         top = hits[:top_k]
         # the reader reads the top chunks whole: it may pick the sentence, and it reranks
         # the chunks the answer lists (the rules' confidence keeps the retrieval order)
-        reads = self.reader.read_sentences(query.normalized, [h.chunk.text for h in top],
-                                           [split_sentences(h.chunk.text) for h in top])
-        evidence = sentence_evidence(top, reads)
+        read = top[:self.settings.reader_chunks]
+        reads = self.reader.read_sentences(query.normalized, [h.chunk.text for h in read],
+                                           [split_sentences(h.chunk.text) for h in read])
+        evidence = sentence_evidence(read, reads)
         # the reader learnt from Indonesian questions only: on an English one it is not
         # calibrated, so it neither picks, nor vetoes, nor gives a short answer
         calibrated = not is_english(question)
@@ -135,7 +136,7 @@ class Bot:
             # the short answer
             reading = self.reader.read(query.normalized, [result.quotes[0].text])[0]
             result = add_short_answer(result, reading, self.settings.reader_gate)
-        ranked = rerank(top, reads, self.settings.reader_rerank) + hits[top_k:]
+        ranked = rerank(read, reads, self.settings.reader_rerank) + hits[len(read):]
         return replace(result, question=question, hits=tuple(ranked))
 
     def documents(self) -> list[dict]:
