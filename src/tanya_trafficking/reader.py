@@ -90,6 +90,11 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
+def no_answer_probability(has: float, calib) -> float:
+    """The calibrated no-answer probability of a has-answer logit (Platt: ``calib`` = a, b)."""
+    return float(sigmoid(-(calib[0] * has + calib[1])))
+
+
 def heads_numpy(y: np.ndarray, heads: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Last hidden states (n, T, H) -> start (n, T), end (n, T), has-answer logit (n,)."""
     se = y @ heads["qa.w"].T + heads["qa.b"]
@@ -101,7 +106,7 @@ def collect(results: list[ReadResult | None], w: rw.Window, text: str,
             start: np.ndarray, end: np.ndarray, has: float, calib) -> None:
     """Fold one window's logits into its passage's result (best span, least no-answer)."""
     i, j, score = best_span(start, end, w.first, len(w.starts))
-    no_answer = float(sigmoid(-(calib[0] * has + calib[1])))
+    no_answer = no_answer_probability(has, calib)
     a, b = w.starts[i - w.first], w.ends[j - w.first]
     old = results[w.passage]
     if old is None or score > old.span_score:
@@ -236,7 +241,7 @@ class Reader:
         found: list[list[tuple[float, int, int] | None]] = [[None] * len(s) for s in sentences]
         for r, w in enumerate(wins):
             n = w.passage
-            p = 1.0 - float(sigmoid(-(self._calib[0] * has[r] + self._calib[1])))
+            p = 1.0 - no_answer_probability(has[r], self._calib)
             out[n].p_answer = max(out[n].p_answer, p)
             best[n] = max(best[n], best_span(start[r], end[r], w.first, len(w.starts))[2])
             for k, (a, b) in enumerate(sentences[n]):
