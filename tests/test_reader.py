@@ -157,6 +157,14 @@ def test_best_span_stays_in_the_passage_and_in_length():
     assert 2 <= i <= j <= 6
 
 
+
+def test_best_span_reaches_long_training_answers():
+    # one IDK-MRC train answer in 25 is over 30 tokens long (definitions, descriptions):
+    # a 40-token span the logits favour is returned whole, not cut to its best short part
+    start, end = np.zeros(60), np.zeros(60)
+    start[5], end[44], end[20] = 6.0, 6.0, 5.9
+    assert rd.best_span(start, end, 1, 58)[:2] == (5, 44)
+
 def test_facqa_detokenisation_keeps_offsets():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     sys.path.insert(0, str(ROOT / "training"))

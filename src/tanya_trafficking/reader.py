@@ -29,7 +29,8 @@ import numpy as np
 from . import reader_windows as rw
 
 WEIGHTS = Path(__file__).parent / "data" / "reader.npz"
-MAX_ANSWER = 30  # tokens
+# the longest span read, in tokens: 99% of IDK-MRC train answers are at most 43 tokens long
+MAX_ANSWER = 45
 NOTHING = -1e4  # span score and relevance of an empty passage
 HEADS = ("qa.w", "qa.b", "has.w", "has.b", "calib")
 LICENCE = ("weights: intfloat/multilingual-e5-small (MIT) fine-tuned on IDK-MRC train "
