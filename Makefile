@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST   ?= $(or $(TANYA_HOST),127.0.0.1)
 PORT   ?= $(or $(TANYA_PORT),7860)
 
-.PHONY: setup run test screenshots index eval bench-quality bench-speed bench-load finetune \
+.PHONY: setup run test screenshots index eval bench-quality bench-speed bench-load \
 	train-reader clean
 
 setup: $(STAMP)
@@ -45,10 +45,6 @@ bench-quality: setup
 
 bench-speed: setup
 	$(PY) benchmarks/speed.py --out benchmarks/results/speed.json
-
-# e5-small's top 4 layers trained on FacQA train questions (~11 min): the e5-facqa model.
-finetune: setup
-	$(PY) benchmarks/finetune_e5.py --out src/tanya_trafficking/data/e5-facqa.npz
 
 # The answer reader (e5-small cross-encoder, top 10 layers + span/no-answer heads) trained on
 # IDK-MRC train + FacQA train + BM25 hard negatives (~50-65 min on 2 cores): data/reader.npz.

