@@ -1,7 +1,8 @@
 """Quality benchmark: the product's answers on data it was not written for, against floors.
 
     make bench-quality     (= .venv/bin/python benchmarks/quality.py --out
-                              benchmarks/results/quality.json)
+                              build/bench/quality.json, untracked)
+    make bench-quality OUT=benchmarks/results/quality.json     (updates the tracked record)
     .venv/bin/python benchmarks/quality.py --only idk --limit 20     (a quick check)
 
 Four sets, each asked of the product (``pipeline.Bot``) over its own index:

@@ -1,8 +1,10 @@
 """Speed and scale benchmark (issue 4).
 
     make bench-speed          (or: .venv/bin/python benchmarks/speed.py [--sizes 1000,10000])
+    make bench-speed OUT=benchmarks/results/speed.json     (updates the tracked record)
 
-One run measures, on this machine, and writes benchmarks/results/speed.json plus a table:
+One run measures, on this machine, and prints a table; with ``--out FILE`` it also writes the
+results there (``make bench-speed``: build/bench/speed.json, untracked):
 
 1. ``full_build``: a real ``pipeline.build_index`` of FacQA passages (one file per passage)
    with the default model: tokens/s (``embedder.count_tokens`` over the chunks) and chunks/s.
@@ -59,7 +61,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = ROOT.parent / "shared" / "datasets" / "facqa"
-RESULTS = HERE / "results" / "speed.json"
+RESULTS = ROOT / "build" / "bench" / "speed.json"  # where make bench-speed writes
 NOISE = 0.1  # norm of the Gaussian noise added to mixed real vectors
 CHUNKS_PER_FILE = 20
 SEED = 4
