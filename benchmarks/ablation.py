@@ -8,6 +8,8 @@ are only reported, by ``quality.py``), the own sets on the seed corpus, and the 
 the grown corpus (quality.py's indexes, cached). A rule is switched off by replacing it with
 its neutral form for the run (no bonus, no check, no extra quote, an empty word list);
 the reader's calls are memoised per (question, passages), as the reader is deterministic.
+A settings change is a separately configured ``Bot`` (``variant``), never the shared one
+changed in place. Metrics: the evaluation core (``tanya_trafficking.evaluate``).
 Prints a markdown table; writes JSON only with ``--out``.
 """
 
@@ -127,6 +129,14 @@ def open_sets(cache: Path, facqa_n: int) -> dict:
     return out
 
 
+def variant(bot, changes: dict):
+    """The product with an ablation's settings changes: a separately configured ``Bot`` over
+    the same index, retriever and reader (``bot`` itself is never changed)."""
+    speller = None if "speller" in changes else bot.speller
+    settings = bot.settings.replace(**{k: v for k, v in changes.items() if k != "speller"})
+    return replace(bot, settings=settings, speller=speller)
+
+
 def run(name: str, sets: dict, limit: int | None) -> dict:
     from tanya_trafficking.evaluate import evaluate
 
@@ -136,15 +146,7 @@ def run(name: str, sets: dict, limit: int | None) -> dict:
         for obj, attr, value in patches:
             stack.enter_context(mock.patch.object(obj, attr, value))
         for set_name, (bot, items) in sets.items():
-            saved = bot.settings, bot.speller
-            try:
-                if "speller" in changes:
-                    bot.speller = None
-                bot.settings = bot.settings.replace(
-                    **{k: v for k, v in changes.items() if k != "speller"})
-                m = evaluate(bot, items[:limit], k=5)
-            finally:
-                bot.settings, bot.speller = saved
+            m = evaluate(variant(bot, changes), items[:limit], k=5)
             out[set_name] = {k: m.get(k) for k in ("answer_hit", "false_abstain",
                                                      "abstain_recall", "short_f1", "mrr@10")}
     return out
@@ -183,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             print(row(name, results[name]), flush=True)
             quality.log(f"{name}: {time.perf_counter() - t0:.0f} s")
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({n: {"rule": ABLATIONS[n][0], **r}
                                         for n, r in results.items()}, indent=1) + "\n")
     return 0

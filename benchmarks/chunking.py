@@ -1,11 +1,15 @@
 """Choose the chunking defaults by measurement: build the seed corpus index with each window
 size and overlap, run eval/pertanyaan.jsonl, and report retrieval and answer metrics.
 
-    .venv/bin/python benchmarks/chunking.py      (writes benchmarks/results/chunking.json)
+    .venv/bin/python benchmarks/chunking.py [--out benchmarks/results/chunking.json]
+
+Prints a table; writes the rows as JSON only with ``--out`` (the recorded run:
+benchmarks/results/chunking.json).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import tempfile
 from pathlib import Path
@@ -17,7 +21,11 @@ SIZES = [300, 500, 700, 1000, 1500]
 OVERLAPS = [0, 1, 2]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=None,
+                    help="write the results as JSON here (nothing is written without it)")
+    args = ap.parse_args(argv)
     items = evaluate.read_items(PROJECT_ROOT / "eval" / "pertanyaan.jsonl")
     rows = []
     for size in SIZES:
@@ -33,9 +41,9 @@ def main() -> None:
                        "abstain_recall")}}
             rows.append(row)
             print(json.dumps(row), flush=True)
-    out = PROJECT_ROOT / "benchmarks" / "results" / "chunking.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     print(f"{'chars':>6} {'overlap':>7} {'chunks':>6} {'R@1':>6} {'R@5':>6} {'MRR@10':>7} "
           f"{'hit':>6} {'f_abst':>6} {'abst_r':>6}")
     for r in rows:

@@ -1,27 +1,29 @@
 """FacQA retrieval and answer benchmark: data the project did not write.
 
     make bench-quality            (runs it through benchmarks/quality.py, with its cached index)
-    .venv/bin/python benchmarks/facqa.py [--split valid+test] [--out benchmarks/results/facqa.json]
+    .venv/bin/python benchmarks/facqa.py [--split valid+test] [--out FILE]
 
 The corpus is every unique passage of the three FacQA files (each written as one .txt file
 into a temporary corpus, so it goes through the product's own loader, cleaner and chunker);
 the queries are the questions of valid + test; the gold is the passage a question was written
 over (a retrieved chunk counts when it comes from that passage's file) and its answer span.
 
-Three systems in the same run, on the same index:
+Four systems in the same run, on the same index, each a separately configured instance
+measured by the evaluation core (``tanya_trafficking.evaluate``):
 
-* ``bm25``: stemmed BM25 alone (the raw question's terms, no query processing);
-* ``dense``: e5 alone (the raw question embedded);
+* ``product``: the product as it ships (``pipeline.Bot.ask``);
 * ``hybrid``: the product's retrieval (query normalisation + hybrid fusion) and its rules,
-  the reader's pick, rerank and gate off (a second configured instance);
-* ``product``: the product as it ships (``Bot.ask``).
+  the reader's pick, rerank and gate off (a second ``Bot`` with its own settings);
+* ``bm25``: stemmed BM25 alone (the raw question's terms, no query processing, no rerank);
+* ``dense``: e5 alone (the raw question embedded, no rerank).
 
-``quote_hit@1`` / ``quote_hit@3``: the first / any of the first three quotes contains the gold
-answer span: the answer's own quotes for ``product`` and ``hybrid`` (shown as related when
-it declines), the rules' best sentences from that system's top chunks for ``bm25`` and
-``dense``. FacQA has no unanswerable questions; the abstention rate is reported as
-``false_abstain``. ``short_em`` / ``short_f1``: the short answer (``Answer.short_answer``)
-against the gold span (evaluate.py's SQuAD-style scores).
+The two baselines (``RetrievalBaseline``) have their own ``Retriever`` over the product's
+index and answer with the product's answer step (``answering.answer``) at threshold 0: the
+rules' choice of sentences from that ranker's top chunks, never declined, no reader.
+``quote_hit@1`` / ``quote_hit@3``: the first / one of the first three quotes holds the gold
+answer span (the quotes shown as related when the product declines). FacQA has no
+unanswerable questions; the product's and hybrid's abstention rate is ``false_abstain``,
+their short answers are scored by ``short_em`` / ``short_f1``.
 
 Tuning (fusion weight, sentence scoring) is done with ``--split train`` only.
 Results: a table on stdout; with ``--out FILE`` also a JSON file (one object per system).
@@ -38,15 +40,16 @@ import re
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from tanya_trafficking import answering, matching, pipeline
+from tanya_trafficking import answering, pipeline
 from tanya_trafficking.config import PROJECT_ROOT, Settings
-from tanya_trafficking.evaluate import short_scores
+from tanya_trafficking.evaluate import EvalItem, evaluate, summarize
 from tanya_trafficking.lexical import terms
 from tanya_trafficking.query import Query, parse
+from tanya_trafficking.retrieval import Retriever
+from tanya_trafficking.schema import Answer
 from tanya_trafficking.textnorm import normalize_for_match
 
 DATA = PROJECT_ROOT.parent / "shared" / "datasets" / "facqa"
@@ -95,6 +98,11 @@ def answer_in(quote: str, answer: str) -> bool:
     return bool(answer.strip()) and answer_form(answer) in answer_form(quote)
 
 
+def holds_answer(text: str, answers: tuple[str, ...]) -> bool:
+    """The evaluation core's ``match`` for FacQA: ``answer_in`` for any gold answer."""
+    return any(answer_in(text, a) for a in answers)
+
+
 def unique_passages() -> tuple[list[str], dict[str, int]]:
     """The unique passages of all three files (first spelling per ``passage_key``) and every
     spelling's passage number."""
@@ -138,74 +146,67 @@ def raw_query(question: str) -> Query:
 def without_reader(bot) -> pipeline.Bot:
     """The product's retrieval and rules alone: a second instance over the same index whose
     settings switch the reader's pick, rerank and gate off."""
-    settings = bot.settings.replace(reader_switch=2.0, reader_rerank=0.0, reader_gate=0.0)
-    return pipeline.Bot(settings, bot.index, bot.retriever, bot.speller, bot.reader)
+    return replace(bot, settings=bot.settings.replace(reader_switch=2.0, reader_rerank=0.0,
+                                                      reader_gate=0.0))
 
 
-def run_system(bot, system: str, rows: list[dict], names: dict[str, str],
-               seen: set[str] = frozenset()) -> dict:
-    """Metrics of one system; ``seen`` = the passage files that train questions were
-    written over, for a second report of the questions whose passage is not among them
-    (what a model fine-tuned on train questions never saw)."""
-    retriever = bot.retriever
-    alpha0 = retriever.alpha
-    no_reader = without_reader(bot)
-    rr, r1, r5, r10, q1, q3, abstain, lat = [], 0, 0, 0, 0, 0, 0, []
-    unseen = []  # (reciprocal rank, in top 5) of questions over passages without train questions
-    ems, f1s = [], []
-    for row in rows:
-        gold = names[row["passage"]]
-        t0 = time.perf_counter()
-        if system in ("product", "hybrid"):
-            ans = (bot if system == "product" else no_reader).ask(row["question"], retrieve=10)
-            hits = list(ans.hits)
-            abstain += not ans.found
-            _, em, f1 = short_scores(ans, (row["answer"],))
-            if em is not None:
-                ems.append(em)
-                f1s.append(f1)
-        else:
-            retriever.alpha = 1.0 if system == "dense" else 0.0
-            retriever.rerank = False
-            query = raw_query(row["question"])
-            hits = retriever.search(query, k=10)
-            retriever.alpha, retriever.rerank = alpha0, True
-        lat.append((time.perf_counter() - t0) * 1000)
-        rank = next((i for i, h in enumerate(hits, 1) if h.chunk.source == gold), None)
-        rr.append(1 / rank if rank else 0.0)
-        if gold not in seen:
-            unseen.append((rr[-1], rank is not None and rank <= 5))
-        r1 += rank == 1
-        r5 += rank is not None and rank <= 5
-        r10 += rank is not None and rank <= 10
-        if system in ("product", "hybrid"):  # the answer's own quotes (related if declined)
-            quotes = [q.text for q in ans.quotes]
-        else:
-            cands = answering.score_candidates(query, hits[:bot.settings.top_k],
-                                               bot.index.lexical)
-            typed = [c for c in cands if matching.answers_type(c.text, query)] or cands
-            quotes = [c.text for c in typed[:3]]
-        q1 += bool(quotes) and answer_in(quotes[0], row["answer"])
-        q3 += any(answer_in(q, row["answer"]) for q in quotes)
-    n = len(rows)
-    out = {"recall@1": r1 / n, "recall@5": r5 / n, "recall@10": r10 / n,
-           "mrr@10": float(np.mean(rr)), "quote_hit@1": q1 / n, "quote_hit@3": q3 / n,
-           "latency_ms_p50": float(np.percentile(lat, 50)),
-           "latency_ms_p95": float(np.percentile(lat, 95))}
-    if system in ("product", "hybrid"):
-        out["false_abstain"] = abstain / n
-        out["short_em"] = float(np.mean(ems)) if ems else None
-        out["short_f1"] = float(np.mean(f1s)) if f1s else None
-    if unseen:
-        out["unseen_passages"] = {"questions": len(unseen),
-                                  "mrr@10": float(np.mean([u[0] for u in unseen])),
-                                  "recall@5": float(np.mean([u[1] for u in unseen]))}
+class RetrievalBaseline:
+    """One ranker alone over the product's index (its own ``Retriever``: ``alpha`` 0 = BM25,
+    1 = dense, no rerank) asked the raw question, answered by the product's answer step at
+    threshold 0 (the rules' sentences from the top chunks, never declined, no reader)."""
+
+    def __init__(self, bot, alpha: float):
+        self.settings = bot.settings
+        self.index = bot.index
+        self.retriever = Retriever(bot.index, bot.retriever.embedder, alpha,
+                                   bot.settings.candidates, rerank=False)
+
+    def ask(self, question: str, top_k: int | None = None, retrieve: int = 0) -> Answer:
+        top_k = top_k or self.settings.top_k
+        query = raw_query(question)
+        hits = self.retriever.search(query, k=max(top_k, retrieve))
+        result = answering.answer(query, hits[:top_k], self.index.lexical,
+                                  self.index.page_text, 0.0, self.settings.max_quotes)
+        return replace(result, hits=tuple(hits))
+
+
+def systems(bot) -> dict:
+    """name -> system (anything with ``ask``): the product and its three baselines."""
+    return {"product": bot, "hybrid": without_reader(bot),
+            "bm25": RetrievalBaseline(bot, alpha=0.0), "dense": RetrievalBaseline(bot, alpha=1.0)}
+
+
+def eval_items(rows: list[dict], names: dict[str, str]) -> list[EvalItem]:
+    """FacQA-style rows (question, passage, answer) as evaluation items whose gold source is
+    the passage's corpus file."""
+    return [EvalItem(f"q{n}", r["question"], (r["answer"],), source=names[r["passage"]])
+            for n, r in enumerate(rows)]
+
+
+RANK_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "quote_hit@1", "quote_hit@3",
+             "latency_ms_p50", "latency_ms_p95")
+ANSWER_KEYS = ("false_abstain", "short_em", "short_f1")
+
+
+def measure(system, items: list[EvalItem], seen: set[str] = frozenset(),
+            answers: bool = True) -> dict:
+    """The evaluation core's metrics of one system (``answers``: with its abstention and
+    short-answer scores). With ``seen`` (the passage files that train questions were written
+    over), a second report of the questions whose passage is not among them (what a model
+    trained on train questions, like the reader, never saw)."""
+    m = evaluate(system, items, ks=(1, 5, 10), match=holds_answer)
+    out = {k: m[k] for k in RANK_KEYS + (ANSWER_KEYS if answers else ())}
+    rows = [r for r, i in zip(m["questions"], items) if i.source not in seen] if seen else []
+    if rows:
+        u = summarize(rows, [], ks=(5,))
+        out["unseen_passages"] = {"questions": len(rows), "mrr@10": u["mrr@10"],
+                                  "recall@5": u["recall@5"]}
     return out
 
 
 def run(settings: Settings, names: dict[str, str], split: str = "valid+test",
         limit: int | None = None) -> dict:
-    """All three systems over ``split``'s questions (the first ``limit`` of them when given),
+    """All four systems over ``split``'s questions (the first ``limit`` of them when given),
     on the index of ``settings`` (built or brought up to date first) over a corpus written
     from ``corpus_files``; ``names`` is its passage text -> file name."""
     rows = [r for s in split.split("+") for r in read_split(s)][:limit]
@@ -216,8 +217,9 @@ def run(settings: Settings, names: dict[str, str], split: str = "valid+test",
           file=sys.stderr)
     bot = pipeline.Bot.open(settings)
     seen = {names[r["passage"]] for r in read_split("train")}
-    results = {s: run_system(bot, s, rows, names, seen)
-               for s in ("product", "hybrid", "bm25", "dense")}
+    items = eval_items(rows, names)
+    results = {name: measure(system, items, seen, answers=name in ("product", "hybrid"))
+               for name, system in systems(bot).items()}
     results["_meta"] = {"split": split, "questions": len(rows),
                         "passages": len(set(names.values())),
                         "model": settings.model, "alpha": settings.alpha,

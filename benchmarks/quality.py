@@ -1,7 +1,8 @@
 """Quality benchmark: the product's answers on data it was not written for, against floors.
 
     make bench-quality     (= .venv/bin/python benchmarks/quality.py --out
-                              benchmarks/results/quality.json)
+                              build/bench/quality.json, untracked)
+    make bench-quality OUT=benchmarks/results/quality.json     (updates the tracked record)
     .venv/bin/python benchmarks/quality.py --only idk --limit 20     (a quick check)
 
 Four sets, each asked of the product (``pipeline.Bot``) over its own index:
@@ -10,7 +11,7 @@ Four sets, each asked of the product (``pipeline.Bot``) over its own index:
   (one .txt per paragraph, named by a hash of its text); gold = the annotators' answer texts.
   Beside the product, the retrieval baselines on its answerable questions (gold = the
   question's paragraph): BM25 alone, dense alone, and the hybrid retrieval with the sentence
-  choice and no reader (``facqa.run_system``);
+  choice and no reader (``facqa.systems``, measured by ``facqa.measure``);
 * ``facqa``: benchmarks/facqa.py's run over FacQA valid + test (product, hybrid, bm25, dense);
 * ``own-seed``: eval/pertanyaan.jsonl + eval/pertanyaan-baru.jsonl over the seed corpus/;
 * ``own-grown``: the same questions over a grown corpus: the seed documents (seed/) plus every
@@ -18,8 +19,9 @@ Four sets, each asked of the product (``pipeline.Bot``) over its own index:
   about 5,200 files. An own "unanswerable" question that a distractor truly answers is
   relabelled for this run by eval/grown-relabel.jsonl (id, answers, passage, reason).
 
-Metrics are evaluate.py's (answer_hit, false_abstain, abstain_recall, short_em, short_f1) and
-facqa.py's (mrr@10, quote_hit@1, ...); see docs/quality.md. Indexes are cached outside the
+Every metric comes from the evaluation core, ``tanya_trafficking.evaluate`` (answer_hit,
+false_abstain, abstain_recall, short_em, short_f1, mrr@10, quote_hit@1, ...; FacQA and the
+baselines through facqa.py's ``measure``); see docs/quality.md. Indexes are cached outside the
 repository (``--cache``, default ~/.cache/tanya-trafficking/bench/<set>-<key>, the key a hash
 of the corpus file list with sizes and the embedder id) and reused: a rerun after a change to
 answering only re-asks. Nothing is written into the repository unless ``--out`` is given.
@@ -190,20 +192,20 @@ def compact(result: dict) -> dict:
 
 
 def run_idk(cache: Path, limit: int | None) -> dict:
+    from dataclasses import replace
+
     from tanya_trafficking.evaluate import evaluate
 
     paragraphs = idk_paragraphs("valid")
     files = {paragraph_name(p["context"]): p["context"] for p in paragraphs}
     bot = open_bot(cached_settings(cache, "idk-valid", files), "idk")
     pairs = idk_items(paragraphs)[:limit]
-    out = {"product": compact(evaluate(bot, [i for i, _ in pairs], k=5))}
-    rows = [{"question": i.question, "passage": ctx, "answer": i.answers[0]}
-            for i, ctx in pairs if i.answers]
-    names = {ctx: paragraph_name(ctx) for _, ctx in pairs}
-    for system, label in (("bm25", "bm25"), ("dense", "dense"), ("hybrid", "hybrid")):
-        m = facqa.run_system(bot, system, rows, names)
-        out[label] = {k: v for k, v in m.items() if k not in ("false_abstain", "short_em",
-                                                                "short_f1")}
+    systems = facqa.systems(bot)
+    out = {"product": compact(evaluate(systems.pop("product"), [i for i, _ in pairs], k=5))}
+    # the retrieval baselines: answerable questions, gold = the question's paragraph
+    items = [replace(i, source=paragraph_name(ctx)) for i, ctx in pairs if i.answers]
+    for name, system in systems.items():
+        out[name] = facqa.measure(system, items, answers=False)
     return out
 
 

@@ -4,9 +4,10 @@
 
 Each question is asked once (``Bot.ask`` with the gate off); the reader's answer probability
 for the answer's first quote is kept, and every gate value is then applied to the same
-answers. Prints, per set and gate, answer_hit, false_abstain and abstain_recall, on the sets
-settings may be chosen on (IDK-MRC valid, the own sets on the seed and the grown corpus;
-FacQA valid/test are only reported, by quality.py). Writes nothing.
+answers. Prints, per set and gate, answer_hit, false_abstain and abstain_recall (the
+evaluation core's ``answer_metrics``), on the sets settings may be chosen on (IDK-MRC valid,
+the own sets on the seed and the grown corpus; FacQA valid/test are only reported, by
+quality.py). Writes nothing.
 """
 
 from __future__ import annotations
@@ -25,36 +26,38 @@ GATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 RULE_THRESHOLDS = (0.3, 0.4, 0.5, 0.57)  # the rule confidence's threshold (0.57 before)
 
 
-def ask_all(bot, items) -> list[tuple]:
-    """(item, found, quotes hold an answer, reader's answer probability, rule confidence)
-    per question, asked with the rule threshold at its lowest so every threshold can be
-    applied afterwards."""
+def ask_all(bot, items) -> list[tuple[dict, float, float]]:
+    """(the evaluation core's row, the reader's answer probability for the first quote, the
+    rule confidence unrounded) per question, asked of a separately configured ``Bot`` whose
+    rule threshold is at its lowest and whose gate is off, so that every threshold and gate
+    can be applied afterwards."""
     from dataclasses import replace as copy_with
 
-    from tanya_trafficking.evaluate import contains_answer
+    from tanya_trafficking.evaluate import judge
     from tanya_trafficking.query import parse
 
-    bot.settings = copy_with(bot.settings, abstain_threshold=1e-9, reader_gate=0.0)
+    ungated = copy_with(bot, settings=bot.settings.replace(abstain_threshold=1e-9,
+                                                           reader_gate=0.0))
     out = []
     for item in items:
-        result = bot.ask(item.question)
+        result = ungated.ask(item.question)
         p = 1.0
         if result.found:
             query = parse(item.question, bot.speller)
             p = 1.0 - bot.reader.read(query.normalized, [result.quotes[0].text])[0].no_answer
-        hit = bool(item.answers) and any(contains_answer(q.text, item.answers)
-                                         for q in result.quotes)
-        out.append((item, result.found, hit, p, result.confidence))
+        out.append((judge(item, result), p, result.confidence))
     return out
 
 
-def metrics(rows, gate: float, rule: float = 0.57) -> dict:
-    ans = [r for r in rows if r[0].answers]
-    una = [r for r in rows if not r[0].answers]
-    found = {id(r): r[1] and r[4] >= rule and r[3] >= gate for r in rows}
-    return {"answer_hit": sum(found[id(r)] and r[2] for r in ans) / max(len(ans), 1),
-            "false_abstain": sum(not found[id(r)] for r in ans) / max(len(ans), 1),
-            "abstain_recall": sum(not found[id(r)] for r in una) / max(len(una), 1)}
+def metrics(asked: list[tuple[dict, float, float]], gate: float, rule: float = 0.57) -> dict:
+    """The evaluation core's answer metrics with the rule threshold and the gate applied."""
+    from tanya_trafficking.evaluate import answer_metrics
+
+    rows = []
+    for row, p, confidence in asked:
+        found = row["found"] and confidence >= rule and p >= gate
+        rows.append(row | {"found": found, "answer_hit": row["answer_hit"] and found})
+    return answer_metrics(rows)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -326,3 +326,88 @@ def test_evaluate_scores_the_short_answer_and_an_abstention_as_empty() -> None:
     assert rows["1"]["short_answer"] == "Bangkok"
     assert rows["3"]["short_f1"] == 0.0  # declined although answerable
     assert rows["4"]["short_f1"] is None  # unanswerable: abstain_recall judges it
+
+
+# --------------------------------------------------------------------------- the core's parts
+
+
+def _hit(source: str, text: str):
+    from tanya_trafficking.schema import Chunk, Hit
+
+    return Hit(Chunk(id=f"{source}#0", source=source, page=None, start=0, end=len(text),
+                     text=text), 0.5, 0.5, 0.5)
+
+
+def test_relevant_rank_by_gold_source_or_by_answer_text() -> None:
+    from tanya_trafficking.evaluate import EvalItem, relevant_rank
+
+    hits = [_hit("a.txt", "ASEAN didirikan di Bangkok."), _hit("b.txt", "Ibu kota: Bangkok."),
+            _hit("c.txt", "Tidak ada apa-apa.")]
+    by_text = EvalItem("1", "q", ("bangkok",))
+    assert relevant_rank(hits, by_text) == 1
+    # with a gold source only chunks of that document count, whatever they hold
+    assert relevant_rank(hits, EvalItem("2", "q", ("bangkok",), source="b.txt")) == 2
+    assert relevant_rank(hits, EvalItem("3", "q", ("bangkok",), source="c.txt")) == 3
+    assert relevant_rank(hits, EvalItem("4", "q", ("bangkok",), source="z.txt")) is None
+    # a benchmark's own matcher replaces contains_answer
+    assert relevant_rank(hits, by_text, match=lambda text, golds: "Ibu" in text) == 2
+
+
+def test_judge_ranks_quotes_and_uses_the_given_match() -> None:
+    from tanya_trafficking.evaluate import EvalItem, judge
+    from tanya_trafficking.schema import Answer, Quote
+
+    quotes = (Quote("Satu.", "a.txt", None, "c1", 0.9), Quote("Jawabnya 7,5 hektar.", "a.txt",
+                                                               None, "c1", 0.8))
+    item = EvalItem("1", "q", ("7, 5 hektar",))
+    declined = Answer("q", False, "Maaf", quotes, 0.2, (_hit("a.txt", "Jawabnya 7,5 hektar."),))
+    row = judge(item, declined)
+    assert row["quote_rank"] is None and row["rank"] is None  # "7, 5" is not "7,5" here
+    assert not row["answer_hit"] and row["problem"] == "abstain padahal ada jawaban"
+
+    def loose(text, golds):
+        return any(g.replace(" ", "") in text.replace(" ", "") for g in golds)
+
+    row = judge(item, declined, match=loose)
+    assert row["quote_rank"] == 2 and row["rank"] == 1
+    assert not row["answer_hit"]  # related quotes after an abstention are no answer hit
+    found = Answer("q", True, "[1]", quotes, 0.9, ())
+    assert judge(item, found, match=loose)["answer_hit"]
+
+
+def test_rank_and_answer_metrics_separately() -> None:
+    from tanya_trafficking.evaluate import answer_metrics, rank_metrics
+
+    rows = [dict(_row(True, r, found=f, hit=h), quote_rank=q)
+            for r, f, h, q in ((1, True, True, 1), (4, True, False, 3), (None, False, False, 2),
+                               (12, True, True, None))]
+    rows.append(dict(_row(False, None, found=False, hit=False), quote_rank=None))
+    m = rank_metrics(rows, ks=(1, 5, 10))
+    assert set(m) == {"recall@1", "recall@5", "recall@10", "mrr@10"}
+    assert m["recall@1"] == pytest.approx(1 / 4)
+    assert m["recall@5"] == m["recall@10"] == pytest.approx(2 / 4)
+    assert m["mrr@10"] == pytest.approx((1 + 1 / 4) / 4)
+    a = answer_metrics(rows)
+    assert a["answer_hit"] == pytest.approx(2 / 4)
+    assert a["quote_hit@1"] == pytest.approx(1 / 4)
+    assert a["quote_hit@3"] == pytest.approx(3 / 4)  # a declined answer's related quotes count
+    assert a["false_abstain"] == pytest.approx(1 / 4)
+    assert a["abstain_recall"] == 1.0
+
+
+def test_evaluate_asks_for_enough_hits_for_every_cut_off() -> None:
+    from tanya_trafficking.evaluate import EvalItem, evaluate
+    from tanya_trafficking.schema import Answer
+
+    asked = []
+
+    class Recorder:
+        def ask(self, question, retrieve=0):
+            asked.append(retrieve)
+            return Answer(question, False, "Maaf", (), 0.0, ())
+
+    m = evaluate(Recorder(), [EvalItem("1", "q", ("x",))], ks=(1, 5, 20))
+    assert asked == [20]
+    assert {"recall@1", "recall@5", "recall@20"} <= set(m) and "recall@10" not in m
+    evaluate(Recorder(), [EvalItem("1", "q", ("x",))], k=3)
+    assert asked[-1] == 10

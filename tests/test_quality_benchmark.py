@@ -39,6 +39,7 @@ def test_quality_idk_sample_reports_metrics_and_reuses_its_index(
     cache, out = tmp_path / "cache", tmp_path / "quality.json"
     results_dir = ROOT / "benchmarks" / "results"
     before = {p.name: p.stat().st_mtime_ns for p in results_dir.iterdir()}
+    status = _git_status()
 
     assert quality.main(["--only", "idk", "--limit", "5", "--cache", str(cache)]) == 0
     assert not out.exists()
@@ -67,6 +68,16 @@ def test_quality_idk_sample_reports_metrics_and_reuses_its_index(
         assert all(0.0 <= m[k] <= 1.0 for k in ("mrr@10", "recall@5", "quote_hit@1"))
     assert result["_meta"]["floors"] == 4
     assert 0 <= result["_meta"]["floors_met"] <= 4
+    assert _git_status() == status  # the runs left the checkout as it was
+
+
+def _git_status() -> str | None:
+    """`git status --porcelain` of the checkout (None outside a git checkout)."""
+    import subprocess
+
+    proc = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                          capture_output=True, text=True)
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def test_floor_cells_say_whether_the_floor_is_met() -> None:

