@@ -1,8 +1,10 @@
 """The web chat: end to end over HTTP against ``python app.py`` (a real subprocess, queried
 with ``gradio_client``), and its building blocks in process (the answer bubble's HTML, the
-"Sumber" block, highlights, passages, the documents panel, uploads, feedback).
+"Sumber" block, the documents panel, the chat service).
 
-The browser side is in test_browser.py, the locked-down server in test_app_security.py."""
+Uploads: test_uploads.py; feedback: test_feedback.py; highlights: test_highlight.py; passages:
+test_passages.py. The browser side is in test_browser.py, the locked-down server in
+test_app_security.py."""
 
 from __future__ import annotations
 
@@ -12,29 +14,17 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from apphelpers import PROJECT_ROOT, AppServer, running_app
+from seedqa import (ACTIP_A, ACTIP_Q, ACTIP_SOURCE, CASES_Q, COUNTRY_Q, FOLLOW_NOTE, FOLLOW_PREV,
+                    FOLLOW_Q, FOLLOW_QUOTE)
 
 from tanya_trafficking import pipeline, store, webapp
-from tanya_trafficking.config import Settings
 
 pytestmark = pytest.mark.slow
-
-ACTIP_Q = "Apa kepanjangan dari ACTIP?"
-ACTIP_A = "ASEAN Convention Against Trafficking in Persons"
-ACTIP_SOURCE = "artikel-perdagangan-orang-asia-tenggara-actip.txt"
-COUNTRY_Q = "Negara mana yang paling banyak kasusnya?"
-# A follow-up pair of the seed corpus: alone, "Kapan itu ditandatangani?" names nothing the
-# documents can be searched for; after "Apa itu ACTIP?" it is about ACTIP, founded in 2015.
-FOLLOW_PREV = "Apa itu ACTIP?"
-FOLLOW_Q = "Kapan itu ditandatangani?"
-FOLLOW_QUOTE = "Semenjak didirikan ACTIP tahun 2015"
-FOLLOW_NOTE = "Pertanyaan lanjutan: memakai konteks dari pertanyaan sebelumnya"
-CASES_Q = "Berapa jumlah kasus human trafficking pada tahun 2023?"
 
 
 @pytest.fixture(scope="module")
@@ -272,14 +262,6 @@ def _env() -> dict:
 
 # --------------------------------------------------------------------------- in process
 
-@pytest.fixture(scope="module")
-def seed_bot(tmp_path_factory, embedder) -> pipeline.Bot:
-    settings = Settings(corpus=PROJECT_ROOT / "corpus",
-                        index=tmp_path_factory.mktemp("webidx") / "index")
-    pipeline.build_index(settings)
-    return pipeline.Bot.open(settings)
-
-
 def test_answer_bubble_streams_then_shows_sources_and_copy_button(seed_bot) -> None:
     result = seed_bot.ask(ACTIP_Q)
     full = webapp.answer_html(result, seed_bot)
@@ -311,38 +293,6 @@ def test_not_found_answer_marks_no_answer(seed_bot) -> None:
     assert 'class="tt-ans"' not in html  # related passages, not answers
 
 
-def test_passage_holds_the_quote_inside_its_chunk(seed_bot) -> None:
-    result = seed_bot.ask("Berapa jumlah kasus human trafficking pada tahun 2023?")
-    assert result.found
-    for quote in result.quotes:
-        passage = pipeline.passage_for(seed_bot, quote)
-        assert passage.text[passage.quote_start:passage.quote_end] == quote.text
-        chunk = seed_bot.chunk(quote.chunk_id)
-        assert chunk is not None and chunk.text in passage.text
-        assert len(passage.text) > len(quote.text)
-
-
-def test_highlights_mark_what_the_question_asks_for(seed_bot) -> None:
-    def marked(question, text):
-        return [(text[s:e], kind) for s, e, kind in
-                pipeline.highlight_spans(question, text, seed_bot.speller)]
-
-    text = "Pada tahun 2023 kasus human traficking sebanyak 156,330 ribu kasus."
-    spans = marked("Berapa jumlah kasus human trafficking pada tahun 2023?", text)
-    assert ("156,330 ribu", "answer") in spans
-    assert ("2023", "answer") not in spans  # the question's own year is not the answer
-    assert ("kasus", "term") in spans
-    spans = marked("Berapa korban di Sukamaju?", "Pada tahun 2024 tercatat 37 korban di Sukamaju.")
-    assert ("37", "answer") in spans and ("2024", "answer") not in spans
-    text = "Regulasi ini disebut ASEAN Convention Against Trafficking in Persons (ACTIP)."
-    assert (ACTIP_A, "answer") in marked(ACTIP_Q, text)
-    text = "Semenjak didirikan ACTIP tahun 2015, terdapat upaya pencegahan."
-    assert ("2015", "answer") in marked("Kapan ACTIP didirikan?", text)
-    text = "Penulis menemukan hambatan tersebut berasal dari prinsip non-intervensi."
-    assert ("berasal dari prinsip non-intervensi", "answer") in \
-        marked("Mengapa ASEAN gagal?", text)
-
-
 def test_user_text_is_escaped_everywhere() -> None:
     evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
     for html in (webapp.user_html(evil), webapp.message_html(evil)):
@@ -362,143 +312,6 @@ def test_documents_panel_lists_counts_and_build_time(seed_bot) -> None:
         assert f'{doc["pages"]} halaman · {doc["chunks"]} potongan' in html
     assert webapp.format_time("2025-11-22T16:01:05+00:00") == "22 November 2025, 16.01 UTC"
     assert "Indeks terakhir dibangun" in html
-
-
-@pytest.mark.parametrize("name, data, problem", [
-    ("laporan.pdf", b"%PDF-1.7\n...", None),
-    ("laporan.pdf", b"\xef\xbb\xbf junk then %PDF-1.4 header", None),  # within the first KiB
-    ("palsu.pdf", b"<html>bukan pdf</html>", "bukan PDF"),
-    ("catatan.txt", "Perdagangan orang — catatan.\n".encode(), None),
-    ("catatan.md", "# Judul\n\nIsi.".encode("utf-16"), None),
-    ("catatan.txt", "Kafé 1252".encode("cp1252"), None),
-    ("gambar.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "biner"),
-    ("nyamar.txt", b"%PDF-1.4\n1 0 obj", "isinya PDF"),
-    ("kosong.txt", b"  \n ", "kosong"),
-    ("skrip.exe", b"MZ\x90\x00", "tidak didukung"),
-    ("besar.txt", b"a" * (pipeline.UPLOAD_MAX_BYTES + 1), "terlalu besar"),
-])
-def test_upload_type_is_checked_by_content(name, data, problem) -> None:
-    got = pipeline.check_upload(name, data)
-    if problem is None:
-        assert got is None, got
-    else:
-        assert got is not None and problem in got, got
-
-
-def test_safe_filename_keeps_names_plain() -> None:
-    assert pipeline.safe_filename("../../etc/passwd.txt") == "passwd.txt"
-    assert pipeline.safe_filename("C:\\Users\\x\\Laporan 2024.PDF") == "Laporan 2024.pdf"
-    assert pipeline.safe_filename(".tersembunyi.md") == "tersembunyi.md"
-    assert pipeline.safe_filename("a<b>|c?.txt") == "a-b-c.txt"
-
-
-def test_add_to_corpus_indexes_good_files_and_explains_bad_ones(small_index, tmp_path) -> None:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, "Pada tahun 2024 Polres Kupang menangani 19 kasus perdagangan orang.")
-    uploads = tmp_path / "uploads"
-    uploads.mkdir()
-    good = uploads / "kupang.pdf"
-    pdf.output(str(good))
-    fake = uploads / "palsu.pdf"
-    fake.write_bytes(b"bukan pdf")
-    scanned = uploads / "pindaian.pdf"
-    blank = FPDF()
-    blank.add_page()
-    blank.output(str(scanned))  # a page without a text layer
-    same = uploads / "actip.txt"  # the corpus already has this very file
-    same.write_bytes((small_index.corpus / "actip.txt").read_bytes())
-    before = store.current_name(small_index.index)
-    steps = []
-    outcomes, report = pipeline.add_to_corpus(
-        small_index, [(p.name, p) for p in (good, fake, scanned, same)],
-        lambda text, fraction: steps.append((text, fraction)))
-    by_name = {o.name: o for o in outcomes}
-    assert by_name["kupang.pdf"].added and by_name["kupang.pdf"].source == "kupang.pdf"
-    assert "bukan PDF" in by_name["palsu.pdf"].message and not by_name["palsu.pdf"].added
-    assert "OCR" in by_name["pindaian.pdf"].message and not by_name["pindaian.pdf"].added
-    assert "sudah ada" in by_name["actip.txt"].message
-    assert sorted(p.name for p in small_index.corpus.iterdir()) == \
-        ["actip.txt", "kupang.pdf", "laporan"]
-    assert report is not None and store.current_name(small_index.index) != before
-    assert [f for _, f in steps] == sorted(f for _, f in steps) and steps[-1][1] == 1.0
-    answer = pipeline.Bot.open(small_index).ask("Berapa kasus yang ditangani Polres Kupang?")
-    assert answer.found and "19 kasus" in answer.text and "kupang.pdf, hlm. 1" in answer.text
-
-
-def test_add_to_corpus_renames_a_different_file_with_a_taken_name(small_index,
-                                                                  tmp_path) -> None:
-    upload = tmp_path / "actip.txt"
-    upload.write_text("Kamboja menandatangani ACTIP pada tahun 2016.\n", encoding="utf-8")
-    outcomes, _ = pipeline.add_to_corpus(small_index, [("actip.txt", upload)])
-    assert outcomes[0].added and outcomes[0].source == "actip-2.txt"
-    assert (small_index.corpus / "actip.txt").read_text(encoding="utf-8").startswith("Regulasi")
-
-
-def test_add_to_corpus_leaves_corpus_as_it_was_when_the_build_fails(small_index, tmp_path,
-                                                                    monkeypatch) -> None:
-    upload = tmp_path / "baru.txt"
-    upload.write_text("Laos memperkuat patroli perbatasan.\n", encoding="utf-8")
-    before = sorted(p.name for p in small_index.corpus.rglob("*"))
-
-    def broken(*_args, **_kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(pipeline, "build_index", broken)
-    outcomes, report = pipeline.add_to_corpus(small_index, [("baru.txt", upload)])
-    assert report is None and not outcomes[0].added and "gagal" in outcomes[0].message
-    assert sorted(p.name for p in small_index.corpus.rglob("*")) == before
-
-
-def test_add_to_corpus_waits_for_a_rebuild_elsewhere(small_index, tmp_path) -> None:
-    upload = tmp_path / "baru.txt"
-    upload.write_text("Laos memperkuat patroli perbatasan.\n", encoding="utf-8")
-    holding = threading.Event()
-    release = threading.Event()
-
-    def hold_lock():
-        with store.rebuild_lock(small_index.index):
-            holding.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold_lock)
-    holder.start()
-    holding.wait(10)
-    steps = []
-    threading.Timer(1.5, release.set).start()
-    outcomes, report = pipeline.add_to_corpus(
-        small_index, [("baru.txt", upload)], lambda text, f: steps.append(text))
-    holder.join()
-    assert outcomes[0].added and report is not None
-    assert any("Menunggu" in s for s in steps)
-
-
-def test_feedback_lines_never_interleave(tmp_path) -> None:
-    settings = Settings(feedback=tmp_path / "fb" / "umpan-balik.jsonl")
-    long_answer = "«" + "kutipan panjang " * 2000 + "»"
-
-    def write(n):
-        for i in range(20):
-            pipeline.record_feedback(settings, {"question": f"q{n}-{i}", "answer": long_answer,
-                                                "verdict": "up"})
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    lines = settings.feedback.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 120
-    records = [json.loads(line) for line in lines]
-    assert {r["question"] for r in records} == {f"q{n}-{i}" for n in range(6) for i in range(20)}
-    # `tanya-trafficking eval` reads such a file as unlabelled questions.
-    from tanya_trafficking.evaluate import read_items
-
-    items = read_items(settings.feedback)
-    assert len(items) == 120 and not any(item.labelled for item in items)
 
 
 def test_service_records_the_verdict_of_an_answer(seed_bot, tmp_path) -> None:

@@ -16,8 +16,8 @@ Follow-up questions: the chat passes the conversation's previous question
 (``previous_question``: the latest one the bot searched, answered or not, with the question
 it leaned on when it was a follow-up itself; refused ones are skipped) to
 ``ChatService.reply``, which uses it only when the new question leans on it
-(``query.context_for``); the answer then starts with a note naming it. The ``/tanya`` API
-takes it as an optional second argument, ``sebelumnya``.
+(``pipeline.follow_up_context``); the answer then starts with a note naming it. The
+``/tanya`` API takes it as an optional second argument, ``sebelumnya``.
 
 Locked down by default (``create_app``): Gradio is mounted on our own FastAPI app so that our
 middleware sits outside Gradio's:
@@ -60,7 +60,6 @@ from pathlib import Path
 from . import pipeline, store
 from . import ui_text as ui
 from .config import PROJECT_ROOT, Settings
-from .query import context_for
 from .schema import Answer
 from .textnorm import display_name
 
@@ -185,7 +184,7 @@ class ChatService:
 
     def reply(self, question: str | None, previous: str | None = None) -> Reply:
         """Answer ``question``; ``previous`` is the user's previous question in the same
-        conversation. When the question leans on it (``query.context_for``: "itu",
+        conversation. When the question leans on it (``pipeline.follow_up_context``: "itu",
         "tersebut", "-nya", "bagaimana dengan ...", a very short question), the search uses
         the previous question too, and ``Reply.context`` says so. A ``previous`` that would
         itself be refused (empty, too long) is ignored.
@@ -201,7 +200,7 @@ class ChatService:
         context = None
         previous = None if previous is None else str(previous)
         if previous is not None and not pipeline.check_question(previous, self.settings):
-            context = context_for(question, previous.strip())
+            context = pipeline.follow_up_context(question, previous.strip())
         key = (bot.index.folder.name, context or "", question)
         with self._cache_lock:
             result = self._cache.get(key)
@@ -334,15 +333,8 @@ def _marked(text: str, spans, kinds=("answer", "term")) -> str:
 
 
 def quote_spans(result: Answer, bot: pipeline.Bot) -> list[list[tuple[int, int, str]]]:
-    """Highlights per quote; in the first quote of an answer with a short answer, that span
-    is the one marked as the answer (the question's words stay marked around it)."""
-    spans = [pipeline.highlight_spans(result.question, q.text, bot.speller)
-             for q in result.quotes]
-    if result.found and result.short_answer is not None and spans:
-        s, e = result.short_start, result.short_end
-        terms = [x for x in spans[0] if x[2] != "answer" and (x[1] <= s or x[0] >= e)]
-        spans[0] = sorted(terms + [(s, e, "answer")])
-    return spans
+    """Highlights per quote: the ones ``Bot.ask`` computed from the question it searched."""
+    return [list(spans) for spans in result.highlights]
 
 
 CHAIN_MAX_CHARS = 300  # a chain of follow-ups carries at most this much earlier text
@@ -406,7 +398,7 @@ def sources_html(result: Answer, bot: pipeline.Bot, spans=None) -> str:
     kinds = ("answer", "term") if result.found else ("term",)
     items = []
     for i, (q, sp) in enumerate(zip(result.quotes, spans), 1):
-        passage = pipeline.passage_for(bot, q)
+        passage = bot.passage(q)
         before = passage.text[:passage.quote_start]
         inside = passage.text[passage.quote_start:passage.quote_end]
         after = passage.text[passage.quote_end:]
