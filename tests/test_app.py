@@ -1,10 +1,10 @@
-"""The web chat: end to end over HTTP against ``python app.py`` (a real subprocess, queried
-with ``gradio_client``), and its building blocks in process (the answer bubble's HTML, the
-"Sumber" block, the documents panel, the chat service).
+"""The web chat end to end over HTTP against ``python app.py`` (a real subprocess, queried
+with ``gradio_client``): startup, the page, the ``/tanya`` API, follow-ups through the API and
+the page's own chat event, and a rebuild elsewhere picked up without a restart.
 
-Uploads: test_uploads.py; feedback: test_feedback.py; highlights: test_highlight.py; passages:
-test_passages.py. The browser side is in test_browser.py, the locked-down server in
-test_app_security.py."""
+Its building blocks in process: test_web_service.py, test_web_render.py, test_web_page.py,
+test_uploads.py, test_feedback.py, test_highlight.py, test_passages.py; the browser side is in
+test_browser.py, the locked-down server in test_app_security.py."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from apphelpers import PROJECT_ROOT, AppServer, running_app
 from seedqa import (ACTIP_A, ACTIP_Q, ACTIP_SOURCE, CASES_Q, COUNTRY_Q, FOLLOW_NOTE, FOLLOW_PREV,
                     FOLLOW_Q, FOLLOW_QUOTE)
 
-from tanya_trafficking import pipeline, store, webapp
+from tanya_trafficking import store
 
 pytestmark = pytest.mark.slow
 
@@ -258,157 +258,3 @@ def test_rebuild_elsewhere_is_picked_up_without_restart(app_server: AppServer) -
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
-
-
-# --------------------------------------------------------------------------- in process
-
-def test_answer_bubble_streams_then_shows_sources_and_copy_button(seed_bot) -> None:
-    result = seed_bot.ask(ACTIP_Q)
-    full = webapp.answer_html(result, seed_bot)
-    partial = webapp.answer_html(result, seed_bot, reveal=10)
-    assert "tt-cursor" in partial and "tt-sources" not in partial and "tt-copy" not in partial
-    assert result.quotes[0].text[:10] in partial and result.quotes[0].text[:30] not in partial
-    assert "tt-cursor" not in full
-    assert '<details class="tt-sources"><summary>Sumber (1)</summary>' in full
-    # The reader's short answer: shown on its own line and marked inside the quote.
-    assert "Trafficking in Persons" in result.short_answer
-    assert f'<mark class="tt-ans">{result.short_answer}</mark>' in full
-    assert f'Jawaban singkat: <strong>{result.short_answer}</strong>' in full
-    assert ACTIP_SOURCE in full and "Lihat bagian sekitarnya" in full
-    # One HTML block for the Markdown renderer: a blank line would end it.
-    assert "\n" not in full
-    # What "Salin jawaban" copies: the plain answer, one hidden <span> per line.
-    copy = re.search(r'<span class="tt-copy-text">(.*?)</span></div>', full).group(1)
-    lines = re.findall(r"<span>(.*?)</span>", copy)
-    assert "\n".join(lines) == result.text
-    assert lines[0] == f"Jawaban singkat: {result.short_answer}" and "Menurut dokumen:" in lines
-    assert "Sumber:" in lines
-
-
-def test_not_found_answer_marks_no_answer(seed_bot) -> None:
-    result = seed_bot.ask("Berapa jumlah korban di Filipina pada tahun 2024?")
-    assert not result.found and result.quotes
-    html = webapp.answer_html(result, seed_bot)
-    assert "tidak ditemukan dalam dokumen" in html and "Sumber bagian terkait" in html
-    assert 'class="tt-ans"' not in html  # related passages, not answers
-
-
-def test_user_text_is_escaped_everywhere() -> None:
-    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
-    for html in (webapp.user_html(evil), webapp.message_html(evil)):
-        assert "<img" not in html and "<script" not in html and "&lt;script&gt;" in html
-    manifest = {"documents": [{"source": evil + ".txt", "pages": 1, "chunks": 2}],
-                "counts": {"documents": 1, "pages": 1, "chunks": 2},
-                "skipped": [{"source": "x.pdf", "reason": evil}],
-                "built_at": "2025-11-22T16:01:05+00:00"}
-    html = webapp.documents_html(manifest)
-    assert "<script" not in html and "<img" not in html
-
-
-def test_documents_panel_lists_counts_and_build_time(seed_bot) -> None:
-    html = webapp.documents_html(seed_bot.index.manifest)
-    for doc in seed_bot.index.manifest["documents"]:
-        assert doc["source"] in html
-        assert f'{doc["pages"]} halaman · {doc["chunks"]} potongan' in html
-    assert webapp.format_time("2025-11-22T16:01:05+00:00") == "22 November 2025, 16.01 UTC"
-    assert "Indeks terakhir dibangun" in html
-
-
-def test_service_records_the_verdict_of_an_answer(seed_bot, tmp_path) -> None:
-    settings = seed_bot.settings.replace(feedback=tmp_path / "umpan-balik.jsonl")
-    service = webapp.ChatService(settings, bot=seed_bot)
-    text, result, bot = service.answer(ACTIP_Q)
-    turn = {"question": result.question, "answer": result.text, "found": result.found,
-            "sources": [q.to_json() for q in result.quotes], "generation": bot.index.folder.name}
-    assert service.record_feedback(turn, True) == "up"
-    assert service.record_feedback(turn, False) == "down"
-    assert service.record_feedback(turn, "") is None  # un-clicking writes nothing
-    records = [json.loads(x) for x in settings.feedback.read_text("utf-8").splitlines()]
-    assert [r["verdict"] for r in records] == ["up", "down"]
-    assert records[0]["question"] == ACTIP_Q and ACTIP_A in records[0]["answer"]
-    assert records[0]["sources"][0]["source"] == ACTIP_SOURCE
-
-
-def test_service_answers_a_repeated_question_once_per_generation(seed_bot, small_index,
-                                                                 monkeypatch) -> None:
-    service = webapp.ChatService(seed_bot.settings, bot=seed_bot)
-    calls = []
-    real_ask = seed_bot.ask
-    monkeypatch.setattr(seed_bot, "ask", lambda q, **kw: calls.append(q) or real_ask(q, **kw))
-    first = service.ask(ACTIP_Q)
-    second = service.ask("  " + ACTIP_Q + " ")
-    assert first == second and calls == [ACTIP_Q]
-    assert service.ask("Apa itu ACTIP?")[1] is not None and len(calls) == 2
-    # Another generation: nothing of the old one is reused.
-    other = pipeline.Bot.open(small_index)
-    service.swap(other)
-    text, result = service.ask(ACTIP_Q)
-    assert len(calls) == 2  # answered by the new bot, not the cache
-    assert result.quotes and result.quotes[0].source == "actip.txt"
-
-
-def test_service_caches_a_follow_up_apart_from_the_same_words_alone(seed_bot,
-                                                                    monkeypatch) -> None:
-    service = webapp.ChatService(seed_bot.settings, bot=seed_bot)
-    calls = []
-    real_ask = seed_bot.ask
-    monkeypatch.setattr(seed_bot, "ask", lambda q, **kw: calls.append(
-        (q, kw.get("previous"))) or real_ask(q, **kw))
-    alone = service.reply(FOLLOW_Q)
-    follow = service.reply(FOLLOW_Q, FOLLOW_PREV)
-    assert alone.context is None and follow.context == FOLLOW_PREV
-    assert calls == [(FOLLOW_Q, None), (FOLLOW_Q, FOLLOW_PREV)]
-    assert follow.result.found and FOLLOW_QUOTE in follow.result.quotes[0].text
-    assert follow.text != alone.text
-    assert service.reply(FOLLOW_Q).text == alone.text
-    assert service.reply(FOLLOW_Q, FOLLOW_PREV).text == follow.text and len(calls) == 2
-    # A question that stands alone: the previous one is not used, and the cache is shared.
-    service.reply(ACTIP_Q)
-    standalone = service.reply(ACTIP_Q, CASES_Q)
-    assert standalone.context is None and len(calls) == 3
-    # The note above the answer names the previous question (shortened when long).
-    html = webapp.answer_html(follow.result, follow.bot, context=follow.context)
-    assert f'<p class="tt-context">{FOLLOW_NOTE}: «{FOLLOW_PREV}»</p>' in html
-    assert "tt-context" not in webapp.answer_html(alone.result, alone.bot)
-    long_note = webapp.follow_up_note("kata " * 100)
-    assert len(long_note) < 300 and long_note.endswith("…»")
-
-
-def test_previous_question_is_the_last_one_searched() -> None:
-    assert webapp.previous_question({}) is None
-    # Message index -> turn: only questions the bot searched (answered or not found) have
-    # one; a refused question leaves none, so the one before it counts.
-    turns = {1: {"question": "Apa itu ACTIP?"}, 3: {"question": "Kapan didirikan?"}}
-    assert webapp.previous_question(turns) == "Kapan didirikan?"
-    assert webapp.previous_question({1: {"question": "Apa itu ACTIP?"}}) == "Apa itu ACTIP?"
-    # a follow-up's own context comes along, so a chain keeps its subject (bounded in length)
-    chained = {1: {"question": "Apa itu ACTIP?"},
-               3: {"question": "Kapan itu ditandatangani?", "previous": "Apa itu ACTIP?"}}
-    assert webapp.previous_question(chained) == "Apa itu ACTIP? Kapan itu ditandatangani?"
-    long_chain = {1: {"question": "Kapan itu?", "previous": "kata " * 200 + "ACTIP"}}
-    got = webapp.previous_question(long_chain)
-    assert len(got) <= webapp.CHAIN_MAX_CHARS and got.endswith("ACTIP Kapan itu?")
-    assert not got.startswith(" ") and got.split()[0] == "kata"  # whole words only
-
-
-def test_a_chain_of_follow_ups_keeps_its_subject(seed_bot) -> None:
-    service = webapp.ChatService(seed_bot.settings, bot=seed_bot)
-    turns = {1: {"question": "Apa itu ACTIP?"}}
-    second = service.reply("Kapan itu ditandatangani?", webapp.previous_question(turns))
-    assert second.context == "Apa itu ACTIP?"
-    turns[3] = {"question": "Kapan itu ditandatangani?", "previous": second.context}
-    third = service.reply("Apa tujuannya?", webapp.previous_question(turns))
-    assert "ACTIP" in third.context
-    assert third.result.found and "ACTIP" in third.result.quotes[0].text
-    # with only the raw previous question the subject is lost and nothing is found
-    assert not service.reply("Apa tujuannya?", "Kapan itu ditandatangani?").result.found
-
-
-def test_conversation_keeps_a_bounded_history() -> None:
-    hist = [{"role": "user" if i % 2 == 0 else "assistant", "content": str(i)}
-            for i in range(webapp.MAX_HISTORY)]
-    turns = {i: {"n": i} for i in range(1, webapp.MAX_HISTORY, 2)}
-    hist2, turns2 = webapp._trim(hist, turns)
-    assert len(hist2) + 2 <= webapp.MAX_HISTORY
-    for i, turn in turns2.items():
-        assert hist2[i]["content"] == str(turn["n"])  # indices follow their messages

@@ -2,7 +2,8 @@
 leans on the previous turn is answered with the previous question's subject.
 
 Through the web chat (the ``/tanya`` API's ``sebelumnya``, the page's own chat event, the
-answer cache): tests/test_app.py, section "follow-ups"; in the browser: tests/test_browser.py."""
+answer cache): tests/test_app.py, section "follow-ups", and tests/test_web_service.py; in the
+browser: tests/test_browser.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What a quote marks (highlight.py): the answer the question type asks for (a number, a
 year, an acronym's expansion, a reason) and the question's own words, never the question's own
-year. How the marks look in the chat: test_app.py; a follow-up's: test_followup.py."""
+year. How the marks look in the chat: test_web_render.py; a follow-up's: test_followup.py."""
 
 from __future__ import annotations
 
