@@ -47,9 +47,9 @@ from tanya_trafficking import answering, pipeline
 from tanya_trafficking.config import PROJECT_ROOT, Settings
 from tanya_trafficking.evaluate import EvalItem, evaluate, summarize
 from tanya_trafficking.lexical import terms
-from tanya_trafficking.query import Query, parse
+from tanya_trafficking.query import parse
 from tanya_trafficking.retrieval import Retriever
-from tanya_trafficking.schema import Answer
+from tanya_trafficking.schema import Answer, Query
 from tanya_trafficking.textnorm import normalize_for_match
 
 DATA = PROJECT_ROOT.parent / "shared" / "datasets" / "facqa"
@@ -137,7 +137,7 @@ def write_corpus(folder: Path) -> dict[str, str]:
 
 def raw_query(question: str) -> Query:
     """The question as it is: no normalisation, no synonyms (for the baselines)."""
-    from tanya_trafficking.query import Concept
+    from tanya_trafficking.schema import Concept
 
     concepts = tuple(Concept(((t,),)) for t in dict.fromkeys(terms(question)))
     return Query(question, question, parse(question).qtype, concepts)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real default embedder, the seed corpus, and small real indexes.
+"""Shared fixtures: the real default embedder, the seed corpus and its bot, and small real
+indexes.
 
 Building an index embeds every chunk with the real model (about a second per full-size chunk
 on a small CPU), so the seed index is built once per session and the per-test corpora are a
@@ -54,6 +55,12 @@ def seed_settings(tmp_path_factory, seed_corpus, embedder) -> Settings:
     settings = Settings(corpus=seed_corpus, index=tmp_path_factory.mktemp("seed") / "index")
     pipeline.build_index(settings)
     return settings
+
+
+@pytest.fixture(scope="session")
+def seed_bot(seed_settings) -> pipeline.Bot:
+    """A ``Bot`` over the seed index, opened once per session."""
+    return pipeline.Bot.open(seed_settings)
 
 
 @pytest.fixture

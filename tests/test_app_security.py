@@ -15,7 +15,10 @@ import numpy as np
 import pytest
 from apphelpers import PROJECT_ROOT, AppServer, running_app, start_app
 
-from tanya_trafficking import pipeline, webapp
+from tanya_trafficking import pipeline
+from tanya_trafficking.web import guards, page
+from tanya_trafficking.web import server as web_server
+from tanya_trafficking.web import service as web_service
 from tanya_trafficking.config import Settings
 
 pytestmark = pytest.mark.slow
@@ -262,7 +265,7 @@ def test_upload_over_the_size_limit_is_refused(server) -> None:
     assert status == 413 and "Berkas terlalu besar" in text, text[:300]  # not Gradio's English
     # Announcing more than the cap for all files together: refused before the body is sent.
     status, text = _announce(server.port, "/gradio_api/upload",
-                             webapp.MAX_UPLOAD_REQUEST_BYTES + 1,
+                             web_server.MAX_UPLOAD_REQUEST_BYTES + 1,
                              f"multipart/form-data; boundary={boundary}")
     assert status == 413 and "terlalu besar" in text
 
@@ -379,26 +382,26 @@ def test_server_settings_in_process(tmp_path, small_index) -> None:
     """The same app, built in process: queue bounds, time limits, blocked folders, hosts."""
     import gradio as gr
 
-    service = webapp.ChatService(small_index)
-    demo = webapp.build_ui(service)
-    demo.queue(max_size=webapp.QUEUE_MAX)
-    assert demo._queue.max_size == webapp.QUEUE_MAX
+    service = web_service.ChatService(small_index)
+    demo = page.build_ui(service)
+    demo.queue(max_size=web_server.QUEUE_MAX)
+    assert demo._queue.max_size == web_server.QUEUE_MAX
     limits = {fn.name: fn.time_limit for fn in demo.fns.values()}
-    assert limits["respond"] == webapp.EVENT_TIME_LIMIT_S <= 10
-    assert limits["tanya"] == webapp.EVENT_TIME_LIMIT_S
-    assert limits["on_upload"] == webapp.UPLOAD_TIME_LIMIT_S
-    blocked = webapp.blocked_paths(small_index)
+    assert limits["respond"] == page.EVENT_TIME_LIMIT_S <= 10
+    assert limits["tanya"] == page.EVENT_TIME_LIMIT_S
+    assert limits["on_upload"] == web_service.UPLOAD_TIME_LIMIT_S
+    blocked = web_server.blocked_paths(small_index)
     for folder in (small_index.index, small_index.corpus, PROJECT_ROOT,
                    small_index.feedback.parent):
         assert str(folder.resolve()) in blocked
     assert isinstance(demo, gr.Blocks)
     local = Settings(host="127.0.0.1")
-    assert webapp.allowed_hosts(local, env={}) == ["127.0.0.1", "::1", "localhost"]
-    extra = webapp.allowed_hosts(local, env={"TANYA_ALLOWED_HOSTS": "chat.contoh.id, x.y"})
+    assert web_server.allowed_hosts(local, env={}) == ["127.0.0.1", "::1", "localhost"]
+    extra = web_server.allowed_hosts(local, env={"TANYA_ALLOWED_HOSTS": "chat.contoh.id, x.y"})
     assert "chat.contoh.id" in extra and "x.y" in extra
     import re
 
-    pattern = re.compile(webapp.origin_pattern(extra))
+    pattern = re.compile(web_server.origin_pattern(extra))
     assert pattern.match("https://chat.contoh.id") and pattern.match("http://127.0.0.1:7860")
     assert not pattern.match("http://chat.contoh.id.evil.com")
     assert not pattern.match("http://evil.example")
@@ -421,7 +424,7 @@ def _guessing_in_parallel_is_throttled(srv: AppServer, good: dict) -> None:
     with ThreadPoolExecutor(50) as pool:
         answers = list(pool.map(guess, range(50)))
     statuses = [a[0] for a in answers]
-    assert statuses.count(401) <= webapp.LoginThrottle.FREE_TRIES + 2, statuses
+    assert statuses.count(401) <= guards.LoginThrottle.FREE_TRIES + 2, statuses
     assert statuses.count(429) >= 40, statuses
     refused = next(a for a in answers if a[0] == 429)
     assert int(refused[1]["retry-after"]) >= 1 and "Terlalu banyak percobaan" in refused[2]

@@ -4,7 +4,7 @@ A plain-HTTP caller of the two-step ``/gradio_api/call/tanya`` API (POST returns
 GET streams the answer; like ``curl``) sends no session of its own, so every request becomes
 a session in Gradio's state holder (about 60 KB: a copy of the page's configuration) and in
 its queue's per-session tables, none of them ever dropped before 10,000 were held (see
-docs/load.md). The app runs in this process (``webapp.launch(block=False)``) so that those
+docs/load.md). The app runs in this process (``web.server.launch(block=False)``) so that those
 tables can be counted directly; the traffic is real HTTP from threads, the answers come from
 the real model and index. The sweep's idle times are shortened for the test.
 """
@@ -39,7 +39,7 @@ FOLLOW_NOTE = "Pertanyaan lanjutan"
 
 
 class InProcessServer(AppServer):
-    """``AppServer``'s HTTP helpers for the app served by ``webapp.launch`` in this process."""
+    """``AppServer``'s HTTP helpers for the app served by ``web.server.launch`` in this process."""
 
     def __init__(self, uvicorn_server, port, root):
         super().__init__(None, port, root)
@@ -54,7 +54,7 @@ class InProcessServer(AppServer):
 
 @pytest.fixture(scope="module")
 def app(seed_settings, tmp_path_factory):
-    from tanya_trafficking import sessions, webapp
+    from tanya_trafficking.web import server, sessions
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     root = tmp_path_factory.mktemp("load")
@@ -64,7 +64,7 @@ def app(seed_settings, tmp_path_factory):
         mp.setattr(sessions, "IDLE_S", IDLE_S)
         mp.setattr(sessions, "FETCHED_IDLE_S", FETCHED_IDLE_S)
         mp.setattr(sessions, "SWEEP_EVERY_S", 0.25)
-        srv = InProcessServer(webapp.launch(settings, block=False), settings.port, root)
+        srv = InProcessServer(server.launch(settings, block=False), settings.port, root)
         try:
             yield srv
         finally:
@@ -169,7 +169,7 @@ def test_a_gradio_client_keeps_working_across_sweeps(app: InProcessServer) -> No
 
 
 def test_sessions_are_capped(app: InProcessServer) -> None:
-    from tanya_trafficking import sessions
+    from tanya_trafficking.web import sessions
 
     assert app.gradio.state_holder.capacity == sessions.MAX_SESSIONS
 

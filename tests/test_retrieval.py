@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from tanya_trafficking import pipeline
-from tanya_trafficking.query import Query, parse
+from tanya_trafficking.query import parse
 from tanya_trafficking.retrieval import Retriever
+from tanya_trafficking.schema import Query
 
 QUESTION = "Apa kepanjangan dari ACTIP?"
 EXPANSION = "ASEAN Convention Against Trafficking in Persons"

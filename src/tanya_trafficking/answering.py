@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 
 from .lexical import LexicalIndex, terms
 from .matching import CAUSE, acronyms, answers_type, coverage, expands, new_names
-from .query import Concept, Query, vocabulary
-from .schema import Answer, Hit, Quote
+from .query import vocabulary
+from .schema import Answer, Concept, Hit, Query, Quote
 from .textnorm import display_name, is_question, split_sentences
 
 # --- candidates --------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def check_index(index, corpus, model):
 @click.option("--port", type=int, default=None, help="Port (bawaan 7860 atau TANYA_PORT).")
 def serve(corpus, index, model, host, port):
     """Jalankan web chat (membangun indeks dulu bila belum ada atau usang)."""
-    from .webapp import launch
+    from .web.server import launch
 
     launch(_settings(corpus=corpus, index=index, model=model, host=host, port=port))
 

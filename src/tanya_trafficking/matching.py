@@ -19,7 +19,7 @@ import weakref
 from functools import lru_cache
 
 from .lexical import LexicalIndex, stem, stopwords
-from .query import Concept, Query
+from .schema import Concept, Query
 from .textnorm import tokenize
 
 # --- answer types ------------------------------------------------------------------------

@@ -3,30 +3,48 @@
     build_index(settings)        corpus/ -> index/, redoing only what changed (building.py)
     index_status(settings)       is index/ there and does it match the corpus and model?
     ensure_index(settings)       rebuild when missing or stale (what `make run` / the app do)
-    Bot.open(settings).ask(q)    load once, answer many questions
+    check_index(settings)        a readable report: checksums, counts, corpus and model
+    Bot.open(settings).ask(q)    load once, answer many questions; the Answer carries the
+                                 parsed question, a follow-up's context and the highlights
+    Bot.passage(quote)           the text around a quote (passages.py)
+    check_question(q, settings)  the polite refusal of an empty or too long question
+    follow_up_context(q, prev)   the previous question a follow-up leans on, or None
+
+The web chat's two other doors live in their own modules and are handed out here:
+``add_to_corpus`` (uploads.py: check, save and index uploaded files) and ``record_feedback``
+(feedback.py: the thumbs up/down file).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import platform
-import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
-from . import building, store
+from . import building, store, uploads
 from .answering import add_short_answer, answer, rerank, sentence_evidence
 from .building import BuildReport
 from .config import Settings
 from .embedding import load_embedder
+from .feedback import record_feedback
+from .highlight import quote_highlights
+from .passages import Passage, passage_for
 from .query import Speller, context_for, is_english, parse
-from .loaders import (MAX_TEXT_BYTES, file_sha256, load_file, os_error_reason,
-                      reason_too_big)
-from .schema import Answer, Chunk, Skipped
+from .schema import Answer, Chunk
+from .store import IndexProblem
 from .textnorm import split_sentences
+from .uploads import UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, UploadOutcome
+
+__all__ = [
+    "Bot", "ask", "build_index", "ensure_index", "index_status", "check_index",
+    "check_question", "corpus_to_rebuild", "follow_up_context", "current_generation",
+    "corpus_hashes", "word_frequencies", "IndexProblem", "Passage",
+    # the web chat's other doors (uploads.py, feedback.py)
+    "add_to_corpus", "UploadOutcome", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_FILES", "record_feedback",
+]
 
 
 def corpus_hashes(corpus: Path, manifest: dict | None = None) -> dict[str, str]:
@@ -116,7 +134,8 @@ class Bot:
         in ``Answer.hits`` (for evaluation) without changing the answer. ``previous`` is the
         user's previous question in a chat: a follow-up ("Kapan didirikan?") searches with it."""
         top_k = top_k or self.settings.top_k
-        query = parse(question, self.speller, context=context_for(question, previous))
+        context = follow_up_context(question, previous)
+        query = parse(question, self.speller, context=context)  # the one parse of the question
         hits = self.retriever.search(query, k=max(top_k, retrieve))
         top = hits[:top_k]
         # the reader reads the top chunks whole: it may pick the sentence, and it reranks
@@ -137,7 +156,13 @@ class Bot:
             reading = self.reader.read(query.normalized, [result.quotes[0].text])[0]
             result = add_short_answer(result, reading, self.settings.reader_gate)
         ranked = rerank(read, reads, self.settings.reader_rerank) + hits[len(read):]
-        return replace(result, question=question, hits=tuple(ranked))
+        return replace(result, question=question, hits=tuple(ranked), query=query,
+                       context=context, highlights=quote_highlights(result, query))
+
+    @property
+    def generation(self) -> str:
+        """The name of the index generation this bot answers from."""
+        return self.index.folder.name
 
     def documents(self) -> list[dict]:
         return list(self.index.manifest.get("documents", []))
@@ -145,9 +170,35 @@ class Bot:
     def chunk(self, chunk_id: str) -> Chunk | None:
         return self.index.chunk_by_id(chunk_id)  # a binary search over chunks.ids.npy
 
+    def passage(self, quote) -> Passage:
+        """The chunk a quote came from, with the quote's position in it."""
+        return passage_for(self.index, quote)
+
 
 def ask(question: str, settings: Settings) -> Answer:
     return Bot.open(settings).ask(question)
+
+
+@lru_cache(maxsize=1024)
+def follow_up_context(question: str, previous: str | None) -> str | None:
+    """``previous`` when ``question`` leans on it (``query.context_for``: "itu", "tersebut",
+    "-nya", "bagaimana dengan ...", a very short question), else None. Remembered: the chat
+    decides it for its answer cache, then ``Bot.ask`` again for the same pair."""
+    return context_for(question, previous)
+
+
+def current_generation(settings: Settings) -> str | None:
+    """The generation ``index/CURRENT`` names now (a rebuild elsewhere may have moved it)."""
+    return store.current_name(settings.index)
+
+
+def add_to_corpus(settings: Settings, files: list[tuple[str, Path]],
+                  progress: Callable[[str, float], None] | None = None,
+                  busy_wait_s: float = 120.0
+                  ) -> tuple[list[UploadOutcome], BuildReport | None]:
+    """Check uploaded files (name, path), save the good ones into the corpus and rebuild the
+    index once (``uploads.add_to_corpus``); a failed rebuild takes them out again."""
+    return uploads.add_to_corpus(settings, files, build_index, progress, busy_wait_s)
 
 
 def check_question(question: str | None, settings: Settings) -> str | None:
@@ -233,295 +284,3 @@ def check_index(settings: Settings, corpus_from_index: bool = False) -> tuple[bo
     else:
         lines.append("Hasil          : OK")
     return not problems, "\n".join(lines)
-
-
-# --- for the web app: highlights, passages, uploads, feedback ---------------------------
-#
-# Logic the web chat needs but that is not UI; ``webapp.py`` only lays out what these return.
-
-_HL_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_HL_NUMBER = re.compile(r"\d[\d.,]*\d(?:\s?%)?|\d(?:\s?%)?")
-_HL_NUMBER_WORDS = re.compile(r"\s*(?:persen|ribu|juta|miliar|triliun)\b", re.I)
-_HL_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_HL_CAUSE = re.compile(r"\b(?:(?:oleh )?karena|dikarenakan|sebab|disebabkan|akibat|berasal dari)"
-                       r"\b[^.;:]*", re.I)
-
-
-def highlight_spans(question: str, text: str, speller: Speller | None = None
-                    ) -> list[tuple[int, int, str]]:
-    """Spans of ``text`` to highlight for ``question``, sorted, never overlapping.
-
-    ``"answer"``: what the question type asks for (a number for *berapa*, a year for *kapan*, a
-    country for *negara mana*, the spelled-out name for *kepanjangan*, the reason for
-    *mengapa*). ``"term"``: words sharing a stem with the question's words.
-    """
-    from .matching import CITATION, country_pattern
-    from .lexical import terms
-    from .textnorm import tokenize
-
-    q = parse(question, speller)
-    wanted = set(q.terms)
-    answers: list[tuple[int, int]] = []
-    cited = [m.span() for m in CITATION.finditer(text)]
-    outside = lambda s, e: not any(a <= s and e <= b for a, b in cited)  # noqa: E731
-    if q.qtype == "berapa":
-        for m in _HL_NUMBER.finditer(text):
-            end = m.end()
-            tail = _HL_NUMBER_WORDS.match(text, end)
-            if tail:
-                end = tail.end()
-            elif _HL_YEAR.fullmatch(m.group()):  # "pada tahun 2024": when, not how many
-                continue
-            if outside(m.start(), end):
-                answers.append((m.start(), end))
-    elif q.qtype == "kapan":
-        answers += [m.span() for m in _HL_YEAR.finditer(text) if outside(*m.span())]
-    elif q.qtype == "negara":
-        answers += [m.span() for m in country_pattern().finditer(text.lower())]
-    elif q.qtype == "kepanjangan":
-        for acronym in re.findall(r"\b[A-Z]{2,}\b", q.normalized):
-            answers += _expansion_spans(text, acronym)
-    elif q.qtype == "mengapa":
-        answers += [m.span() for m in _HL_CAUSE.finditer(text)]
-    asked = set(tokenize(question))  # "tahun 2023" in the question is not the answer
-    spans = [(s, e, "answer") for s, e in answers
-             if e > s and not set(tokenize(text[s:e])) <= asked]
-    for m in _HL_WORD.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e, _ in spans):
-            continue
-        if wanted.intersection(terms(m.group())):
-            spans.append((m.start(), m.end(), "term"))
-    spans.sort()
-    merged: list[tuple[int, int, str]] = []
-    for s, e, kind in spans:
-        if merged and s < merged[-1][1]:  # overlapping answers: join them
-            ps, pe, pk = merged[-1]
-            merged[-1] = (ps, max(pe, e), "answer" if "answer" in (pk, kind) else pk)
-        else:
-            merged.append((s, e, kind))
-    return merged
-
-
-def _expansion_spans(text: str, acronym: str) -> list[tuple[int, int]]:
-    """Where ``text`` spells out ``acronym`` before "(ACRONYM)": the words whose initials,
-    read backwards, hold the acronym's letters ("ASEAN Convention Against Trafficking in
-    Persons (ACTIP)")."""
-    out = []
-    for m in re.finditer(rf"\(\s*{re.escape(acronym)}\s*\)", text):
-        words = list(_HL_WORD.finditer(text[:m.start()]))[-3 * len(acronym):]
-        need = list(acronym.upper())
-        start = None
-        for w in reversed(words):
-            if not need:
-                break
-            if w.group()[0].upper() == need[-1]:
-                need.pop()
-                start = w.start()
-        if not need and start is not None:
-            out.append((start, words[-1].end()))
-    return out
-
-
-@dataclass(frozen=True)
-class Passage:
-    """The surrounding text of a quote: its chunk (widened to hold the whole quote)."""
-
-    source: str
-    page: int | None
-    text: str
-    quote_start: int  # the quote's span inside ``text``
-    quote_end: int
-    more_before: bool = False  # the page goes on before / after the passage
-    more_after: bool = False
-
-
-def passage_for(bot: Bot, quote) -> Passage:
-    """The chunk a quote came from, with the quote's position in it."""
-    page = bot.index.page_text(quote.source, quote.page) or ""
-    chunk = bot.chunk(quote.chunk_id)
-    if chunk is not None and page:
-        start, end = min(chunk.start, quote.start), max(chunk.end, quote.end)
-    elif page:
-        start, end = max(0, quote.start - 300), min(len(page), quote.end + 300)
-    else:
-        return Passage(quote.source, quote.page, quote.text, 0, len(quote.text))
-    text = page[start:end]
-    return Passage(quote.source, quote.page, text, quote.start - start, quote.end - start,
-                   bool(page[:start].strip()), bool(page[end:].strip()))
-
-
-UPLOAD_MAX_BYTES = MAX_TEXT_BYTES  # one limit for uploads and corpus text files (loaders.py)
-UPLOAD_MAX_FILES = 5
-UPLOAD_TYPES = (".pdf", ".txt", ".md")
-
-
-def check_upload(name: str, data: bytes) -> str | None:
-    """Why an uploaded file cannot join the corpus (Indonesian), or None.
-
-    The type is checked by content, not only by the name: a ``.pdf`` must carry the ``%PDF-``
-    header (within its first KiB, as PDF readers allow), a ``.txt``/``.md`` must decode as text
-    without control characters or NUL bytes (binary files do not).
-    """
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_TYPES:
-        return "jenis berkas tidak didukung; hanya PDF, TXT dan MD"
-    if len(data) > UPLOAD_MAX_BYTES:
-        return reason_too_big(len(data), UPLOAD_MAX_BYTES)
-    if not data.strip():
-        return "berkas kosong"
-    head = data[:1024]
-    if suffix == ".pdf":
-        return None if b"%PDF-" in head else "bukan PDF: isinya tidak diawali tanda %PDF-"
-    if b"%PDF-" in head[:16]:
-        return "isinya PDF, bukan teks; ubah akhiran namanya menjadi .pdf"
-    from .textnorm import decode_bytes
-
-    text = decode_bytes(data)
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f"
-                   or 0x7F <= ord(ch) < 0xA0)
-    if "\x00" in text or "\ufffd" in text or controls > max(2, len(text) // 200):
-        return "bukan berkas teks (isinya biner); unggah PDF, TXT atau MD"
-    return None
-
-
-def safe_filename(name: str) -> str:
-    """A plain file name for the corpus: no folders, no leading dot, tame characters."""
-    import unicodedata
-
-    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = re.sub(r"[^\w\-() ]+", "-", stem, flags=re.UNICODE)
-    stem = re.sub(r"[\s-]{2,}", "-", stem).strip(" .-_")[:100] or "dokumen"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
-
-
-@dataclass(frozen=True)
-class UploadOutcome:
-    name: str  # the name the user's file had
-    added: bool  # now in the corpus and indexed
-    message: str  # Indonesian: what happened to it
-    source: str | None = None  # its name in the corpus
-
-
-def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
-                  progress: Callable[[str, float], None] | None = None,
-                  busy_wait_s: float = 120.0) -> tuple[list[UploadOutcome], BuildReport | None]:
-    """Check uploaded files, save the good ones into the corpus, rebuild the index once.
-
-    Each file is checked (type by content, size), then read like the corpus reader would read
-    it, so an encrypted or text-less PDF is refused with its reason before it reaches the
-    corpus. Accepted files are written atomically; the rebuild reuses the vectors of unchanged
-    chunks. If the rebuild fails, the files added here are removed again.
-    """
-    import tempfile
-
-    say = progress or (lambda text, fraction: None)
-    outcomes: list[UploadOutcome] = []
-    added: list[Path] = []
-    settings.corpus.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="tanya-unggah-") as tmp:
-        for i, (name, path) in enumerate(uploads):
-            say(f"Memeriksa {name}", 0.1 + 0.3 * i / max(1, len(uploads)))
-            if i >= UPLOAD_MAX_FILES:
-                outcomes.append(UploadOutcome(name, False, f"tidak diproses: paling banyak "
-                                              f"{UPLOAD_MAX_FILES} berkas sekali unggah"))
-                continue
-            try:
-                size = Path(path).stat().st_size
-                data = b"" if size > UPLOAD_MAX_BYTES else Path(path).read_bytes()
-            except OSError as e:
-                outcomes.append(UploadOutcome(name, False, os_error_reason(e)))
-                continue
-            problem = (reason_too_big(size, UPLOAD_MAX_BYTES)
-                       if size > UPLOAD_MAX_BYTES else check_upload(name, data))
-            if problem:
-                outcomes.append(UploadOutcome(name, False, problem))
-                continue
-            filename = safe_filename(name)
-            probe = Path(tmp) / f"{i}" / filename
-            probe.parent.mkdir()
-            probe.write_bytes(data)
-            item = load_file(probe, probe.parent)
-            if isinstance(item, Skipped):
-                outcomes.append(UploadOutcome(name, False, item.reason))
-                continue
-            target, same = _free_name(settings.corpus, filename, data)
-            if same:
-                outcomes.append(UploadOutcome(name, False, "sudah ada di korpus dengan isi yang "
-                                              f"sama ({target.name})", target.name))
-                continue
-            part = target.with_name(f".{target.name}.part")
-            part.write_bytes(data)
-            os.replace(part, target)
-            added.append(target)
-            pages = len(item.pages)
-            outcomes.append(UploadOutcome(name, True, f"ditambahkan sebagai {target.name} "
-                                          f"({pages} halaman)" if item.pages[0].number
-                                          else f"ditambahkan sebagai {target.name}",
-                                          target.name))
-    if not added:
-        return outcomes, None
-    say("Membangun indeks (hanya bagian yang baru diproses)", 0.5)
-    deadline = time.monotonic() + busy_wait_s
-    while True:
-        try:
-            report = build_index(settings)
-            break
-        except store.RebuildBusy:
-            if time.monotonic() > deadline:
-                failure = "pembaruan indeks lain sedang berjalan; coba unggah lagi sebentar lagi"
-            else:
-                say("Menunggu pembaruan indeks lain selesai", 0.5)
-                time.sleep(1.0)
-                continue
-        except store.IndexProblem as e:  # Indonesian already (a full disk, say)
-            failure = f"indeks gagal dibangun ({e}); dokumen tidak ditambahkan"
-        except Exception:  # noqa: BLE001 - any failure: the corpus goes back as it was
-            logging.getLogger(__name__).exception("the index build of an upload failed")
-            failure = "indeks gagal dibangun karena kesalahan di server; dokumen tidak ditambahkan"
-        for p in added:
-            p.unlink(missing_ok=True)
-        return [replace(o, added=False, message=failure) if o.added else o
-                for o in outcomes], None
-    skipped = {s.source: s.reason for s in report.skipped}
-    final = [replace(o, added=False, message=skipped[o.source])
-             if o.added and o.source in skipped else o for o in outcomes]
-    say("Selesai", 1.0)
-    return final, report
-
-
-def _free_name(corpus: Path, filename: str, data: bytes) -> tuple[Path, bool]:
-    """(path, same): ``filename`` in the corpus, or ``name-2.ext`` ... when it is taken by a
-    different file; ``same`` when a file with this very content already has the name."""
-    import hashlib
-
-    digest = hashlib.sha256(data).hexdigest()
-    stem, suffix = Path(filename).stem, Path(filename).suffix
-    for n in range(1, 1000):
-        candidate = corpus / (filename if n == 1 else f"{stem}-{n}{suffix}")
-        if not candidate.exists():
-            return candidate, False
-        if candidate.is_file() and file_sha256(candidate) == digest:
-            return candidate, True
-    raise OSError("terlalu banyak berkas bernama sama")
-
-
-def record_feedback(settings: Settings, record: dict) -> None:
-    """Append one JSON line to the feedback file (``tanya-trafficking eval`` reads it).
-
-    One ``write`` on an ``O_APPEND`` descriptor under an exclusive lock: concurrent writers
-    (threads or processes) never interleave lines.
-    """
-    import fcntl
-    import json
-
-    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-    settings.feedback.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(settings.feedback, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, line)
-    finally:
-        os.close(fd)

@@ -10,9 +10,9 @@ the gap before any model is involved, each driven by the data file ``data/kosaka
    Indonesian roots, so a real but absent word ("Filipina", "resep") is never "corrected" into
    a corpus word, which would make an unanswerable question look answerable;
 3. concepts: each content word (or synonym phrase, e.g. "perdagangan orang" ~ "TPPO" ~ "human
-   trafficking", or an English word's Indonesian equivalent) becomes one ``Concept`` with its
-   alternative stemmed forms. Answer coverage counts concepts, not raw words, so a synonym never
-   counts against a sentence.
+   trafficking", or an English word's Indonesian equivalent) becomes one ``schema.Concept`` with
+   its alternative stemmed forms. Answer coverage counts concepts, not raw words, so a synonym
+   never counts against a sentence.
 
 The question type (``berapa``, ``kapan``, ``negara`` ...) is read from the normalised text.
 """
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from .lexical import stem, stopwords
+from .schema import Concept, Query
 from .textnorm import tokenize
 
 
@@ -69,37 +69,6 @@ def question_type(text: str) -> str:
     if found is None and not _QUESTION_WORD.search(text):
         found = next((name for name, pat in WEAK_QTYPES if re.search(pat, text)), None)
     return found or "apa"
-
-
-@dataclass(frozen=True)
-class Concept:
-    """One thing the question asks about; satisfied by any of its alternative term tuples.
-
-    ``entity`` marks a name or a number (a capitalised word that does not start the question,
-    or digits): when the corpus never mentions it, the documents cannot answer the question.
-    """
-
-    alternatives: tuple[tuple[str, ...], ...]
-    entity: bool = False
-
-    def satisfied_by(self, terms: set[str]) -> bool:
-        return any(all(t in terms for t in alt) for alt in self.alternatives)
-
-    def all_terms(self) -> list[str]:
-        return [t for alt in self.alternatives for t in alt]
-
-
-@dataclass(frozen=True)
-class Query:
-    original: str
-    normalized: str  # informal words and typos fixed; what the dense model embeds
-    qtype: str  # one of QTYPES' names, or "apa"
-    concepts: tuple[Concept, ...]
-
-    @property
-    def terms(self) -> list[str]:
-        """Every BM25 term of every concept, once."""
-        return list(dict.fromkeys(t for c in self.concepts for t in c.all_terms()))
 
 
 # --- typos -------------------------------------------------------------------------------

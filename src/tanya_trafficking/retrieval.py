@@ -20,8 +20,7 @@ import numpy as np
 
 from .embedding import Embedder
 from .matching import answers_type, coverage
-from .query import Query
-from .schema import Hit
+from .schema import Hit, Query
 from .store import LoadedIndex
 
 

@@ -4,9 +4,11 @@ Read top-down, they are the whole data model:
 
     Document (one source file, cleaned, split into Pages)
       -> Chunk (a sentence-aligned window of one page, with provenance)
+    Query (a user's question, parsed once: normalised, typed, split into Concepts)
       -> Hit (a chunk retrieved for a question, with its scores)
       -> Quote (a verbatim sentence span of a chunk, checked against the source)
-      -> Answer (what the user sees: text citing [1], [2] ... and the quotes)
+      -> Answer (what the user sees: text citing [1], [2] ... and the quotes, with the Query
+         that was searched and what to highlight in each quote)
 
 Everything here is plain data: no I/O, no heavy imports.
 """
@@ -63,6 +65,42 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Concept:
+    """One thing the question asks about; satisfied by any of its alternative term tuples.
+
+    ``entity`` marks a name or a number (a capitalised word that does not start the question,
+    or digits): when the corpus never mentions it, the documents cannot answer the question.
+    """
+
+    alternatives: tuple[tuple[str, ...], ...]
+    entity: bool = False
+
+    def satisfied_by(self, terms: set[str]) -> bool:
+        return any(all(t in terms for t in alt) for alt in self.alternatives)
+
+    def all_terms(self) -> list[str]:
+        return [t for alt in self.alternatives for t in alt]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as ``query.parse`` reads it (with a follow-up's context, when it has one)."""
+
+    original: str
+    normalized: str  # informal words and typos fixed; what the dense model embeds
+    qtype: str  # one of query.QTYPES' names, or "apa"
+    concepts: tuple[Concept, ...]
+
+    @property
+    def terms(self) -> list[str]:
+        """Every BM25 term of every concept, once."""
+        return list(dict.fromkeys(t for c in self.concepts for t in c.all_terms()))
+
+
+Span = tuple[int, int, str]  # (start, end, "answer" | "term"): a highlight in a quote's text
+
+
+@dataclass(frozen=True)
 class Hit:
     chunk: Chunk
     score: float  # fused score, 0..1 (min-max within the candidate set)
@@ -101,8 +139,16 @@ class Answer:
     short_answer: str | None = None  # the reader's span, a substring of quotes[0] ...
     short_start: int | None = None  # ... at these character offsets
     short_end: int | None = None
+    # The parsed question that was searched (a follow-up's with its context): parsed once, in
+    # ``pipeline.Bot.ask``; None for an Answer built elsewhere.
+    query: Query | None = field(default=None, repr=False)
+    context: str | None = None  # the previous question a follow-up was searched with, else None
+    # Per quote, the spans to mark (highlight.quote_highlights), from ``query``.
+    highlights: tuple[tuple[Span, ...], ...] = field(default=(), repr=False)
 
     def to_json(self) -> dict:
+        """The answer for scripts (``ask --json``); ``query``, ``context`` and ``highlights``
+        are not part of it."""
         out = {
             "question": self.question,
             "found": self.found,

@@ -1,9 +1,10 @@
-"""Indonesian text for users: every string the web chat shows, in one place (``webapp``
-builds the page from these; the page's style and script are the package data files
-``static/chat.css`` and ``static/chat.js``), and the words for system errors. Translators and
-reviewers read this file, not the layout code.
+"""Indonesian text for users: every string the web chat shows, in one place (``web/``
+builds the page from these: its HTML templates are ``web/templates/*.html``, its style and
+script the package data files ``web/static/chat.css`` and ``web/static/chat.js``), and the
+words for system errors. Translators and reviewers read this file, not the layout code.
 
-Strings holding ``{...}`` are ``str.format`` templates; the names say what goes in.
+Strings holding ``{...}`` are ``str.format`` templates; the names say what goes in. Strings
+marked ``# HTML`` hold markup and go into the page unescaped; every other one is escaped.
 """
 
 from __future__ import annotations

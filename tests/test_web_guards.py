@@ -1,15 +1,12 @@
-"""Pure logic of the web layer's guards, on real files: which file paths an event may take
-(``is_uploaded_file``, ``foreign_paths``), the login throttle (with a clock the test moves),
-and file names shown with their bidi and invisible characters made visible."""
+"""The web layer's guards (web/guards.py), pure logic on real files: which file paths an
+event may take (``is_uploaded_file``, ``foreign_paths``) and the login throttle (with a clock
+the test moves). Probed over HTTP against the running app: test_app_security.py."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tanya_trafficking import pipeline, webapp
-from tanya_trafficking.textnorm import display_name
+from tanya_trafficking.web import guards
 
 
 @pytest.fixture()
@@ -25,7 +22,7 @@ def cache(tmp_path):
 
 def test_only_regular_files_inside_the_upload_cache_are_uploads(cache, tmp_path) -> None:
     folder, good, outside = cache
-    assert webapp.is_uploaded_file(str(good), folder)
+    assert guards.is_uploaded_file(str(good), folder)
     link = folder / "abc123" / "tautan.txt"
     link.symlink_to(outside)
     dir_link = folder / "keluar"
@@ -36,14 +33,14 @@ def test_only_regular_files_inside_the_upload_cache_are_uploads(cache, tmp_path)
                  str(inner_link), str(folder / "abc123" / ".." / ".." / "rahasia.txt"),
                  "laporan.txt", str(folder / "abc123"), str(folder / "tidak-ada.txt"),
                  f"http://127.0.0.1:9/{good.name}", "file:///etc/hosts"]:
-        assert not webapp.is_uploaded_file(path, folder), path
+        assert not guards.is_uploaded_file(path, folder), path
 
 
 def test_upload_cache_reached_through_a_link_still_works(cache, tmp_path) -> None:
     folder, good, _ = cache
     alias = tmp_path / "alias"
     alias.symlink_to(folder)  # e.g. /tmp -> /private/tmp: the cache's own path has a link
-    assert webapp.is_uploaded_file(str(alias / "abc123" / "laporan.txt"), folder)
+    assert guards.is_uploaded_file(str(alias / "abc123" / "laporan.txt"), folder)
 
 
 def test_foreign_paths_finds_file_objects_anywhere_in_a_body(cache) -> None:
@@ -52,13 +49,13 @@ def test_foreign_paths_finds_file_objects_anywhere_in_a_body(cache) -> None:
                       {"path": str(outside), "meta": {"_type": "gradio.FileData"}}],
                      "teks", {"nested": [{"path": "/etc/hosts"}]}],
             "fn_index": 6}
-    assert sorted(webapp.foreign_paths(body, folder)) == sorted([str(outside), "/etc/hosts"])
-    assert webapp.foreign_paths({"data": ["Apa itu ACTIP?", ""]}, folder) == []
+    assert sorted(guards.foreign_paths(body, folder)) == sorted([str(outside), "/etc/hosts"])
+    assert guards.foreign_paths({"data": ["Apa itu ACTIP?", ""]}, folder) == []
 
 
 def test_login_throttle_locks_out_after_the_free_tries_with_a_doubling_wait() -> None:
     now = [1000.0]
-    t = webapp.LoginThrottle(clock=lambda: now[0])
+    t = guards.LoginThrottle(clock=lambda: now[0])
     for _ in range(t.FREE_TRIES):
         assert t.locked_for("10.0.0.1") == 0
         t.failed("10.0.0.1")
@@ -78,7 +75,7 @@ def test_login_throttle_locks_out_after_the_free_tries_with_a_doubling_wait() ->
 
 def test_login_throttle_caps_the_wait_and_forgets_quiet_clients() -> None:
     now = [0.0]
-    t = webapp.LoginThrottle(clock=lambda: now[0])
+    t = guards.LoginThrottle(clock=lambda: now[0])
     for _ in range(40):
         t.failed("a")
     assert t.locked_for("a") == t.MAX_LOCK_S
@@ -87,39 +84,8 @@ def test_login_throttle_caps_the_wait_and_forgets_quiet_clients() -> None:
 
 
 def test_login_throttle_remembers_a_bounded_number_of_clients(monkeypatch) -> None:
-    monkeypatch.setattr(webapp.LoginThrottle, "MAX_CLIENTS", 50)
-    t = webapp.LoginThrottle()
+    monkeypatch.setattr(guards.LoginThrottle, "MAX_CLIENTS", 50)
+    t = guards.LoginThrottle()
     for i in range(500):
         t.failed(f"10.0.{i // 256}.{i % 256}")
     assert len(t._clients) == 50
-
-
-def test_display_name_shows_bidi_and_invisible_characters() -> None:
-    assert display_name("laporan\u202etxt.pdf") == "laporan[U+202E]txt.pdf"
-    assert display_name("a\u200bb\u2066c\x07.txt") == "a[U+200B]b[U+2066]c[U+0007].txt"
-    assert display_name("Laporan TPPO 2024 (final).pdf") == "Laporan TPPO 2024 (final).pdf"
-
-
-def test_names_in_the_documents_panel_and_upload_report_are_neutralised() -> None:
-    name = "exe.\u202egpj.pdf"
-    panel = webapp.documents_html({"documents": [{"source": name, "pages": 1, "chunks": 1}],
-                                   "skipped": [{"source": name, "reason": "kosong"}]})
-    outcome = pipeline.UploadOutcome(name, False, "berkas kosong")
-    report = webapp.upload_status_html("Selesai", outcomes=[outcome])
-    for html in (panel, report):
-        assert "\u202e" not in html and "[U+202E]" in html
-
-
-def test_a_failed_upload_build_reports_no_python_text(monkeypatch, tmp_path) -> None:
-    import queue
-
-    def broken(*args, **kwargs):
-        raise ValueError("Expecting value: line 1 column 1 (char 0)")
-
-    monkeypatch.setattr(pipeline, "add_to_corpus", broken)
-    monkeypatch.setattr(os, "nice", lambda n: 0)  # runs in this process here, not spawned
-    events = queue.Queue()
-    webapp._upload_worker(None, [("a.txt", tmp_path / "a.txt")], events)
-    kind, message = events.get_nowait()
-    assert kind == "error" and "tidak ditambahkan" in message
-    assert "Expecting" not in message and "ValueError" not in message

@@ -1,0 +1,258 @@
+"""The chat page (Gradio Blocks): layout and event wiring only. Answers come from
+``service.ChatService``, HTML from ``render``.
+
+The page: a chat whose answers appear progressively, each with an expandable "Sumber" block
+(quote with the answering words marked, file, page, and the surrounding passage); a side panel
+with the indexed documents and an upload button; example questions; "Percakapan baru"; copy
+and thumbs up/down on every answer. Every visible string is Indonesian: ours are in
+``ui_text``, Gradio's own are replaced for every locale (``ui_text.GRADIO_STRINGS``), whatever
+the browser's language. The page's style and script are package data (``static/chat.css``,
+``static/chat.js``, ``static/head.html``), read once at import.
+
+Follow-up questions: the chat passes the conversation's previous question
+(``previous_question``: the latest one the bot searched, answered or not, with the question
+it leaned on when it was a follow-up itself; refused ones are skipped) to
+``ChatService.reply``, which uses it only when the new question leans on it; the answer then
+starts with a note naming it. The ``/tanya`` API takes it as an optional second argument,
+``sebelumnya``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from .. import pipeline
+from .. import ui_text as ui
+from . import guards, render
+from .service import UPLOAD_TIME_LIMIT_S, ChatService
+
+log = logging.getLogger(__name__)
+
+# Answers computed at once: one per core (the question's embedding is the bulk of the work).
+CHAT_CONCURRENCY = max(2, min(4, os.cpu_count() or 2))
+# Streamed answers in the page mostly wait between pieces: more of them may run at once.
+STREAM_CONCURRENCY = 8
+EVENT_TIME_LIMIT_S = 10  # per chat/API event
+STREAM_STEPS = 12  # an answer appears in this many steps ...
+STREAM_DELAY_S = 0.03  # ... this far apart
+MAX_HISTORY = 200  # messages kept per conversation; older ones scroll out
+CHAIN_MAX_CHARS = 300  # a chain of follow-ups carries at most this much earlier text
+
+# Read once at startup. HEAD: rules for Gradio's outer frame, which the ``css`` parameter
+# cannot reach (Gradio scopes those rules inside its content area).
+CSS = render.static_text("chat.css")
+PAGE_JS = render.static_text("chat.js")
+HEAD = render.static_text("head.html")
+GRADIO_STRINGS = ui.GRADIO_STRINGS
+GRADIO_LOCALES = ui.GRADIO_LOCALES
+
+
+def i18n():
+    import gradio as gr
+
+    return gr.I18n(**{loc: dict(GRADIO_STRINGS) for loc in GRADIO_LOCALES})
+
+
+def build_ui(service: ChatService):
+    import gradio as gr
+
+    settings = service.settings
+
+    def documents_panel() -> str:
+        return render.documents_html(service.manifest())
+
+    upload_note = ui.UPLOAD_NOTE.format(max_mb=pipeline.UPLOAD_MAX_BYTES // 2**20,
+                                        max_files=pipeline.UPLOAD_MAX_FILES)
+
+    with gr.Blocks(title=ui.TITLE, fill_height=True, analytics_enabled=False) as demo:
+        history = gr.State([])
+        turns = gr.State({})  # message index -> the question and answer behind it
+
+        with gr.Sidebar(label=ui.SIDEBAR_LABEL, open=True, width=330, elem_id="tt-sidebar"):
+            gr.Markdown(ui.DOCUMENTS_HEADING)
+            docs = gr.HTML(documents_panel(), elem_id="tt-docs")
+            gr.Markdown(ui.ADD_DOCUMENTS_HEADING)
+            upload = gr.UploadButton(ui.UPLOAD_BUTTON, file_count="multiple",
+                                     type="filepath", variant="secondary",
+                                     elem_id="tt-upload")
+            gr.Markdown(upload_note, elem_id="tt-upload-note")
+            upload_status = gr.HTML("", elem_id="tt-upload-status")
+            with gr.Accordion(ui.ABOUT_LABEL, open=False, elem_id="tt-about"):
+                gr.Markdown(ui.ABOUT)
+
+        gr.HTML(render.header_html(), padding=False)
+        chatbot = gr.Chatbot(
+            label=ui.CHAT_LABEL, show_label=False, elem_id="tt-chat", scale=1, height="62vh",
+            min_height=320, buttons=[], feedback_options=("Like", "Dislike"),
+            latex_delimiters=[], line_breaks=False, sanitize_html=True, layout="bubble",
+            placeholder=ui.CHAT_PLACEHOLDER,
+            examples=[{"text": q} for q in ui.EXAMPLES],
+        )
+        with gr.Row(elem_id="tt-input-row", equal_height=True):
+            box = gr.Textbox(label=ui.INPUT_LABEL, show_label=False, elem_id="tt-input",
+                             placeholder=ui.INPUT_PLACEHOLDER,
+                             max_length=settings.max_question_chars, scale=5, autofocus=True,
+                             submit_btn=False, lines=1, max_lines=4, container=False)
+            send = gr.Button(ui.SEND_BUTTON, variant="primary", scale=1, min_width=70,
+                             elem_id="tt-send")
+        with gr.Row(elem_id="tt-tools"):
+            new = gr.Button(ui.NEW_CHAT_BUTTON, variant="secondary", size="sm",
+                            elem_id="tt-new", scale=0, min_width=150)
+
+        def respond(question, hist, trn):
+            """One turn of the chat. The previous question of the conversation
+            (``previous_question``) goes along: a follow-up is searched with it."""
+            question = "" if question is None else str(question)
+            hist, trn = _trim(list(hist or []), dict(trn or {}))
+            previous = previous_question(trn)
+            hist.append({"role": "user", "content": render.user_html(question.strip()[:2000])})
+            hist.append({"role": "assistant", "content": render.thinking_html()})
+            yield hist, hist, trn, ""
+            try:
+                reply = service.reply(question, previous)
+                text, result, bot = reply.text, reply.result, reply.bot
+            except Exception:  # noqa: BLE001 - the user gets a sentence, the log the details
+                log.exception("Gagal menjawab %r", question[:200])
+                text, result = ui.ANSWER_ERROR, None
+            if result is None:
+                hist[-1] = {"role": "assistant", "content": render.message_html(text)}
+                yield hist, hist, trn, ""
+                return
+            total = sum(len(q.text) for q in result.quotes)
+            step = max(1, -(-total // STREAM_STEPS))
+            for shown in range(step, total, step):
+                hist[-1] = {"role": "assistant",
+                            "content": render.answer_html(result, bot, reveal=shown)}
+                yield hist, hist, trn, gr.skip()
+                time.sleep(STREAM_DELAY_S)
+            hist[-1] = {"role": "assistant", "content": render.answer_html(result, bot)}
+            trn[len(hist) - 1] = {
+                "question": result.question, "answer": result.text, "found": result.found,
+                "sources": [q.to_json() for q in result.quotes],
+                "generation": bot.generation,
+                **({"previous": result.context} if result.context else {}),
+            }
+            yield hist, hist, trn, gr.skip()
+
+        def respond_example(hist, trn, evt: gr.SelectData):
+            value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
+            yield from respond(value.get("text", ""), hist, trn)
+
+        # This module's annotations are strings; Gradio spots event-data parameters by type.
+        respond_example.__annotations__["evt"] = gr.SelectData
+
+        chat_outputs = [chatbot, history, turns, box]
+        common = dict(api_visibility="private", time_limit=EVENT_TIME_LIMIT_S,
+                      concurrency_limit=STREAM_CONCURRENCY, concurrency_id="chat-page",
+                      show_progress="hidden")
+        box.submit(respond, [box, history, turns], chat_outputs, **common)
+        send.click(respond, [box, history, turns], chat_outputs, **common)
+        chatbot.example_select(respond_example, [history, turns], chat_outputs, **common)
+        new.click(lambda: ([], [], {}, ""), None, chat_outputs, api_visibility="private",
+                  show_progress="hidden")
+        # The chat's own bin icon empties the chat in the browser: forget it here too.
+        chatbot.clear(lambda: ([], {}), None, [history, turns], api_visibility="private",
+                      show_progress="hidden")
+
+        def on_like(trn, data: gr.LikeData):
+            index = data.index if isinstance(data.index, int) else None
+            turn = (trn or {}).get(index)
+            if turn is None:
+                return
+            verdict = service.record_feedback(turn, data.liked)
+            if verdict:
+                gr.Info(ui.FEEDBACK_THANKS, title=ui.FEEDBACK_TITLE, duration=4)
+
+        on_like.__annotations__["data"] = gr.LikeData
+
+        chatbot.like(on_like, [turns], None, api_visibility="private", show_progress="hidden")
+
+        def on_upload(files):
+            folder = guards.upload_folder()
+            paths = [Path(f) for f in (files or [])]
+            if not all(guards.is_uploaded_file(str(p), folder) for p in paths):
+                yield render.upload_status_html(ui.FILE_NOT_UPLOADED), gr.skip()
+                return
+            if not paths:
+                yield render.upload_status_html(ui.UPLOAD_NONE_CHOSEN), gr.skip()
+                return
+            uploads = [(p.name, p) for p in paths]
+            for event in service.add_files(uploads):
+                if event.kind == "progress":
+                    yield render.upload_status_html(event.text, event.fraction), gr.skip()
+                elif event.kind == "done":
+                    added = sum(o.added for o in event.outcomes)
+                    head = (ui.UPLOAD_ADDED.format(added=added, total=len(event.outcomes))
+                            if added else ui.UPLOAD_NONE_ADDED)
+                    yield (render.upload_status_html(head, outcomes=event.outcomes),
+                           documents_panel())
+                else:
+                    yield render.upload_status_html(event.text), documents_panel()
+
+        upload.upload(on_upload, [upload], [upload_status, docs], api_visibility="private",
+                      time_limit=UPLOAD_TIME_LIMIT_S, concurrency_limit=1,
+                      concurrency_id="upload", show_progress="hidden")
+
+        def tanya(pertanyaan: str, sebelumnya: str = "") -> str:
+            """Jawab satu pertanyaan; jawaban memuat kutipan dan sumbernya. `sebelumnya`
+            (boleh kosong): pertanyaan sebelumnya dalam percakapan yang sama. Bila pertanyaan
+            ini bersandar padanya ("itu", "tersebut", "-nya", "bagaimana dengan ...", atau
+            sangat pendek), pencarian memakainya juga dan jawaban diawali catatan
+            "Pertanyaan lanjutan: ..."."""
+            reply = service.reply(pertanyaan, sebelumnya or None)
+            if reply.context:
+                return f"{render.follow_up_note(reply.context)}\n\n{reply.text}"
+            return reply.text
+
+        gr.api(tanya, api_name="tanya", time_limit=EVENT_TIME_LIMIT_S,
+               concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
+        demo.load(documents_panel, None, docs, api_visibility="private",
+                  show_progress="hidden")
+    return demo
+
+
+def previous_question(trn: dict) -> str | None:
+    """The previous question of a conversation, for a follow-up: the user's latest question
+    that the bot searched the documents for, whether it was answered or not found ("tidak
+    ditemukan" still names the subject the user is asking about). A refused question (empty,
+    too long) or one that failed with an error has no turn and is skipped: the one before it
+    counts. When that question was itself a follow-up, the question it leaned on comes along
+    ("Apa itu ACTIP?" -> "Kapan itu ditandatangani?" -> "Apa tujuannya?" still searches with
+    "ACTIP"), so a chain of follow-ups keeps its subject; past ``CHAIN_MAX_CHARS`` the oldest
+    words go first. After "Percakapan baru" there is none."""
+    if not trn:
+        return None
+    turn = trn[max(trn)]
+    text = f"{turn['previous']} {turn['question']}" if turn.get("previous") else turn["question"]
+    if len(text) > CHAIN_MAX_CHARS:
+        text = text[-CHAIN_MAX_CHARS:].split(" ", 1)[-1]
+    return text
+
+
+def _trim(hist: list, trn: dict) -> tuple[list, dict]:
+    """Keep a conversation under MAX_HISTORY messages (the oldest question and answer go)."""
+    drop = 0
+    while len(hist) - drop + 2 > MAX_HISTORY:
+        drop += 2
+    if not drop:
+        return hist, trn
+    return hist[drop:], {i - drop: t for i, t in trn.items() if i >= drop}
+
+
+def theme():
+    import gradio as gr
+
+    system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"]
+    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]
+    base = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate", font=system,
+                          font_mono=mono)
+    # Indigo 700 under white text: 7.9:1 (the theme's indigo 500 is 4.5:1 at best).
+    return base.set(button_primary_background_fill="#4338ca",
+                    button_primary_background_fill_hover="#3730a3",
+                    button_primary_text_color="#ffffff",
+                    button_primary_background_fill_dark="#4f46e5",
+                    button_primary_background_fill_hover_dark="#4338ca")
+

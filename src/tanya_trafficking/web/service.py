@@ -1,0 +1,261 @@
+"""The chat service: what the page and the ``/tanya`` API call. It holds the loaded
+``pipeline.Bot``, caches answers per index generation, swaps in a new generation (built by an
+upload here or by ``rebuild-index`` elsewhere) without making anyone wait, runs uploads in a
+spawned process, and records thumbs up/down. No HTML here (``render.py``), no Gradio
+(``page.py``).
+
+Follow-up questions: ``ChatService.reply`` takes the conversation's previous question and
+uses it only when the new question leans on it (``pipeline.follow_up_context``); the
+``Answer`` then carries it as ``context``.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import pipeline
+from .. import ui_text as ui
+from ..config import Settings
+from ..schema import Answer
+
+log = logging.getLogger(__name__)
+
+UPLOAD_TIME_LIMIT_S = 600  # checking, reading and indexing the uploaded files
+FOLLOW_INDEX_EVERY_S = 1.0  # how often CURRENT is checked for a generation built elsewhere
+ANSWER_CACHE_SIZE = 512  # answers kept per generation: the same question is not recomputed
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the chat shows for one question."""
+
+    text: str  # the answer as plain text, or the polite refusal
+    result: Answer | None  # None: the question was refused (empty, too long)
+    bot: pipeline.Bot  # the generation that answered (for the passages around quotes)
+
+    @property
+    def context(self) -> str | None:
+        """The previous question the search also used (a follow-up), else None."""
+        return self.result.context if self.result is not None else None
+
+
+@dataclass
+class UploadEvent:
+    kind: str  # "progress" | "done" | "error"
+    text: str = ""
+    fraction: float = 0.0
+    outcomes: tuple = ()
+
+
+class ChatService:
+    """Holds the loaded bot. A new index generation (built by an upload here or by
+    ``rebuild-index`` elsewhere) is loaded in the background and swapped in whole: an answer
+    always comes from one generation, and users wait for nothing."""
+
+    def __init__(self, settings: Settings, bot: pipeline.Bot | None = None):
+        self.settings = settings
+        self._bot = bot or pipeline.Bot.open(settings)
+        self._swap_lock = threading.Lock()
+        self._upload_lock = threading.Lock()
+        self._follow_lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._loading = False
+        # (generation, previous question used as context or "", question) -> Answer. Answers
+        # are deterministic for one generation of the index; popular questions (the examples)
+        # then cost nothing. Emptied on a swap.
+        self._cache: OrderedDict[tuple[str, str, str], Answer] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- generations
+
+    @property
+    def generation(self) -> str:
+        return self._bot.generation
+
+    @property
+    def bot(self) -> pipeline.Bot:
+        self._follow_index()
+        return self._bot
+
+    def manifest(self) -> dict:
+        """The live generation's manifest (its documents, counts, skipped files, build time)."""
+        return self.bot.index.manifest
+
+    def swap(self, bot: pipeline.Bot) -> None:
+        with self._swap_lock:
+            old, self._bot = self._bot.generation, bot
+        with self._cache_lock:
+            self._cache.clear()
+        if old != bot.generation:
+            print(f"Generasi indeks baru dipakai: {bot.generation} (sebelumnya {old})",
+                  flush=True)
+
+    def _follow_index(self) -> None:
+        """Notice, at most once a second, that CURRENT names another generation; load it in a
+        background thread while the old one keeps answering."""
+        now = time.monotonic()
+        if now - self._checked < FOLLOW_INDEX_EVERY_S or self._loading:
+            return
+        with self._follow_lock:
+            if now - self._checked < FOLLOW_INDEX_EVERY_S or self._loading:
+                return
+            self._checked = now
+            name = pipeline.current_generation(self.settings)
+            if not name or name == self.generation:
+                return
+            self._loading = True
+        threading.Thread(target=self._load_current, name="tanya-reload", daemon=True).start()
+
+    def _load_current(self) -> None:
+        try:
+            self.swap(pipeline.Bot.open(self.settings))
+        except Exception as e:  # noqa: BLE001 - keep serving the generation we have
+            log.warning("Indeks baru belum bisa dimuat (%s); generasi lama tetap dipakai.", e)
+        finally:
+            self._loading = False
+
+    # -- answering
+
+    def ask(self, question: str | None,
+            previous: str | None = None) -> tuple[str, Answer | None]:
+        """(text, Answer): the answer, or a polite message (and None) for a refused question."""
+        reply = self.reply(question, previous)
+        return reply.text, reply.result
+
+    def answer(self, question: str | None,
+               previous: str | None = None) -> tuple[str, Answer | None, pipeline.Bot]:
+        """Like ``ask``, also returning the generation that answered (for its passages)."""
+        reply = self.reply(question, previous)
+        return reply.text, reply.result, reply.bot
+
+    def reply(self, question: str | None, previous: str | None = None) -> Reply:
+        """Answer ``question``; ``previous`` is the user's previous question in the same
+        conversation. When the question leans on it (``pipeline.follow_up_context``: "itu",
+        "tersebut", "-nya", "bagaimana dengan ...", a very short question), the search uses
+        the previous question too, and ``Reply.context`` says so. A ``previous`` that would
+        itself be refused (empty, too long) is ignored.
+
+        The length cap comes first: a huge question costs nothing but its length. Answers are
+        cached per generation under (context used, question), so a follow-up never gets the
+        cached answer of the same words asked alone, nor the other way round."""
+        problem = pipeline.check_question(question, self.settings)
+        bot = self.bot  # one generation for the whole answer
+        if problem:
+            return Reply(problem, None, bot)
+        question = str(question).strip()
+        context = None
+        previous = None if previous is None else str(previous)
+        if previous is not None and not pipeline.check_question(previous, self.settings):
+            context = pipeline.follow_up_context(question, previous.strip())
+        key = (bot.generation, context or "", question)
+        with self._cache_lock:
+            result = self._cache.get(key)
+            if result is not None:
+                self._cache.move_to_end(key)
+        if result is None:
+            result = (bot.ask(question, previous=context) if context
+                      else bot.ask(question))
+            with self._cache_lock:
+                self._cache[key] = result
+                while len(self._cache) > ANSWER_CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return Reply(result.text, result, bot)
+
+    # -- uploads
+
+    def add_files(self, uploads: list[tuple[str, Path]]) -> Iterator[UploadEvent]:
+        """Check, save and index uploaded files in a fresh process, relaying its progress; then
+        load the new generation and swap it in. One upload at a time."""
+        if not self._upload_lock.acquire(blocking=False):
+            yield UploadEvent("progress", ui.UPLOAD_WAITING, 0.02)
+            self._upload_lock.acquire()
+        try:
+            yield from self._add_files(uploads)
+        finally:
+            self._upload_lock.release()
+
+    def _add_files(self, uploads):
+        # A spawned (not forked) process: this one has the web server's and the model's
+        # threads, which a fork would copy mid-flight; the build's memory goes back on exit.
+        ctx = mp.get_context("spawn")
+        events = ctx.Queue()
+        # Not a daemon: it forks its own time-limited PDF readers.
+        proc = ctx.Process(target=_upload_worker, args=(self.settings, uploads, events),
+                           name="tanya-unggah")
+        yield UploadEvent("progress", ui.UPLOAD_PREPARING, 0.05)
+        proc.start()
+        deadline = time.monotonic() + UPLOAD_TIME_LIMIT_S
+        result = None
+        try:
+            while result is None:
+                try:
+                    kind, *rest = events.get(timeout=0.5)
+                except queue_mod.Empty:
+                    if not proc.is_alive():
+                        result = UploadEvent("error", ui.UPLOAD_CRASHED)
+                    elif time.monotonic() > deadline:
+                        result = UploadEvent("error", ui.UPLOAD_TIMED_OUT)
+                    continue
+                if kind == "progress":
+                    yield UploadEvent("progress", rest[0], rest[1])
+                elif kind == "done":
+                    result = UploadEvent("done", outcomes=tuple(rest[0]))
+                else:
+                    result = UploadEvent("error", rest[0])
+        finally:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=5)
+        if result.kind == "done" and any(o.added for o in result.outcomes):
+            yield UploadEvent("progress", ui.UPLOAD_LOADING, 0.95)
+            self.swap(pipeline.Bot.open(self.settings))
+        yield result
+
+    # -- feedback
+
+    def record_feedback(self, turn: dict, liked) -> str | None:
+        """Append the question, the answer and the verdict to the feedback file."""
+        verdict = {True: "up", False: "down"}.get(liked) if isinstance(liked, bool) else None
+        if verdict is None:
+            return None
+        record = {
+            "question": turn["question"],
+            "answer": turn["answer"],
+            "verdict": verdict,
+            "found": turn["found"],
+            "sources": turn["sources"],
+            "generation": turn["generation"],
+            **({"previous": turn["previous"]} if turn.get("previous") else {}),
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        pipeline.record_feedback(self.settings, record)
+        return verdict
+
+
+def _upload_worker(settings: Settings, uploads, events) -> None:
+    """Runs in the spawned process: ``pipeline.add_to_corpus`` with progress on a queue.
+    At a lower CPU priority: answering questions comes first."""
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+    try:
+        outcomes, _ = pipeline.add_to_corpus(
+            settings, uploads, lambda text, fraction: events.put(("progress", text, fraction)))
+        events.put(("done", outcomes))
+    except BaseException:  # noqa: BLE001 - the parent must hear about every ending
+        import traceback
+
+        traceback.print_exc()
+        events.put(("error", ui.UPLOAD_FAILED))

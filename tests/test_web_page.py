@@ -1,0 +1,34 @@
+"""The chat page's own logic (web/page.py), without Gradio: which previous question a
+follow-up leans on, and a conversation's bounded history. The page itself: test_app.py and
+test_browser.py; its limits: test_app_security.py."""
+
+from __future__ import annotations
+
+from tanya_trafficking.web import page
+
+
+def test_previous_question_is_the_last_one_searched() -> None:
+    assert page.previous_question({}) is None
+    # Message index -> turn: only questions the bot searched (answered or not found) have
+    # one; a refused question leaves none, so the one before it counts.
+    turns = {1: {"question": "Apa itu ACTIP?"}, 3: {"question": "Kapan didirikan?"}}
+    assert page.previous_question(turns) == "Kapan didirikan?"
+    assert page.previous_question({1: {"question": "Apa itu ACTIP?"}}) == "Apa itu ACTIP?"
+    # a follow-up's own context comes along, so a chain keeps its subject (bounded in length)
+    chained = {1: {"question": "Apa itu ACTIP?"},
+               3: {"question": "Kapan itu ditandatangani?", "previous": "Apa itu ACTIP?"}}
+    assert page.previous_question(chained) == "Apa itu ACTIP? Kapan itu ditandatangani?"
+    long_chain = {1: {"question": "Kapan itu?", "previous": "kata " * 200 + "ACTIP"}}
+    got = page.previous_question(long_chain)
+    assert len(got) <= page.CHAIN_MAX_CHARS and got.endswith("ACTIP Kapan itu?")
+    assert not got.startswith(" ") and got.split()[0] == "kata"  # whole words only
+
+
+def test_conversation_keeps_a_bounded_history() -> None:
+    hist = [{"role": "user" if i % 2 == 0 else "assistant", "content": str(i)}
+            for i in range(page.MAX_HISTORY)]
+    turns = {i: {"n": i} for i in range(1, page.MAX_HISTORY, 2)}
+    hist2, turns2 = page._trim(hist, turns)
+    assert len(hist2) + 2 <= page.MAX_HISTORY
+    for i, turn in turns2.items():
+        assert hist2[i]["content"] == str(turn["n"])  # indices follow their messages

@@ -1,0 +1,86 @@
+"""The chat's HTML (web/render.py, web/templates/): the answer bubble while it streams and
+when complete, the "Sumber" block, the marks, escaping of everything users, documents and the
+index bring, file names with bidi and invisible characters made visible, the documents panel.
+The browser's view of the same HTML: test_browser.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from seedqa import ACTIP_Q, ACTIP_SOURCE
+
+from tanya_trafficking import pipeline
+from tanya_trafficking.textnorm import display_name
+from tanya_trafficking.web import render
+
+
+@pytest.mark.slow
+def test_answer_bubble_streams_then_shows_sources_and_copy_button(seed_bot) -> None:
+    result = seed_bot.ask(ACTIP_Q)
+    full = render.answer_html(result, seed_bot)
+    partial = render.answer_html(result, seed_bot, reveal=10)
+    assert "tt-cursor" in partial and "tt-sources" not in partial and "tt-copy" not in partial
+    assert result.quotes[0].text[:10] in partial and result.quotes[0].text[:30] not in partial
+    assert "tt-cursor" not in full
+    assert '<details class="tt-sources"><summary>Sumber (1)</summary>' in full
+    # The reader's short answer: shown on its own line and marked inside the quote.
+    assert "Trafficking in Persons" in result.short_answer
+    assert f'<mark class="tt-ans">{result.short_answer}</mark>' in full
+    assert f'Jawaban singkat: <strong>{result.short_answer}</strong>' in full
+    assert ACTIP_SOURCE in full and "Lihat bagian sekitarnya" in full
+    # One HTML block for the Markdown renderer: a blank line would end it.
+    assert "\n" not in full
+    # What "Salin jawaban" copies: the plain answer, one hidden <span> per line.
+    copy = re.search(r'<span class="tt-copy-text">(.*?)</span></div>', full).group(1)
+    lines = re.findall(r"<span>(.*?)</span>", copy)
+    assert "\n".join(lines) == result.text
+    assert lines[0] == f"Jawaban singkat: {result.short_answer}" and "Menurut dokumen:" in lines
+    assert "Sumber:" in lines
+
+
+@pytest.mark.slow
+def test_not_found_answer_marks_no_answer(seed_bot) -> None:
+    result = seed_bot.ask("Berapa jumlah korban di Filipina pada tahun 2024?")
+    assert not result.found and result.quotes
+    html = render.answer_html(result, seed_bot)
+    assert "tidak ditemukan dalam dokumen" in html and "Sumber bagian terkait" in html
+    assert 'class="tt-ans"' not in html  # related passages, not answers
+
+
+def test_user_text_is_escaped_everywhere() -> None:
+    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    for html in (render.user_html(evil), render.message_html(evil)):
+        assert "<img" not in html and "<script" not in html and "&lt;script&gt;" in html
+    manifest = {"documents": [{"source": evil + ".txt", "pages": 1, "chunks": 2}],
+                "counts": {"documents": 1, "pages": 1, "chunks": 2},
+                "skipped": [{"source": "x.pdf", "reason": evil}],
+                "built_at": "2025-11-22T16:01:05+00:00"}
+    html = render.documents_html(manifest)
+    assert "<script" not in html and "<img" not in html
+
+
+@pytest.mark.slow
+def test_documents_panel_lists_counts_and_build_time(seed_bot) -> None:
+    html = render.documents_html(seed_bot.index.manifest)
+    for doc in seed_bot.index.manifest["documents"]:
+        assert doc["source"] in html
+        assert f'{doc["pages"]} halaman · {doc["chunks"]} potongan' in html
+    assert render.format_time("2025-11-22T16:01:05+00:00") == "22 November 2025, 16.01 UTC"
+    assert "Indeks terakhir dibangun" in html
+
+
+def test_display_name_shows_bidi_and_invisible_characters() -> None:
+    assert display_name("laporan\u202etxt.pdf") == "laporan[U+202E]txt.pdf"
+    assert display_name("a\u200bb\u2066c\x07.txt") == "a[U+200B]b[U+2066]c[U+0007].txt"
+    assert display_name("Laporan TPPO 2024 (final).pdf") == "Laporan TPPO 2024 (final).pdf"
+
+
+def test_names_in_the_documents_panel_and_upload_report_are_neutralised() -> None:
+    name = "exe.\u202egpj.pdf"
+    panel = render.documents_html({"documents": [{"source": name, "pages": 1, "chunks": 1}],
+                                   "skipped": [{"source": name, "reason": "kosong"}]})
+    outcome = pipeline.UploadOutcome(name, False, "berkas kosong")
+    report = render.upload_status_html("Selesai", outcomes=[outcome])
+    for html in (panel, report):
+        assert "\u202e" not in html and "[U+202E]" in html

@@ -1,0 +1,130 @@
+"""The chat service (web/service.py) in process, over the seed index: the answer cache per
+generation (a follow-up cached apart from the same words alone), follow-up chains, the
+feedback it records, and an upload worker that fails without Python text reaching the user.
+Through HTTP: test_app.py."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from seedqa import (ACTIP_A, ACTIP_Q, ACTIP_SOURCE, CASES_Q, FOLLOW_NOTE, FOLLOW_PREV, FOLLOW_Q,
+                    FOLLOW_QUOTE)
+
+from tanya_trafficking import pipeline
+from tanya_trafficking.web import page, render
+from tanya_trafficking.web import service as web_service
+
+
+@pytest.mark.slow
+def test_service_records_the_verdict_of_an_answer(seed_bot, tmp_path) -> None:
+    settings = seed_bot.settings.replace(feedback=tmp_path / "umpan-balik.jsonl")
+    service = web_service.ChatService(settings, bot=seed_bot)
+    text, result, bot = service.answer(ACTIP_Q)
+    turn = {"question": result.question, "answer": result.text, "found": result.found,
+            "sources": [q.to_json() for q in result.quotes], "generation": bot.index.folder.name}
+    assert service.record_feedback(turn, True) == "up"
+    assert service.record_feedback(turn, False) == "down"
+    assert service.record_feedback(turn, "") is None  # un-clicking writes nothing
+    records = [json.loads(x) for x in settings.feedback.read_text("utf-8").splitlines()]
+    assert [r["verdict"] for r in records] == ["up", "down"]
+    assert records[0]["question"] == ACTIP_Q and ACTIP_A in records[0]["answer"]
+    assert records[0]["sources"][0]["source"] == ACTIP_SOURCE
+
+
+@pytest.mark.slow
+def test_service_answers_a_repeated_question_once_per_generation(seed_bot, small_index,
+                                                                 monkeypatch) -> None:
+    service = web_service.ChatService(seed_bot.settings, bot=seed_bot)
+    calls = []
+    real_ask = seed_bot.ask
+    monkeypatch.setattr(seed_bot, "ask", lambda q, **kw: calls.append(q) or real_ask(q, **kw))
+    first = service.ask(ACTIP_Q)
+    second = service.ask("  " + ACTIP_Q + " ")
+    assert first == second and calls == [ACTIP_Q]
+    assert service.ask("Apa itu ACTIP?")[1] is not None and len(calls) == 2
+    # Another generation: nothing of the old one is reused.
+    other = pipeline.Bot.open(small_index)
+    service.swap(other)
+    text, result = service.ask(ACTIP_Q)
+    assert len(calls) == 2  # answered by the new bot, not the cache
+    assert result.quotes and result.quotes[0].source == "actip.txt"
+
+
+@pytest.mark.slow
+def test_service_caches_a_follow_up_apart_from_the_same_words_alone(seed_bot,
+                                                                    monkeypatch) -> None:
+    service = web_service.ChatService(seed_bot.settings, bot=seed_bot)
+    calls = []
+    real_ask = seed_bot.ask
+    monkeypatch.setattr(seed_bot, "ask", lambda q, **kw: calls.append(
+        (q, kw.get("previous"))) or real_ask(q, **kw))
+    alone = service.reply(FOLLOW_Q)
+    follow = service.reply(FOLLOW_Q, FOLLOW_PREV)
+    assert alone.context is None and follow.context == FOLLOW_PREV
+    assert calls == [(FOLLOW_Q, None), (FOLLOW_Q, FOLLOW_PREV)]
+    assert follow.result.found and FOLLOW_QUOTE in follow.result.quotes[0].text
+    assert follow.text != alone.text
+    assert service.reply(FOLLOW_Q).text == alone.text
+    assert service.reply(FOLLOW_Q, FOLLOW_PREV).text == follow.text and len(calls) == 2
+    # A question that stands alone: the previous one is not used, and the cache is shared.
+    service.reply(ACTIP_Q)
+    standalone = service.reply(ACTIP_Q, CASES_Q)
+    assert standalone.context is None and len(calls) == 3
+    # The note above the answer names the previous question (shortened when long).
+    html = render.answer_html(follow.result, follow.bot)
+    assert f'<p class="tt-context">{FOLLOW_NOTE}: «{FOLLOW_PREV}»</p>' in html
+    assert "tt-context" not in render.answer_html(alone.result, alone.bot)
+    long_note = render.follow_up_note("kata " * 100)
+    assert len(long_note) < 300 and long_note.endswith("…»")
+
+
+@pytest.mark.slow
+def test_a_chain_of_follow_ups_keeps_its_subject(seed_bot) -> None:
+    service = web_service.ChatService(seed_bot.settings, bot=seed_bot)
+    turns = {1: {"question": "Apa itu ACTIP?"}}
+    second = service.reply("Kapan itu ditandatangani?", page.previous_question(turns))
+    assert second.context == "Apa itu ACTIP?"
+    turns[3] = {"question": "Kapan itu ditandatangani?", "previous": second.context}
+    third = service.reply("Apa tujuannya?", page.previous_question(turns))
+    assert "ACTIP" in third.context
+    assert third.result.found and "ACTIP" in third.result.quotes[0].text
+    # with only the raw previous question the subject is lost and nothing is found
+    assert not service.reply("Apa tujuannya?", "Kapan itu ditandatangani?").result.found
+
+
+def test_a_failed_upload_build_reports_no_python_text(monkeypatch, tmp_path) -> None:
+    import queue
+
+    def broken(*args, **kwargs):
+        raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    monkeypatch.setattr(pipeline, "add_to_corpus", broken)
+    monkeypatch.setattr(os, "nice", lambda n: 0)  # runs in this process here, not spawned
+    events = queue.Queue()
+    web_service._upload_worker(None, [("a.txt", tmp_path / "a.txt")], events)
+    kind, message = events.get_nowait()
+    assert kind == "error" and "tidak ditambahkan" in message
+    assert "Expecting" not in message and "ValueError" not in message
+
+
+@pytest.mark.slow
+def test_a_follow_up_is_parsed_once_and_its_answer_carries_what_the_page_needs(
+        seed_bot, monkeypatch) -> None:
+    """The question is parsed once, in ``Bot.ask``; the page lays out what the Answer carries
+    (its query, the previous question it used, the highlights) without parsing it again."""
+    from tanya_trafficking import query
+
+    parsed = []
+    real_parse = query.parse
+    counting = lambda *a, **kw: parsed.append(a[0]) or real_parse(*a, **kw)  # noqa: E731
+    monkeypatch.setattr(query, "parse", counting)  # is_follow_up's own look at the question
+    monkeypatch.setattr(pipeline, "parse", counting)  # the search's
+    service = web_service.ChatService(seed_bot.settings, bot=seed_bot)
+    follow = service.reply(FOLLOW_Q, FOLLOW_PREV)
+    html = render.answer_html(follow.result, follow.bot)
+    assert parsed == [FOLLOW_Q] and follow.result.quotes and "tt-context" in html
+    assert follow.result.context == FOLLOW_PREV and follow.context == FOLLOW_PREV
+    assert follow.result.query.original == f"{FOLLOW_PREV} {FOLLOW_Q}"
+    assert len(follow.result.highlights) == len(follow.result.quotes)
