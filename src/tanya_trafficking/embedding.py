@@ -18,10 +18,16 @@ which ``--model`` rebuilds an index.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Protocol
 
 import numpy as np
+
+from .errors import ModelUnavailable
+from .ui_text import MODEL_UNAVAILABLE
+
+log = logging.getLogger(__name__)
 
 E5_SMALL = "intfloat/multilingual-e5-small"
 # The built-in engine, by model id. The e5-small hub ids mean it too (offline).
@@ -63,11 +69,29 @@ class OnnxE5Embedder:
         return self._model.token_count(text)
 
 
+def hub_reachable(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
+    """Whether the Hugging Face hub answers a TCP connection (no proxy, no retries)."""
+    import socket
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 class SentenceTransformerEmbedder:
     def __init__(self, model_id: str):
         from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(model_id, device="cpu")
+        try:  # a local folder, or a hub id already in the local cache: no network
+            self._model = SentenceTransformer(model_id, device="cpu", local_files_only=True)
+        except (OSError, ValueError):
+            if not hub_reachable():  # offline: fail now, not after a minute of retries
+                raise OSError(f"{model_id} is not on disk and the hub is unreachable") from None
+            self._model = SentenceTransformer(model_id, device="cpu")
         self.id = f"sentence-transformers/{model_id}"
         get_dim = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension
@@ -118,5 +142,9 @@ def load_embedder(model: str) -> Embedder:
         if model in BUILTIN:
             _CACHE[model] = OnnxE5Embedder()
         else:
-            _CACHE[model] = SentenceTransformerEmbedder(model)
+            try:
+                _CACHE[model] = SentenceTransformerEmbedder(model)
+            except (OSError, ValueError, RuntimeError) as e:  # not on disk, hub unreachable
+                log.debug("model %s could not be loaded: %s", model, e)
+                raise ModelUnavailable(MODEL_UNAVAILABLE.format(model=model)) from None
     return _CACHE[model]

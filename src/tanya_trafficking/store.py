@@ -76,6 +76,8 @@ import numpy as np
 
 from .config import DEFAULT_MODEL
 from .embedding import model_of
+from .errors import (IndexCorrupt, IndexMismatch, IndexMissing, IndexOutdated,  # noqa: F401
+                     IndexProblem, IndexWriteFailed, RebuildBusy)
 from .loaders import file_sha256 as sha256_file  # one hashing helper for corpus and index
 from .rowfiles import ChunkSequence, PageStore, id_key, json_line, write_rows
 from .schema import Chunk
@@ -95,34 +97,6 @@ FAULT_ENV = "TANYA_FAULT"
 GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")  # no dots, no slashes: no traversal
 
 log = logging.getLogger(__name__)
-
-
-class IndexProblem(Exception):
-    """An index that cannot be used; the message (Indonesian) says what to run."""
-
-
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexMismatch(IndexProblem):
-    pass
-
-
-class IndexOutdated(IndexMismatch):
-    """Written by an older version of this program in a format this one does not read."""
-
-
-class IndexCorrupt(IndexProblem):
-    pass
-
-
-class RebuildBusy(IndexProblem):
-    pass
-
-
-class IndexWriteFailed(IndexProblem):
-    """A rebuild could not write its generation (a full disk, say); the old index stays live."""
 
 
 def describe_error(error: BaseException) -> str:

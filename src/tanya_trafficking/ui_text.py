@@ -181,6 +181,11 @@ GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "
 
 # --------------------------------------------------------------------------- system errors
 
+MODEL_UNAVAILABLE = ("model embedding '{model}' tidak bisa dimuat: tidak ada di komputer ini, "
+                     "dan hub Hugging Face tidak terjangkau atau tidak mengenalnya. Pakai model "
+                     "bawaan (hapus --model / TANYA_MODEL, atau isi e5-onnx) atau folder model "
+                     "sentence-transformers di disk.")
+
 # What an OSError means, in words for users (never Python's English ``strerror``): used by the
 # loaders (a corpus file), the store (an index file) and the CLI.
 OS_REASONS = {
