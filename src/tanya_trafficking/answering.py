@@ -27,7 +27,8 @@ import re
 from dataclasses import dataclass, replace
 
 from .lexical import LexicalIndex, terms
-from .matching import CAUSE, acronyms, answers_type, coverage, expands, new_names
+from . import qtypes
+from .matching import acronyms, answers_type, coverage, expands, new_names
 from .query import vocabulary
 from .schema import Answer, Concept, Hit, Query, Quote
 from .textnorm import display_name, is_question, split_sentences
@@ -146,15 +147,20 @@ def _bonus(text: str, q: Query) -> float:
 
 
 def _type_bonus(text: str, q: Query) -> float:
-    if q.qtype in ("berapa", "kapan", "negara"):
-        return 0.15 if answers_type(text, q) else -0.3
+    """The question type's bonus (``qtypes.QType.bonus``) for a sentence that holds what the
+    type asks for, or its malus for one that does not."""
+    hit, miss = qtypes.qtype(q.qtype).bonus
+    if hit == miss == 0.0:
+        return 0.0
     if q.qtype == "kepanjangan":
-        return 0.2 if any(expands(text, a) for a in acronyms(q)) else -0.3
-    if q.qtype == "mengapa":
-        return 0.1 if CAUSE.search(text) else -0.1
-    if q.qtype == "siapa":
-        return 0.1 if new_names(text, q) else 0.0
-    return 0.0
+        holds = any(expands(text, a) for a in acronyms(q))
+    elif q.qtype == "mengapa":
+        holds = bool(qtypes.REASON.search(text))
+    elif q.qtype == "siapa":
+        holds = bool(new_names(text, q))
+    else:
+        holds = answers_type(text, q)
+    return hit if holds else miss
 
 
 # Sentence score weights, tuned on 1,000 FacQA train questions while eval/pertanyaan.jsonl kept
@@ -191,7 +197,7 @@ def confidence(covered: float, hits: list[Hit]) -> float:
 def follows_best(q: Query, best: Candidate, page_text) -> list[tuple[int, int, str]]:
     """The sentences quoted right after the best one (``continuation``); none for a number,
     a date or an expansion, which is in the sentence itself."""
-    if q.qtype in FACTOID_TYPES:
+    if qtypes.qtype(q.qtype).in_one_sentence:
         return []
     return continuation(page_text(best.hit.chunk.source, best.hit.chunk.page) or "", best.end)
 
@@ -217,7 +223,6 @@ _ANAPHORA = re.compile(r"\b(tersebut|itu)\b", re.I)
 # break separates them: for "Apakah X menghentikan Y?" the answer is the contrast that follows X.
 _CONTRAST = re.compile(r"^(akan tetapi|namun|tetapi|meskipun demikian|walaupun demikian)\b",
                        re.I)
-FACTOID_TYPES = {"berapa", "kapan", "kepanjangan", "negara"}
 LIST_LIMIT = 6  # a list answer may quote its introduction plus up to five items
 
 
@@ -350,13 +355,12 @@ def rerank(hits: list[Hit], reads, weight: float) -> list[Hit]:
 
 
 # The reader was trained to find short spans (names, numbers, dates, terms); a reason, a
-# manner or a list is a whole sentence or more, which the rules choose.
-_WHOLE_SENTENCE_TYPES = {"mengapa", "bagaimana"}
+# manner (``QType.whole_sentence``) or a list is a whole sentence or more, which the rules choose.
 _LIST_ASKED = re.compile(r"\b(apa|siapa|mana)(kah)? saja\b|\bsebutkan\b|\bwhat are\b", re.I)
 
 
 def asks_for_span(q: Query) -> bool:
-    return q.qtype not in _WHOLE_SENTENCE_TYPES and not _LIST_ASKED.search(q.normalized)
+    return not qtypes.qtype(q.qtype).whole_sentence and not _LIST_ASKED.search(q.normalized)
 
 
 def reader_pick(q: Query, typed: list[Candidate], evidence: dict[tuple, Evidence],

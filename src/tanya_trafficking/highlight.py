@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from . import qtypes
 from .lexical import terms
 from .matching import CITATION, country_pattern
 from .schema import Answer, Query, Span
@@ -18,8 +19,6 @@ _HL_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _HL_NUMBER = re.compile(r"\d[\d.,]*\d(?:\s?%)?|\d(?:\s?%)?")
 _HL_NUMBER_WORDS = re.compile(r"\s*(?:persen|ribu|juta|miliar|triliun)\b", re.I)
 _HL_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_HL_CAUSE = re.compile(r"\b(?:(?:oleh )?karena|dikarenakan|sebab|disebabkan|akibat|berasal dari)"
-                       r"\b[^.;:]*", re.I)
 
 
 def quote_highlights(answer: Answer, query: Query) -> tuple[tuple[Span, ...], ...]:
@@ -46,7 +45,8 @@ def highlight_spans(query: Query, text: str) -> list[Span]:
     answers: list[tuple[int, int]] = []
     cited = [m.span() for m in CITATION.finditer(text)]
     outside = lambda s, e: not any(a <= s and e <= b for a, b in cited)  # noqa: E731
-    if q.qtype == "berapa":
+    marks = qtypes.qtype(q.qtype).marks
+    if marks == "number":
         for m in _HL_NUMBER.finditer(text):
             end = m.end()
             tail = _HL_NUMBER_WORDS.match(text, end)
@@ -56,15 +56,15 @@ def highlight_spans(query: Query, text: str) -> list[Span]:
                 continue
             if outside(m.start(), end):
                 answers.append((m.start(), end))
-    elif q.qtype == "kapan":
+    elif marks == "year":
         answers += [m.span() for m in _HL_YEAR.finditer(text) if outside(*m.span())]
-    elif q.qtype == "negara":
+    elif marks == "country":
         answers += [m.span() for m in country_pattern().finditer(text.lower())]
-    elif q.qtype == "kepanjangan":
+    elif marks == "expansion":
         for acronym in re.findall(r"\b[A-Z]{2,}\b", q.normalized):
             answers += _expansion_spans(text, acronym)
-    elif q.qtype == "mengapa":
-        answers += [m.span() for m in _HL_CAUSE.finditer(text)]
+    elif marks == "reason":
+        answers += [m.span() for m in qtypes.REASON_CLAUSE.finditer(text)]
     asked = set(tokenize(q.original))  # "tahun 2023" in the question is not the answer
     spans = [(s, e, "answer") for s, e in answers
              if e > s and not set(tokenize(text[s:e])) <= asked]

@@ -18,27 +18,16 @@ import re
 import weakref
 from functools import lru_cache
 
+from . import qtypes
 from .lexical import LexicalIndex, stem, stopwords
 from .schema import Concept, Query
 from .textnorm import tokenize
 
 # --- answer types ------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh)"
-                     r"\b|puluh|ratus|ribu|juta|miliar|dekade|abad", re.I)
-# A date: a year of 1000-2099, a year of any era with its marker ("tahun 493", "1450 SM",
-# "622 M"), a century or decade, a day/month, a weekday or month name.
-_DATE = re.compile(r"\b(1\d|20)\d{2}\b|\btahun \d{1,4}\b|\b\d{1,4} ?(?-i:SM|M|Masehi|H|Hijriah|"
-                   r"BC|BCE|AD|CE)\b|\babad\b|\bdekade\b|\b\d{1,2}/\d{1,2}\b|\btanggal\b|"
-                   r"\b(januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|"
-                   r"november|desember|senin|"
-                   r"selasa|rabu|kamis|jumat|sabtu|minggu)\b|\b(pagi|siang|sore|malam) (ini|itu)\b",
-                   re.I)
 # (UNODC, 2004), (cnbc.2022): a name, then a year. "(1890-1979)" or "Tony Gunawan (2001)" hold
 # no name inside the brackets: those years are facts, not sources
 CITATION = re.compile(r"\([^()]*[^\W\d_][^()]*\b(19|20)\d{2}\)")
-CAUSE = re.compile(r"\b(karena|sebab|disebabkan|akibat|hambatan|berasal|kegagalan|kelemahan)",
-                    re.I)
 
 
 @lru_cache(maxsize=1)
@@ -57,14 +46,13 @@ def has_answer_type(sentence: str, qtype: str) -> bool:
     Years inside a citation ("(CTDC, 2023)") say when a source was written, not when
     something happened, so they do not count as a number or a date.
     """
+    holds = qtypes.qtype(qtype).holds
+    if holds is None:
+        return True
     sentence = CITATION.sub("", sentence)
-    if qtype == "berapa":
-        return bool(_NUMBER.search(sentence))
-    if qtype == "kapan":
-        return bool(_DATE.search(sentence))
-    if qtype == "negara":
+    if holds == qtypes.COUNTRY:
         return bool(country_pattern().search(sentence.lower()))
-    return True
+    return bool(holds.search(sentence))
 
 
 def expands(sentence: str, acronym: str) -> bool:
@@ -187,7 +175,7 @@ def answers_type(text: str, q: Query) -> bool:
     if q.qtype == "siapa" and re.search(r"\bnama\b", q.normalized, re.I):
         return names_a_person(text, q)
     if q.qtype == "kapan" and cites_asked_source(text, q):
-        return bool(_DATE.search(text))
+        return bool(qtypes.DATE.search(text))
     if q.qtype == "kepanjangan" and acronyms(q):
         return any(expands(text, a) for a in acronyms(q))
     if q.qtype == "berapa" and re.search(r"persen|%|percent", q.normalized, re.I):

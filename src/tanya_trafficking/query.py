@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .lexical import stem, stopwords
+from .qtypes import question_type
 from .schema import Concept, Query
 from .textnorm import tokenize
 
@@ -40,35 +41,6 @@ def _roots() -> frozenset[str]:
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
     return frozenset(StemmerFactory().get_words())
-
-
-# --- question types ----------------------------------------------------------------------
-
-QTYPES = [  # first match wins; patterns run on the normalised, lowercased question
-    ("kepanjangan", r"kepanjangan|singkatan|akronim|stand[s]? for|full (form|name)"),
-    ("kapan", r"\bkapan(kah)?\b|(?<!tiap )(?<!per )(tahun|tanggal|bulan|hari) (apa|berapa)(kah)?"
-              r"\b|\bwhen\b|what year"),
-    ("berapa", r"\bberapa(kah)?\b|how many|how much|\bapa(kah)? (jumlah|persentase)\b"
-               r"|what percent"),
-    ("negara", r"negara (\w+ )?(mana|apa)|\bwhich countr|what countr"),
-    ("siapa", r"\bsiapa(kah)?\b|\bwho\b|\bwhom\b"),
-    ("dimana", r"\bdi ?mana(kah)?\b|\bwhere\b"),
-    ("mengapa", r"\bmengapa\b|\bwhy\b|apa (sebab|alasan|penyebab)|(karena|sebab|gara-gara) apa"),
-    ("bagaimana", r"\bbagaimana\b|\bhow\b"),
-]
-# "jumlah" / "persen" ask for a number only in a question with no question word of its own:
-# "Jumlah korban tahun 2023?" does, "Badan apakah yang memperkirakan jumlah penganggur?" asks
-# for a name
-WEAK_QTYPES = [("berapa", r"\bjumlah\b|\bpersen")]
-_QUESTION_WORD = re.compile(r"\b(apa|mana|what|which)(kah)?\b")
-
-
-def question_type(text: str) -> str:
-    """The question type of a normalised, lowercased question ("apa" when nothing else)."""
-    found = next((name for name, pat in QTYPES if re.search(pat, text)), None)
-    if found is None and not _QUESTION_WORD.search(text):
-        found = next((name for name, pat in WEAK_QTYPES if re.search(pat, text)), None)
-    return found or "apa"
 
 
 # --- typos -------------------------------------------------------------------------------

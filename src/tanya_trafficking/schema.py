@@ -88,7 +88,7 @@ class Query:
 
     original: str
     normalized: str  # informal words and typos fixed; what the dense model embeds
-    qtype: str  # one of query.QTYPES' names, or "apa"
+    qtype: str  # a name of qtypes.TABLE, or "apa"
     concepts: tuple[Concept, ...]
 
     @property
