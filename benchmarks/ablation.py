@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import facqa  # noqa: E402
 import quality  # noqa: E402
 
-from tanya_trafficking import answering, query  # noqa: E402
+from tanya_trafficking import answering, candidates, query  # noqa: E402
 
 
 def _vocab_without(key: str):
@@ -52,15 +52,16 @@ ABLATIONS: dict[str, tuple[str, list, dict]] = {
     "names-check": ("abstain when the answer's page lacks a name/number of the question",
                     [(answering, "missing_entities", lambda q, text: [])], {}),
     "focus-check": ("... or the focus of a fact question (the word after berapa/before mana)",
-                    [(answering, "focus", lambda q: None)], {}),
+                    [(candidates, "focus", lambda q: None)], {}),
     "type-filter": ("only sentences with the asked type (a number for berapa ...) answer",
-                    [(answering, "answers_type", lambda text, q: True)], {}),
+                    [(answering, "answers_type", lambda text, q: True),
+                     (candidates, "answers_type", lambda text, q: True)], {}),
     "type-bonus": ("score bonus/penalty for the asked type", [
-        (answering, "_type_bonus", lambda text, q: 0.0)], {}),
+        (candidates, "_type_bonus", lambda text, q: 0.0)], {}),
     "cue-bonus": ("bonus for 'sebagai/menjadi' on role questions, 'hanya' on only-questions",
-                  [(answering, "_cue_bonus", lambda text, q: 0.0)], {}),
+                  [(candidates, "_cue_bonus", lambda text, q: 0.0)], {}),
     "continuation": ("quote the sentences that continue the best one (lists, 'Seperti ...')",
-                     [(answering, "continuation", lambda page, end: [])], {}),
+                     [(candidates, "continuation", lambda page, end: [])], {}),
     "runner-ups": ("quote close runner-up sentences of the asked type",
                    [(answering, "choose_quotes", _first_quotes_only)], {}),
     "informal-words": ("informal spellings -> standard words (thn -> tahun)",

@@ -234,33 +234,7 @@ def test_seed_index_quotes_are_verbatim_and_never_questions(seed_settings) -> No
 # --- techniques of the answer-quality work, each with a test that fails without it -------
 
 from tanya_trafficking import pipeline  # noqa: E402
-from tanya_trafficking.answering import continuation  # noqa: E402
 from tanya_trafficking.matching import expands  # noqa: E402
-
-
-def test_continuation_takes_the_sentence_that_leans_back() -> None:
-    text = ("Berbagai organisasi internasional telah memperingati negara-negara. Seperti PBB, "
-            "IOM dan UNODC telah memperingati setiap negara. Kalimat lain yang berdiri sendiri.")
-    end = text.index(".") + 1
-    follows = continuation(text, end)
-    assert [t for _, _, t in follows] == ["Seperti PBB, IOM dan UNODC telah memperingati "
-                                          "setiap negara."]
-
-
-def test_continuation_takes_the_items_of_a_list() -> None:
-    text = ("Ada tiga upaya. Adapun diantaranya:\n\n1. Membangun jaringan. Fungsinya mencegah."
-            "\n\n2. Mengadopsi langkah.\n\nParagraf baru yang lain.")
-    end = text.index("upaya.") + len("upaya.")
-    got = [t for _, _, t in continuation(text, end)]
-    assert got == ["Adapun diantaranya:", "1. Membangun jaringan.", "Fungsinya mencegah.",
-                   "2. Mengadopsi langkah."]
-    for s, e, t in continuation(text, end):
-        assert text[s:e] == t
-
-
-def test_continuation_stops_at_an_unrelated_sentence() -> None:
-    text = "ASEAN didirikan untuk perdamaian. Pada tahun 2023 kasus meningkat."
-    assert continuation(text, text.index(".") + 1) == []
 
 
 def test_expands_recognises_an_acronym_spelled_out() -> None:
@@ -364,29 +338,12 @@ def test_focus_the_corpus_never_mentions_makes_a_fact_question_abstain(seed_bot)
     assert seed_bot.ask("Berapa jumlah kasus human trafficking pada tahun 2023?").found
 
 
-def test_focus_is_the_word_after_the_question_word_frame_words_skipped() -> None:
-    from tanya_trafficking.answering import focus
-    from tanya_trafficking.query import parse
-
-    assert focus(parse("Berapa anggaran ASEAN?")).alternatives[0] == ("anggar",)
-    assert focus(parse("Berapa jumlah korban tahun 2023?")).alternatives[0] == ("korban",)
-    asked = parse("Di universitas mana skripsi itu ditulis?")
-    assert focus(asked).alternatives[0] == ("universitas",)
-    assert focus(parse("Apa tujuan ASEAN?")) is None  # not a fact question
-
-
 @pytest.mark.slow
 def test_yes_no_question_quotes_the_contrast_after_a_paragraph_break(seed_bot) -> None:
     result = seed_bot.ask("Apakah berdirinya pilar ASEAN Security Community menghentikan "
                           "permasalahan keamanan manusia?")
     assert result.found
     assert any("tidak menghentikan permasalahan" in q.text for q in result.quotes)
-
-
-def test_contrast_continues_across_a_paragraph_break_only_right_after() -> None:
-    text = "ASEAN berdiri tahun 1967.\n\nAkan tetapi, masalah tetap ada. Namun, ada harapan."
-    got = [t for _, _, t in continuation(text, text.index(".") + 1)]
-    assert got == ["Akan tetapi, masalah tetap ada."]
 
 
 @pytest.mark.slow
@@ -510,7 +467,7 @@ def _hit(text: str, start: int = 0, score: float = 0.5, source: str = "a.txt") -
 
 
 def _cands(hit: Hit):
-    from tanya_trafficking.answering import _candidates
+    from tanya_trafficking.candidates import _candidates
 
     return _candidates([hit])
 
