@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from . import ui_text as ui
 from .lexical import LexicalIndex, terms
 from .matching import CAUSE, acronyms, answers_type, coverage, expands, new_names
 from .query import vocabulary
@@ -290,25 +291,25 @@ def choose_quotes(q: Query, cands: list[Candidate], follows: list[tuple[int, int
 
 def _where(q: Quote) -> str:
     name = display_name(q.source)
-    return f"{name}, hlm. {q.page}" if q.page is not None else name
+    return ui.TEXT_SOURCE_PAGE.format(file=name, page=q.page) if q.page is not None else name
 
 
 def render(quotes: list[Quote], found: bool, short: str | None = None) -> str:
     lines = []
     if found:
         if short:
-            lines += [f"Jawaban singkat: {short}", ""]
-        lines.append("Menurut dokumen:")
+            lines += [ui.TEXT_SHORT_ANSWER.format(short=short), ""]
+        lines.append(ui.LEAD_FOUND)
         lines += [f"«{x.text}» [{i}]" for i, x in enumerate(quotes, 1)]
     else:
-        lines.append("Maaf, jawaban atas pertanyaan itu tidak ditemukan dalam dokumen.")
+        lines.append(ui.TEXT_NOT_FOUND)
         if quotes:
             lines.append("")
-            lines.append("Bagian yang mungkin terkait:")
+            lines.append(ui.LEAD_RELATED)
             lines += [f"«{x.text}» [{i}]" for i, x in enumerate(quotes, 1)]
     if quotes:
         lines.append("")
-        lines.append("Sumber:")
+        lines.append(ui.TEXT_SOURCES)
         lines += [f"[{i}] {_where(x)}" for i, x in enumerate(quotes, 1)]
     return "\n".join(lines)
 
