@@ -27,7 +27,7 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfWriter
 
-from tanya_trafficking import loaders, pipeline, store
+from tanya_trafficking import loaders, pipeline, store, ui_text
 from tanya_trafficking.config import Settings
 from tanya_trafficking.loaders import load_file
 from tanya_trafficking.schema import Document, Skipped
@@ -197,16 +197,16 @@ HOSTILE = {
     "terpotong.pdf": (truncated, "rusak"),
     "pohon-halaman-siklik.pdf": (cyclic_page_tree, "rusak"),
     "xref-melingkar.pdf": (prev_loop, {"indexed-raw", "rusak"}),
-    "bersarang-isi.pdf": (deep_array_in_content, loaders.REASON_NESTED),
+    "bersarang-isi.pdf": (deep_array_in_content, ui_text.REASON_NESTED),
     "bersarang-objek.pdf": (deep_array_in_object, "rusak"),
-    "bersarang-pohon.pdf": (deep_page_tree, loaders.REASON_NESTED),
-    "bom-dekompresi.pdf": (flate_bomb, loaders.REASON_LIMIT),
+    "bersarang-pohon.pdf": (deep_page_tree, ui_text.REASON_NESTED),
+    "bom-dekompresi.pdf": (flate_bomb, ui_text.REASON_LIMIT),
     "nol-halaman.pdf": (zero_pages, "kosong"),
-    "pindaian.pdf": (scanned_pdf, loaders.REASON_NO_TEXT),
-    "gambar-png.pdf": (png_bytes, loaders.REASON_NOT_PDF),
-    "gambar-png.txt": (png_bytes, loaders.REASON_NOT_TEXT),
+    "pindaian.pdf": (scanned_pdf, ui_text.REASON_NO_TEXT),
+    "gambar-png.pdf": (png_bytes, ui_text.REASON_NOT_PDF),
+    "gambar-png.txt": (png_bytes, ui_text.REASON_NOT_TEXT),
     **{f"sandi-{alg.lower()}.pdf": (lambda alg=alg: encrypted("rahasia", alg),
-                                    loaders.REASON_ENCRYPTED)
+                                    ui_text.REASON_ENCRYPTED)
        for alg in ("RC4-128", "AES-128", "AES-256")},
     **{f"terbuka-{alg.lower()}.pdf": (lambda alg=alg: encrypted("", alg), "indexed")
        for alg in ("RC4-128", "AES-128", "AES-256")},
@@ -332,7 +332,7 @@ def test_memory_limit_stops_a_bomb(hostile_dir, monkeypatch) -> None:
 
     result = load_file(hostile_dir / "bom-dekompresi.pdf", hostile_dir)
 
-    assert result == Skipped("bom-dekompresi.pdf", loaders.REASON_TOO_BIG)
+    assert result == Skipped("bom-dekompresi.pdf", ui_text.REASON_TOO_BIG)
 
 
 def test_killed_worker_becomes_a_reason(tmp_path) -> None:
@@ -558,12 +558,12 @@ def test_rebuild_reports_links_odd_files_and_limits_and_shows_progress(tmp_path)
     command = [str(Path(sys.executable).parent / "tanya-trafficking"), "rebuild-index",
                "--corpus", str(corpus), "--index", str(index)]
     expected = {
-        "tautan.txt": loaders.REASON_LINK_OUTSIDE,
-        "luar.txt": loaders.REASON_LINK_OUTSIDE,
-        "rusak.md": loaders.REASON_LINK_BROKEN,
-        "putar.txt": loaders.REASON_LINK_LOOP,
-        "sub/atas": loaders.REASON_LINK_LOOP,
-        "pipa.txt": loaders.REASON_NOT_REGULAR,
+        "tautan.txt": ui_text.REASON_LINK_OUTSIDE,
+        "luar.txt": ui_text.REASON_LINK_OUTSIDE,
+        "rusak.md": ui_text.REASON_LINK_BROKEN,
+        "putar.txt": ui_text.REASON_LINK_LOOP,
+        "sub/atas": ui_text.REASON_LINK_LOOP,
+        "pipa.txt": ui_text.REASON_NOT_REGULAR,
         "besar.txt": "terlalu besar: 21 MB, batas 20 MB",
     }
 
@@ -588,4 +588,4 @@ def test_rebuild_reports_links_odd_files_and_limits_and_shows_progress(tmp_path)
 
     assert again.returncode == 0, again.stderr
     assert "Tidak ada perubahan" in again.stdout
-    assert "  - tautan.txt: " + loaders.REASON_LINK_OUTSIDE in again.stdout
+    assert "  - tautan.txt: " + ui_text.REASON_LINK_OUTSIDE in again.stdout

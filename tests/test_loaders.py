@@ -14,7 +14,7 @@ from pypdf import PdfWriter
 from pypdf.errors import (DependencyError, FileNotDecryptedError, LimitReachedError,
                           PdfReadError, PyPdfError)
 
-from tanya_trafficking import loaders
+from tanya_trafficking import loaders, ui_text
 from tanya_trafficking.loaders import find_files, load_corpus, load_file
 from tanya_trafficking.schema import Document, Skipped
 
@@ -256,17 +256,17 @@ def test_one_bad_file_does_not_stop_the_corpus(make_corpus, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("error, expected", [
-    (PdfReadError("EOF marker not found"), loaders.REASON_BROKEN),
-    (FileNotDecryptedError("File has not been decrypted"), loaders.REASON_ENCRYPTED),
+    (PdfReadError("EOF marker not found"), ui_text.REASON_BROKEN),
+    (FileNotDecryptedError("File has not been decrypted"), ui_text.REASON_ENCRYPTED),
     (DependencyError("cryptography>=3.1 is required for AES algorithm"),
      "terenkripsi: pustaka dekripsinya belum terpasang"),
     (DependencyError("pillow is required to do image extraction"), "rusak:"),
-    (LimitReachedError("Maximum page tree depth reached: 101 > 100."), loaders.REASON_NESTED),
-    (LimitReachedError("Limit reached while decompressing."), loaders.REASON_LIMIT),
-    (RecursionError("maximum recursion depth exceeded"), loaders.REASON_NESTED),
-    (MemoryError(), loaders.REASON_TOO_BIG),
-    (ValueError("invalid literal"), loaders.REASON_BROKEN),
-    (ZeroDivisionError("division by zero"), loaders.REASON_BROKEN),
+    (LimitReachedError("Maximum page tree depth reached: 101 > 100."), ui_text.REASON_NESTED),
+    (LimitReachedError("Limit reached while decompressing."), ui_text.REASON_LIMIT),
+    (RecursionError("maximum recursion depth exceeded"), ui_text.REASON_NESTED),
+    (MemoryError(), ui_text.REASON_TOO_BIG),
+    (ValueError("invalid literal"), ui_text.REASON_BROKEN),
+    (ZeroDivisionError("division by zero"), ui_text.REASON_BROKEN),
 ])
 def test_reason_for_pypdf_and_builtin_errors(error, expected) -> None:
     # DependencyError is not a PyPdfError: it still becomes a reason, never a crash
@@ -280,7 +280,7 @@ def test_binary_file_named_as_text_is_refused(make_corpus) -> None:
         "catatan.txt": "Bagian satu.\fBagian dua\x1b[0m selesai.\n",  # a form feed, an escape
     })
 
-    assert load(corpus / "foto.md") == Skipped("foto.md", loaders.REASON_NOT_TEXT)
+    assert load(corpus / "foto.md") == Skipped("foto.md", ui_text.REASON_NOT_TEXT)
     doc = load(corpus / "catatan.txt")
     assert isinstance(doc, Document)
     assert "Bagian dua" in doc.pages[0].text
@@ -305,9 +305,9 @@ def test_links_leaving_the_corpus_are_refused_with_a_reason(make_corpus, tmp_pat
 
     results = outcomes(corpus)
 
-    assert results["tautan.txt"] == Skipped("tautan.txt", loaders.REASON_LINK_OUTSIDE)
-    assert results["map-luar"] == Skipped("map-luar", loaders.REASON_LINK_OUTSIDE)
-    assert results["relatif.md"] == Skipped("relatif.md", loaders.REASON_LINK_OUTSIDE)
+    assert results["tautan.txt"] == Skipped("tautan.txt", ui_text.REASON_LINK_OUTSIDE)
+    assert results["map-luar"] == Skipped("map-luar", ui_text.REASON_LINK_OUTSIDE)
+    assert results["relatif.md"] == Skipped("relatif.md", ui_text.REASON_LINK_OUTSIDE)
     assert isinstance(results["baik.txt"], Document)
     texts = " ".join(p.text for r in results.values() if isinstance(r, Document)
                      for p in r.pages)
@@ -327,10 +327,10 @@ def test_broken_and_looping_links_are_reported(make_corpus) -> None:
 
     results = outcomes(corpus)
 
-    assert results["rusak.txt"] == Skipped("rusak.txt", loaders.REASON_LINK_BROKEN)
-    assert results["putar.txt"] == Skipped("putar.txt", loaders.REASON_LINK_LOOP)
-    assert results["sub/atas"] == Skipped("sub/atas", loaders.REASON_LINK_LOOP)
-    assert results["sub/diri"] == Skipped("sub/diri", loaders.REASON_LINK_LOOP)
+    assert results["rusak.txt"] == Skipped("rusak.txt", ui_text.REASON_LINK_BROKEN)
+    assert results["putar.txt"] == Skipped("putar.txt", ui_text.REASON_LINK_LOOP)
+    assert results["sub/atas"] == Skipped("sub/atas", ui_text.REASON_LINK_LOOP)
+    assert results["sub/diri"] == Skipped("sub/diri", ui_text.REASON_LINK_LOOP)
     assert isinstance(results["sub/isi.txt"], Document)
     assert set(results) == {"rusak.txt", "putar.txt", "sub/atas", "sub/diri", "sub/isi.txt"}
 
@@ -353,7 +353,7 @@ def test_fifo_is_refused_instead_of_hanging(make_corpus) -> None:
 
     results = outcomes(corpus)
 
-    assert results["pipa.txt"] == Skipped("pipa.txt", loaders.REASON_NOT_REGULAR)
+    assert results["pipa.txt"] == Skipped("pipa.txt", ui_text.REASON_NOT_REGULAR)
     assert load_file(corpus / "pipa.txt", corpus) == results["pipa.txt"]
     assert isinstance(results["baik.txt"], Document)
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, replace
 
 from . import qtypes
+from . import ui_text as ui
 from .candidates import (Candidate, block_coverage, confidence, follows_best, missing_entities,
                          missing_names, score_candidates)
 from .lexical import LexicalIndex, terms
@@ -69,25 +70,25 @@ def choose_quotes(q: Query, cands: list[Candidate], follows: list[tuple[int, int
 
 def _where(q: Quote) -> str:
     name = display_name(q.source)
-    return f"{name}, hlm. {q.page}" if q.page is not None else name
+    return ui.TEXT_SOURCE_PAGE.format(file=name, page=q.page) if q.page is not None else name
 
 
 def render(quotes: list[Quote], found: bool, short: str | None = None) -> str:
     lines = []
     if found:
         if short:
-            lines += [f"Jawaban singkat: {short}", ""]
-        lines.append("Menurut dokumen:")
+            lines += [ui.TEXT_SHORT_ANSWER.format(short=short), ""]
+        lines.append(ui.LEAD_FOUND)
         lines += [f"«{x.text}» [{i}]" for i, x in enumerate(quotes, 1)]
     else:
-        lines.append("Maaf, jawaban atas pertanyaan itu tidak ditemukan dalam dokumen.")
+        lines.append(ui.TEXT_NOT_FOUND)
         if quotes:
             lines.append("")
-            lines.append("Bagian yang mungkin terkait:")
+            lines.append(ui.LEAD_RELATED)
             lines += [f"«{x.text}» [{i}]" for i, x in enumerate(quotes, 1)]
     if quotes:
         lines.append("")
-        lines.append("Sumber:")
+        lines.append(ui.TEXT_SOURCES)
         lines += [f"[{i}] {_where(x)}" for i, x in enumerate(quotes, 1)]
     return "\n".join(lines)
 

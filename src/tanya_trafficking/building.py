@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
+from . import ui_text as ui
 from .config import Settings
 from .embedding import embedder_id
 from .loaders import file_sha256, list_corpus, load_file, source_name
@@ -63,18 +64,17 @@ class BuildReport:
     def summary(self) -> str:
         lines = []
         if self.unchanged:
-            lines.append(f"Tidak ada perubahan: korpus, model dan pengaturan sama dengan indeks "
-                         f"{self.generation}; indeks tidak dibangun ulang.")
+            lines.append(ui.BUILD_UNCHANGED.format(generation=self.generation))
+        files = ui.BUILD_FILES_REUSED if self.reused_files and not self.unchanged \
+            else ui.BUILD_FILES
         lines += [
-            f"Berkas diindeks : {self.files}"
-            + (f" ({self.reused_files} tidak berubah, tidak dibaca ulang)"
-               if self.reused_files and not self.unchanged else ""),
-            f"Halaman         : {self.pages}",
-            f"Potongan teks   : {self.chunks} ({self.embedded} di-embed baru)",
-            f"Berkas dilewati : {len(self.skipped)}",
+            files.format(files=self.files, reused=self.reused_files),
+            ui.BUILD_PAGES.format(pages=self.pages),
+            ui.BUILD_CHUNKS.format(chunks=self.chunks, embedded=self.embedded),
+            ui.BUILD_SKIPPED.format(count=len(self.skipped)),
         ]
         lines += [f"  - {display_name(s.source)}: {s.reason}" for s in self.skipped]
-        lines.append(f"Waktu           : {self.seconds:.1f} detik")
+        lines.append(ui.BUILD_TIME.format(seconds=self.seconds))
         return "\n".join(lines)
 
 
@@ -111,15 +111,15 @@ def scan_corpus(corpus: Path, manifest: dict | None = None) -> CorpusScan:
 def stale_reason(manifest: dict | None, settings: Settings, hashes: dict) -> str | None:
     """Why the index of ``manifest`` does not match corpus, model and settings (None: it does)."""
     if manifest is None:
-        return "indeks belum ada"
+        return ui.STALE_NO_INDEX
     if manifest.get("format_version") != store.FORMAT_VERSION:
-        return "format indeks lama"
+        return ui.STALE_OLD_FORMAT
     if (manifest.get("embedder") or {}).get("id") != embedder_id(settings.model):
-        return "indeks dibuat dengan model lain"
+        return ui.STALE_OTHER_MODEL
     if manifest.get("chunking") != settings.chunking_params():
-        return "pengaturan pemotongan teks berubah"
+        return ui.STALE_CHUNKING
     if manifest.get("files") != hashes:
-        return "isi korpus berubah"
+        return ui.STALE_CORPUS
     return None
 
 
@@ -208,7 +208,7 @@ def _embed(embedder, chunks: list[Chunk], cached: dict[int, np.ndarray], dim: in
     if progress and todo:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc="Embedding", unit="potongan")
+        bar = tqdm(total=len(todo), desc=ui.PROGRESS_EMBEDDING, unit=ui.PROGRESS_EMBEDDING_UNIT)
     for b in range(0, len(todo), EMBED_BATCH):
         ids = todo[b:b + EMBED_BATCH]
         vectors[ids] = embedder.embed_passages([chunks[i].text for i in ids])
@@ -271,7 +271,8 @@ def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex |
     if progress and scan.files:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(scan.files), desc="Membaca berkas", unit="berkas")
+        bar = tqdm(total=len(scan.files), desc=ui.PROGRESS_READING,
+                   unit=ui.PROGRESS_READING_UNIT)
     for path in scan.files:
         source = source_name(path, settings.corpus)
         if bar:

@@ -1,4 +1,7 @@
-"""``tanya-trafficking``: parse flags, call ``pipeline`` / ``evaluate``, print. No logic here."""
+"""``tanya-trafficking``: parse flags, call ``pipeline`` / ``evaluate``, print. No logic here.
+
+What it prints is in ``ui_text``; the help texts stay beside their options and commands (click's
+way: ``help=`` and the command docstrings)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from . import ui_text as ui
 from .config import Settings
 
 _index = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
@@ -24,7 +28,7 @@ def _settings(**flags) -> Settings:
 
 
 def _fail(message: str, code: int = 1):
-    click.echo(f"Galat: {message}", err=True)
+    click.echo(ui.CLI_ERROR.format(message=message), err=True)
     sys.exit(code)
 
 
@@ -51,15 +55,15 @@ def rebuild_index(corpus, index, model, force):
     except store.IndexProblem as e:
         _fail(str(e))
     if not settings.corpus.is_dir():
-        _fail(f"folder korpus {settings.corpus} tidak ada.")
+        _fail(ui.CLI_NO_CORPUS.format(corpus=settings.corpus))
     click.echo(which)
     try:
         report = pipeline.build_index(settings, progress=True, force=force)
     except store.IndexProblem as e:
         _fail(str(e))
     except OSError as e:  # the index folder itself cannot be created or locked, say
-        _fail(f"pembaruan indeks gagal ({store.os_reason(e)}: {e.filename or settings.index}). "
-              "Indeks lama tetap dipakai.")
+        _fail(ui.CLI_REBUILD_FAILED.format(reason=ui.os_reason(e),
+                                           path=e.filename or settings.index))
     click.echo(report.summary())
 
 
@@ -119,8 +123,9 @@ def eval_cmd(file, k, as_json, plot, calibrate, index, model):
         click.echo(evaluate.format_report(result, k))
         if calibrate:
             c = result["calibration"]
-            click.echo(f"\nAmbang yang disarankan: {c['threshold']} (false_abstain "
-                       f"{c['false_abstain']:.3f}, abstain_recall {c['abstain_recall']:.3f})")
+            click.echo(ui.EVAL_THRESHOLD.format(threshold=c["threshold"],
+                                                false_abstain=c["false_abstain"],
+                                                abstain_recall=c["abstain_recall"]))
 
 
 @main.command("check-index")

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ui_text as ui
 from .textnorm import normalize_for_match
 
 Match = Callable[[str, tuple[str, ...]], bool]  # (text, gold answers) -> holds one of them
@@ -151,11 +152,11 @@ def judge(item: EvalItem, ans, match: Match = contains_answer) -> dict:
     if not item.labelled:
         problem = None
     elif answerable and not ans.found:
-        problem = "abstain padahal ada jawaban"
+        problem = ui.EVAL_FALSE_ABSTAIN
     elif answerable and not hit:
-        problem = "kutipan tidak memuat jawaban"
+        problem = ui.EVAL_QUOTE_MISSES
     elif not answerable and ans.found:
-        problem = "menjawab padahal tidak ada jawaban"
+        problem = ui.EVAL_FALSE_ANSWER
     else:
         problem = None
     return {
@@ -251,23 +252,23 @@ def summarize(rows: list[dict], latencies: list[float], k: int = 5,
 
 def format_report(result: dict, k: int) -> str:
     lines = [
-        f"Pertanyaan      : {result['n_questions']} ({result['n_answerable']} bisa dijawab, "
-        f"{result['n_unanswerable']} tidak)",
+        ui.EVAL_QUESTIONS.format(total=result["n_questions"], answerable=result["n_answerable"],
+                                 unanswerable=result["n_unanswerable"]),
         f"recall@1        : {result['recall@1']:.3f}",
         f"recall@{k:<8} : {result[f'recall@{k}']:.3f}",
         f"mrr@10          : {result['mrr@10']:.3f}",
         f"answer_hit      : {result['answer_hit']:.3f}",
         f"false_abstain   : {result['false_abstain']:.3f}",
         f"abstain_recall  : {result['abstain_recall']:.3f}",
-        f"latensi p50/p95 : {result['latency_ms_p50']:.0f} / {result['latency_ms_p95']:.0f} ms",
+        ui.EVAL_LATENCY.format(p50=result["latency_ms_p50"], p95=result["latency_ms_p95"]),
     ]
     if result.get("short_f1") is not None:
-        lines.insert(-1, f"jawaban singkat : EM {result['short_em']:.3f}, "
-                         f"F1 {result['short_f1']:.3f}")
+        lines.insert(-1, ui.EVAL_SHORT_ANSWER.format(em=result["short_em"],
+                                                     f1=result["short_f1"]))
     wrong = [r for r in result["questions"] if r["problem"]]
     if wrong:
         lines.append("")
-        lines.append(f"Yang salah ({len(wrong)}):")
+        lines.append(ui.EVAL_WRONG.format(count=len(wrong)))
         lines += [f"  {r['id']}: {r['problem']} — {r['question']}" for r in wrong]
     return "\n".join(lines)
 
@@ -315,16 +316,17 @@ def plot(result: dict, path: Path, threshold: float) -> None:
     a.set_ylabel("recall@k")
     a.set_ylim(0, 1.02)
     a.set_xticks(ks)
-    a.set_title("Recall@k (potongan yang memuat jawaban)")
+    a.set_title(ui.PLOT_RECALL_TITLE)
     a.grid(alpha=0.3)
     bins = [i / 20 for i in range(21)]
-    b.hist([r["confidence"] for r in ans], bins=bins, alpha=0.6, label="bisa dijawab")
+    b.hist([r["confidence"] for r in ans], bins=bins, alpha=0.6, label=ui.PLOT_ANSWERABLE)
     b.hist([r["confidence"] for r in rows if not r["answerable"]], bins=bins, alpha=0.6,
-           label="tidak bisa dijawab")
-    b.axvline(threshold, color="k", linestyle="--", label=f"ambang {threshold:.2f}")
-    b.set_xlabel("keyakinan jawaban")
-    b.set_ylabel("jumlah pertanyaan")
-    b.set_title("Sebaran skor dan ambang abstain")
+           label=ui.PLOT_UNANSWERABLE)
+    b.axvline(threshold, color="k", linestyle="--",
+              label=ui.PLOT_THRESHOLD.format(threshold=threshold))
+    b.set_xlabel(ui.PLOT_CONFIDENCE)
+    b.set_ylabel(ui.PLOT_QUESTIONS)
+    b.set_title(ui.PLOT_SCORES_TITLE)
     b.legend()
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -15,9 +15,7 @@ are checked with ``fstat`` before anything is read (``MAX_TEXT_BYTES``, ``PDF_MA
 the page count before any page is extracted (``PDF_MAX_PAGES``).
 
 A file that cannot be used is never fatal: it becomes a ``Skipped(source, reason)`` with the
-reason in Indonesian, and the rest of the corpus is indexed. Reasons start with one of
-"kosong", "rusak", "terenkripsi", "tidak ada lapisan teks", "tidak bisa dibaca", "tautan",
-"bukan berkas biasa", "terlalu besar" or "terlalu banyak halaman".
+reason in Indonesian (``ui_text.REASON_*``), and the rest of the corpus is indexed.
 """
 
 from __future__ import annotations
@@ -35,9 +33,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from . import ui_text as ui
 from .schema import Document, Page, Skipped
 from .textnorm import clean, decode_bytes
-from .ui_text import os_reason
 
 SUPPORTED = {".txt", ".md", ".pdf"}
 
@@ -64,43 +62,17 @@ PDF_STEP_TIME_LIMIT_S = 10.0  # opening the file, or extracting one page
 PDF_TIME_LIMIT_S = 60.0  # the whole file
 PDF_MEMORY_LIMIT_BYTES = 2 * 1024**3
 
-REASON_EMPTY = "kosong: tidak ada teks"
-REASON_ENCRYPTED = "terenkripsi: butuh kata sandi"
-REASON_NO_CRYPTO = "terenkripsi: pustaka dekripsinya belum terpasang (pasang pypdf[crypto])"
-REASON_NO_TEXT = "tidak ada lapisan teks, perlu OCR"
-REASON_BROKEN = "rusak: tidak bisa dibaca sebagai PDF"
-REASON_NOT_PDF = "rusak: bukan berkas PDF"
-REASON_NOT_TEXT = "rusak: bukan berkas teks (isinya data biner)"
-REASON_NESTED = "rusak: struktur PDF bersarang terlalu dalam"
-REASON_LIMIT = "rusak: isi PDF melewati batas ukuran (kemungkinan bom dekompresi)"
-REASON_STRUCTURE = "rusak: struktur PDF melewati batas pembaca (terlalu banyak unsur)"
-REASON_TOO_BIG = "rusak: pembacaan PDF melewati batas memori"
-REASON_UNREADABLE = "tidak bisa dibaca"
-REASON_LINK_OUTSIDE = "tautan keluar dari folder korpus, tidak diikuti"
-REASON_LINK_BROKEN = "tautan rusak: tujuannya tidak ada"
-REASON_LINK_LOOP = "tautan berputar: menunjuk ke dirinya sendiri atau ke folder di atasnya"
-REASON_LINK_REPEAT = "tautan ke folder yang sudah dibaca lewat tautan lain, tidak diikuti lagi"
-REASON_NOT_REGULAR = "bukan berkas biasa (pipa, perangkat atau soket), tidak dibaca"
-
 def os_error_reason(error: OSError) -> str:
     """The Indonesian reason for an OSError met while reading a file."""
-    return f"{REASON_UNREADABLE} ({os_reason(error)})"
-
-
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
-def _mb(n: int) -> str:
-    return f"{n / 2**20:.1f}".removesuffix(".0").replace(".", ",") + " MB"
+    return ui.REASON_UNREADABLE.format(reason=ui.os_reason(error))
 
 
 def reason_too_big(size: int, limit: int) -> str:
-    return f"terlalu besar: {_mb(size)}, batas {_mb(limit)}"
+    return ui.REASON_FILE_TOO_BIG.format(size=ui.megabytes(size), limit=ui.megabytes(limit))
 
 
 def reason_too_many_pages(pages: int, limit: int) -> str:
-    return f"terlalu banyak halaman: {_number(pages)}, batas {_number(limit)}"
+    return ui.REASON_TOO_MANY_PAGES.format(pages=ui.number(pages), limit=ui.number(limit))
 
 
 # --- finding corpus files -------------------------------------------------------------------
@@ -115,14 +87,14 @@ def _link_target(path: Path, root: Path) -> Path | str:
     try:
         target = path.resolve(strict=True)
     except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
-        return REASON_LINK_LOOP
+        return ui.REASON_LINK_LOOP
     except OSError as e:
         if e.errno == errno.ELOOP:
-            return REASON_LINK_LOOP
+            return ui.REASON_LINK_LOOP
         if e.errno in (errno.ENOENT, errno.ENOTDIR):
-            return REASON_LINK_BROKEN
+            return ui.REASON_LINK_BROKEN
         return os_error_reason(e)
-    return target if _inside(target, root) else REASON_LINK_OUTSIDE
+    return target if _inside(target, root) else ui.REASON_LINK_OUTSIDE
 
 
 def _may_be_corpus_entry(name: str) -> bool:
@@ -172,9 +144,9 @@ def list_corpus(corpus: Path) -> tuple[list[Path], list[Skipped]]:
                     continue  # gone since the listing
                 if stat.S_ISDIR(mode):
                     if target in chain:
-                        refused.append(Skipped(source_name(path, corpus), REASON_LINK_LOOP))
+                        refused.append(Skipped(source_name(path, corpus), ui.REASON_LINK_LOOP))
                     elif target in linked:
-                        refused.append(Skipped(source_name(path, corpus), REASON_LINK_REPEAT))
+                        refused.append(Skipped(source_name(path, corpus), ui.REASON_LINK_REPEAT))
                     else:
                         linked.add(target)
                         walk(path, target, (*chain, target))
@@ -187,7 +159,7 @@ def list_corpus(corpus: Path) -> tuple[list[Path], list[Skipped]]:
             if stat.S_ISREG(mode):
                 files.append(path)
             else:
-                refused.append(Skipped(source_name(path, corpus), REASON_NOT_REGULAR))
+                refused.append(Skipped(source_name(path, corpus), ui.REASON_NOT_REGULAR))
 
     walk(corpus, root, (root,))
     files.sort(key=lambda p: p.relative_to(corpus).parts)
@@ -227,7 +199,7 @@ def _open_checked(path: Path, corpus: Path) -> BinaryIO:
     (raises ``_Refused`` otherwise). The open does not block on a FIFO, and the type is
     checked on the opened file, so a file swapped after the check is still caught."""
     target = _link_target(path, corpus.resolve())  # any folder on the way may be a link
-    if target == REASON_LINK_BROKEN and not path.is_symlink():  # a plain file, gone
+    if target == ui.REASON_LINK_BROKEN and not path.is_symlink():  # a plain file, gone
         raise _Refused(os_error_reason(FileNotFoundError(errno.ENOENT, "")))
     if isinstance(target, str):
         raise _Refused(target)
@@ -236,7 +208,7 @@ def _open_checked(path: Path, corpus: Path) -> BinaryIO:
     fd = os.open(target, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _Refused(REASON_NOT_REGULAR)
+            raise _Refused(ui.REASON_NOT_REGULAR)
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -267,7 +239,7 @@ def load_file(path: Path, corpus: Path) -> Document | Skipped:
                 text = decode_bytes(data)
                 del data
                 if _looks_binary(text):
-                    return Skipped(source, REASON_NOT_TEXT)
+                    return Skipped(source, ui.REASON_NOT_TEXT)
                 raw_pages = [(None, text)]
     except _Refused as e:
         return Skipped(source, e.reason)
@@ -276,7 +248,7 @@ def load_file(path: Path, corpus: Path) -> Document | Skipped:
     pages = tuple(Page(number, clean(text)) for number, text in raw_pages)
     pages = tuple(p for p in pages if p.text.strip())
     if not pages:
-        return Skipped(source, REASON_NO_TEXT if is_pdf and raw_pages else REASON_EMPTY)
+        return Skipped(source, ui.REASON_NO_TEXT if is_pdf and raw_pages else ui.REASON_EMPTY)
     return Document(source=source, sha256=sha, pages=pages)
 
 
@@ -315,12 +287,12 @@ def read_pdf_pages(stream: BinaryIO) -> Iterator[tuple[int, str]]:
     head = stream.read(1024)
     stream.seek(0)
     if not head.strip():
-        raise PdfUnreadable(REASON_EMPTY)
+        raise PdfUnreadable(ui.REASON_EMPTY)
     if b"%PDF-" not in head:  # the header may follow up to 1 KiB of junk
-        raise PdfUnreadable(REASON_NOT_PDF)
+        raise PdfUnreadable(ui.REASON_NOT_PDF)
     reader = PdfReader(stream)
     if reader.is_encrypted and not reader.decrypt(""):  # an empty user password opens it
-        raise PdfUnreadable(REASON_ENCRYPTED)
+        raise PdfUnreadable(ui.REASON_ENCRYPTED)
     declared = _declared_pages(reader)
     if declared > PDF_MAX_PAGES:
         raise PdfUnreadable(reason_too_many_pages(declared, PDF_MAX_PAGES))
@@ -365,21 +337,21 @@ def reason_for(error: BaseException) -> str:
     if isinstance(error, PdfUnreadable):
         return error.reason
     if isinstance(error, FileNotDecryptedError):
-        return REASON_ENCRYPTED
+        return ui.REASON_ENCRYPTED
     if isinstance(error, DependencyError):
         text = str(error).lower()
-        return REASON_NO_CRYPTO if "crypt" in text or "aes" in text else REASON_BROKEN
+        return ui.REASON_NO_CRYPTO if "crypt" in text or "aes" in text else ui.REASON_BROKEN
     if isinstance(error, LimitReachedError):  # pypdf's own guards: sizes, counts, depth
         text = str(error).lower()
         if "depth" in text:
-            return REASON_NESTED
-        return REASON_LIMIT if "decompress" in text or "output length" in text \
-            else REASON_STRUCTURE
+            return ui.REASON_NESTED
+        return ui.REASON_LIMIT if "decompress" in text or "output length" in text \
+            else ui.REASON_STRUCTURE
     if isinstance(error, MemoryError):
-        return REASON_TOO_BIG
+        return ui.REASON_TOO_BIG
     if isinstance(error, RecursionError):
-        return REASON_NESTED
-    return REASON_BROKEN
+        return ui.REASON_NESTED
+    return ui.REASON_BROKEN
 
 
 def _limit_memory(extra: int) -> None:
@@ -422,8 +394,8 @@ def _reason_died(exitcode: int | None) -> str:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = str(-exitcode)
-        return f"rusak: pembaca PDF dihentikan paksa (sinyal {name})"
-    return f"rusak: pembaca PDF berhenti tanpa hasil (kode keluar {exitcode})"
+        return ui.REASON_PDF_KILLED.format(signal=name)
+    return ui.REASON_PDF_DIED.format(code=exitcode)
 
 
 def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
@@ -444,9 +416,8 @@ def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
             left = deadline - time.monotonic()
             if left <= 0 or not recv.poll(min(PDF_STEP_TIME_LIMIT_S, left)):
                 if left <= PDF_STEP_TIME_LIMIT_S:
-                    return f"rusak: pembacaan PDF melewati batas waktu {PDF_TIME_LIMIT_S:g} detik"
-                return (f"rusak: pembacaan PDF macet (satu langkah lebih dari "
-                        f"{PDF_STEP_TIME_LIMIT_S:g} detik)")
+                    return ui.REASON_PDF_TIMEOUT.format(seconds=PDF_TIME_LIMIT_S)
+                return ui.REASON_PDF_STUCK.format(seconds=PDF_STEP_TIME_LIMIT_S)
             try:
                 message = recv.recv()
             except EOFError:  # the worker died without a word (killed, crashed)

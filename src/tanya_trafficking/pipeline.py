@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import building, store, uploads
+from . import ui_text as ui
 from .answering import add_short_answer, answer, rerank, sentence_evidence
 from .building import BuildReport
 from .config import Settings
@@ -58,12 +59,12 @@ def index_status(settings: Settings) -> tuple[bool, str]:
     manifest = store.read_manifest(settings.index)
     if manifest is None and store.has_index(settings.index):  # there, but CURRENT is unusable
         name, problem = store.read_pointer(settings.index)
-        return False, problem or f"manifest generasi aktif {name} tidak bisa dibaca"
+        return False, problem or ui.ACTIVE_MANIFEST_UNREADABLE.format(generation=name)
     usable = manifest if manifest and manifest.get("format_version") == store.FORMAT_VERSION \
         else None
     hashes = corpus_hashes(settings.corpus, usable) if usable else {}
     reason = building.stale_reason(manifest, settings, hashes)
-    return (True, "indeks cocok dengan korpus dan model") if reason is None else (False, reason)
+    return (True, ui.INDEX_MATCHES) if reason is None else (False, reason)
 
 
 def ensure_index(settings: Settings, progress: bool = False) -> BuildReport | None:
@@ -122,10 +123,7 @@ class Bot:
         try:
             reader = load_reader(settings.reader)
         except (OSError, ValueError, KeyError):  # missing, unreadable or foreign weights
-            raise store.IndexProblem(
-                f"bobot pembaca jawaban ({settings.reader}) tidak ada atau tidak cocok dengan "
-                "model e5 yang terpasang. Jalankan: make train-reader, atau pakai bawaannya "
-                "(TANYA_READER=e5-reader).") from None
+            raise store.IndexProblem(ui.READER_MISSING.format(reader=settings.reader)) from None
         return cls(settings, index, retriever, Speller(index.words), reader)
 
     def ask(self, question: str, top_k: int | None = None, retrieve: int = 0,
@@ -204,11 +202,10 @@ def add_to_corpus(settings: Settings, files: list[tuple[str, Path]],
 def check_question(question: str | None, settings: Settings) -> str | None:
     """A polite Indonesian message when a question cannot be asked, else None."""
     if question is None or not str(question).strip():
-        return "Pertanyaannya masih kosong. Silakan tulis pertanyaan tentang perdagangan orang."
+        return ui.QUESTION_EMPTY
     if len(question) > settings.max_question_chars:
-        return (f"Pertanyaannya terlalu panjang ({len(question):,} karakter; paling banyak "
-                f"{settings.max_question_chars:,}). Silakan persingkat pertanyaannya."
-                ).replace(",", ".")
+        return ui.QUESTION_TOO_LONG.format(length=ui.number(len(question)),
+                                           limit=ui.number(settings.max_question_chars))
     return None
 
 
@@ -221,13 +218,12 @@ def corpus_to_rebuild(settings: Settings, corpus_given: bool) -> tuple[Settings,
     if not corpus_given and not os.environ.get("TANYA_CORPUS") and store.has_index(settings.index):
         recorded = store.corpus_of(settings.index)
     if recorded is None or recorded == settings.corpus.resolve():
-        return settings, f"Korpus          : {settings.corpus}"
+        return settings, ui.REBUILD_CORPUS.format(corpus=settings.corpus)
     if not recorded.is_dir():
-        raise store.IndexProblem(
-            f"folder korpus yang tercatat di indeks ({recorded}) tidak ada. Sebutkan folder "
-            f"korpusnya: {store.rebuild_command(index=settings.index, corpus=Path('FOLDER'))}")
-    return (settings.replace(corpus=recorded),
-            f"Korpus          : {recorded} (tercatat di indeks; --corpus untuk folder lain)")
+        raise store.IndexProblem(ui.RECORDED_CORPUS_MISSING.format(
+            corpus=recorded,
+            command=store.rebuild_command(index=settings.index, corpus=Path("FOLDER"))))
+    return (settings.replace(corpus=recorded), ui.REBUILD_CORPUS_RECORDED.format(corpus=recorded))
 
 
 def check_index(settings: Settings, corpus_from_index: bool = False) -> tuple[bool, str]:
@@ -237,50 +233,52 @@ def check_index(settings: Settings, corpus_from_index: bool = False) -> tuple[bo
     index recorded (``settings.corpus`` when its manifest predates that record)."""
     index = settings.index
     if not store.has_index(index):
-        return False, f"TIDAK OK: indeks belum ada di {index}.\n" \
-                      f"Jalankan: {store.rebuild_command(index=index, corpus=settings.corpus)}"
+        return False, ui.CHECK_NO_INDEX.format(
+            index=index, command=store.rebuild_command(index=index, corpus=settings.corpus))
     recorded = store.corpus_of(index) if corpus_from_index else None
     if recorded is not None:
         settings = settings.replace(corpus=recorded)
     name, pointer_problem, candidates = store.load_candidates(index)
-    lines = [f"Generasi aktif : {name or f'(tidak bisa dipakai: {pointer_problem})'}"]
+    lines = [ui.CHECK_GENERATION.format(generation=name) if name
+             else ui.CHECK_GENERATION_UNUSABLE.format(problem=pointer_problem)]
     problems = store.verify_generation(index / name) if name else [pointer_problem]
-    lines.append("Checksum       : " + ("OK" if not problems else "RUSAK"))
+    lines.append(ui.CHECK_CHECKSUM_DAMAGED if problems else ui.CHECK_CHECKSUM_OK)
     lines += [f"  - {p}" for p in problems]
     if not problems:
         try:
             loaded = store.load_generation(index / name, verify=False)
             counts = loaded.manifest.get("counts", {})
             if counts.get("chunks") != len(loaded.chunks):
-                problems.append("jumlah potongan tidak sesuai manifest")
-            lines.append(f"Jumlah         : {counts.get('documents')} dokumen, "
-                         f"{counts.get('pages')} halaman, {len(loaded.chunks)} potongan")
+                problems.append(ui.CHECK_COUNT_MISMATCH)
+            lines.append(ui.CHECK_COUNTS.format(documents=counts.get("documents"),
+                                                pages=counts.get("pages"),
+                                                chunks=len(loaded.chunks)))
         except (store.IndexProblem, OSError, ValueError, TypeError, KeyError,
                 RuntimeError) as e:
             reason = store.describe_error(e)
-            problems.append(f"tidak bisa dimuat: {reason}")
-            lines.append(f"Muat indeks    : GAGAL ({reason})")
-    lines.append(f"Korpus         : {settings.corpus.resolve()}"
-                 + (" (tercatat di indeks)" if recorded is not None else ""))
+            problems.append(ui.CHECK_NOT_LOADED.format(reason=reason))
+            lines.append(ui.CHECK_LOAD_FAILED.format(reason=reason))
+    corpus_line = ui.CHECK_CORPUS if recorded is None else ui.CHECK_CORPUS_RECORDED
+    lines.append(corpus_line.format(corpus=settings.corpus.resolve()))
     if problems:
         fallbacks = [g for g in candidates if g != name]
         for gen in fallbacks:  # what loading falls back to: the first intact one
             intact = not store.verify_generation(index / gen)
-            state = "utuh, dipakai sebagai cadangan" if intact else "RUSAK juga"
-            lines.append(f"Cadangan       : {gen} ({state})")
+            state = ui.CHECK_FALLBACK_INTACT if intact else ui.CHECK_FALLBACK_DAMAGED
+            lines.append(state.format(generation=gen))
             if intact:
                 break
         if not fallbacks:
-            lines.append("Cadangan       : tidak ada generasi lain")
-        lines.append("Korpus & model : tidak diperiksa (generasi aktif rusak)")
+            lines.append(ui.CHECK_NO_FALLBACK)
+        lines.append(ui.CHECK_NOT_COMPARED)
     else:
         ok_status, reason = index_status(settings)
-        lines.append(f"Korpus & model : {'OK' if ok_status else 'TIDAK COCOK'} ({reason})")
+        lines.append((ui.CHECK_MATCH if ok_status else ui.CHECK_MISMATCH).format(reason=reason))
         if not ok_status:
             problems.append(reason)
     if problems:
-        lines.append(f"Hasil          : TIDAK OK. Jalankan: "
-                     f"{store.rebuild_command(settings.model, index, settings.corpus)}")
+        lines.append(ui.CHECK_RESULT_BAD.format(
+            command=store.rebuild_command(settings.model, index, settings.corpus)))
     else:
-        lines.append("Hasil          : OK")
+        lines.append(ui.CHECK_RESULT_OK)
     return not problems, "\n".join(lines)

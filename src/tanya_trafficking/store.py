@@ -74,6 +74,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ui_text as ui
 from .config import DEFAULT_MODEL
 from .embedding import model_of
 from .errors import (IndexCorrupt, IndexMismatch, IndexMissing, IndexOutdated,  # noqa: F401
@@ -81,7 +82,6 @@ from .errors import (IndexCorrupt, IndexMismatch, IndexMissing, IndexOutdated,  
 from .loaders import file_sha256 as sha256_file  # one hashing helper for corpus and index
 from .rowfiles import ChunkSequence, PageStore, id_key, json_line, write_rows
 from .schema import Chunk
-from .ui_text import os_reason
 
 # 2: words.json added; 3: manifest_sha256 (the manifest checks itself); 4: rows on disk
 # (offsets, ids, page keys), float16 IVF, per-chunk BM25 terms, corpus file metadata
@@ -105,8 +105,8 @@ def describe_error(error: BaseException) -> str:
         return str(error)
     if isinstance(error, OSError):
         name = Path(os.fsdecode(error.filename)).name if error.filename else ""
-        return f"{name}: {os_reason(error)}" if name else os_reason(error)
-    return "isi berkas indeks rusak atau tidak lengkap"
+        return f"{name}: {ui.os_reason(error)}" if name else ui.os_reason(error)
+    return ui.INDEX_FILE_DAMAGED
 
 
 def _is_default_corpus(corpus: Path) -> bool:
@@ -243,10 +243,7 @@ def rebuild_lock(index_dir: Path):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RebuildBusy(
-                f"Pembaruan indeks lain sedang berjalan di {index_dir}. Tunggu sampai selesai, "
-                "lalu coba lagi."
-            ) from None
+            raise RebuildBusy(ui.INDEX_BUSY.format(index=index_dir)) from None
         yield
     finally:
         os.close(fd)
@@ -363,11 +360,11 @@ def write_generation(index_dir: Path, content: IndexContent) -> Path:
 
 def _write_failure(index_dir: Path, error: OSError, corpus: str | None = None) -> str:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        what, advice = "disk penuh", "Kosongkan ruang disk, lalu jalankan ulang"
+        what, advice = ui.INDEX_DISK_FULL, ui.INDEX_FREE_DISK
     else:
-        what, advice = os_reason(error), "Perbaiki masalahnya, lalu jalankan ulang"
-    return (f"Indeks baru tidak bisa ditulis ke {index_dir}: {what}. Indeks lama tetap dipakai. "
-            f"{advice}: {rebuild_command(index=index_dir, corpus=corpus)}")
+        what, advice = ui.os_reason(error), ui.INDEX_FIX_PROBLEM
+    return ui.INDEX_WRITE_FAILED.format(index=index_dir, problem=what, advice=advice,
+                                        command=rebuild_command(index=index_dir, corpus=corpus))
 
 
 def publish(index_dir: Path, name: str) -> None:
@@ -394,30 +391,29 @@ def publish(index_dir: Path, name: str) -> None:
         try:
             _write_pointer(index_dir, PREVIOUS, [replaced])
         except OSError as e:  # PREVIOUS still names ``replaced`` first: only tidying is lost
-            log.warning("PREVIOUS tidak bisa dirapikan (%s).", os_reason(e))
+            log.warning("PREVIOUS tidak bisa dirapikan (%s).", ui.os_reason(e))
 
 
 def _pointer_lines(index_dir: Path, filename: str) -> tuple[list[str], str | None]:
     """The generation names a pointer file holds, and what is wrong with it (Indonesian)."""
-    what = f"berkas penunjuk {filename}"
     try:
         raw = (index_dir / filename).read_bytes()
     except FileNotFoundError:
-        return [], f"{what} tidak ada"
+        return [], ui.POINTER_MISSING.format(pointer=filename)
     except OSError as e:
-        return [], f"{what} tidak bisa dibaca ({os_reason(e)})"
+        return [], ui.POINTER_UNREADABLE.format(pointer=filename, reason=ui.os_reason(e))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return [], f"{what} rusak (isinya bukan teks)"
+        return [], ui.POINTER_NOT_TEXT.format(pointer=filename)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
-        return [], f"{what} kosong"
+        return [], ui.POINTER_EMPTY.format(pointer=filename)
     bad = [line for line in lines if not GENERATION_NAME.fullmatch(line)]
     if bad:
         shown = "".join(ch if ch.isprintable() else "?" for ch in bad[0])[:60]
         return ([line for line in lines if line not in bad],
-                f"{what} rusak (isinya bukan nama generasi: \"{shown}\")")
+                ui.POINTER_NOT_A_NAME.format(pointer=filename, shown=shown))
     return lines, None
 
 
@@ -427,7 +423,7 @@ def read_pointer(index_dir: Path, filename: str = CURRENT) -> tuple[str | None, 
     if problem:
         return None, problem
     if len(lines) > 1:
-        return None, f"berkas penunjuk {filename} rusak (berisi lebih dari satu nama)"
+        return None, ui.POINTER_MANY_NAMES.format(pointer=filename)
     return lines[0], None
 
 
@@ -523,15 +519,15 @@ def _load_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        what = "manifest.json tidak ada" if folder.is_dir() else "folder generasi tidak ada"
-        raise IndexCorrupt(f"{folder.name}: {what}") from None
+        what = ui.MANIFEST_MISSING if folder.is_dir() else ui.GENERATION_MISSING
+        raise IndexCorrupt(what.format(generation=folder.name)) from None
     except OSError as e:
-        raise IndexCorrupt(f"{folder.name}: manifest.json tidak bisa dibaca "
-                           f"({os_reason(e)})") from None
+        raise IndexCorrupt(ui.MANIFEST_UNREADABLE.format(generation=folder.name,
+                                                         reason=ui.os_reason(e))) from None
     except ValueError:  # invalid JSON or UTF-8
-        raise IndexCorrupt(f"{folder.name}: manifest.json rusak (bukan JSON yang sah)") from None
+        raise IndexCorrupt(ui.MANIFEST_NOT_JSON.format(generation=folder.name)) from None
     if not isinstance(manifest, dict):
-        raise IndexCorrupt(f"{folder.name}: manifest.json rusak (bukan objek JSON)")
+        raise IndexCorrupt(ui.MANIFEST_NOT_OBJECT.format(generation=folder.name))
     return manifest
 
 
@@ -550,14 +546,14 @@ def verify_generation(folder: Path, trust_stamp: bool = False) -> list[str]:
     recorded = manifest.get("manifest_sha256")
     legacy = isinstance(manifest.get("format_version"), int) and manifest["format_version"] < 3
     if recorded is None and not legacy:
-        problems.append("manifest.json: checksum manifest tidak ada (berkas rusak atau diubah)")
+        problems.append(ui.MANIFEST_NO_OWN_CHECKSUM)
     elif recorded is not None and recorded != manifest_digest(manifest):
-        problems.append("manifest.json: checksum tidak cocok (berkas rusak atau diubah)")
+        problems.append(ui.FILE_CHECKSUM_MISMATCH.format(file=MANIFEST))
     checksums = manifest.get("checksums")
     if not isinstance(checksums, dict) or not checksums:
-        return problems + [f"{folder.name}: manifest tanpa checksum"]
+        return problems + [ui.MANIFEST_NO_CHECKSUMS.format(generation=folder.name)]
     if manifest.get("format_version") == FORMAT_VERSION:  # older formats had fewer files
-        problems += [f"{rel}: tidak tercatat di manifest" for rel in REQUIRED
+        problems += [ui.FILE_NOT_RECORDED.format(file=rel) for rel in REQUIRED
                      if rel not in checksums]
     stamp = _read_stamp(folder) if trust_stamp else {}
     signatures, hashed = {}, 0
@@ -569,13 +565,13 @@ def verify_generation(folder: Path, trust_stamp: bool = False) -> list[str]:
             hashed += 1
             actual = sha256_file(folder / rel)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            problems.append(f"{rel}: berkas hilang")
+            problems.append(ui.FILE_MISSING.format(file=rel))
             continue
         except OSError as e:
-            problems.append(f"{rel}: tidak bisa dibaca ({os_reason(e)})")
+            problems.append(ui.FILE_UNREADABLE.format(file=rel, reason=ui.os_reason(e)))
             continue
         if actual != expected:
-            problems.append(f"{rel}: checksum tidak cocok (berkas rusak atau diubah)")
+            problems.append(ui.FILE_CHECKSUM_MISMATCH.format(file=rel))
     if not problems and hashed:
         _write_stamp(folder, signatures)
     return problems
@@ -626,11 +622,9 @@ class LoadedIndex:
 def check_format(manifest: dict, folder: Path) -> None:
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
-        raise IndexOutdated(
-            f"Indeks di {folder.parent} memakai format lama (versi {version}); versi program "
-            f"ini memakai format {FORMAT_VERSION}. Bangun ulang indeksnya dengan: "
-            f"{rebuild_command(index=folder.parent, corpus=recorded_corpus(manifest))}"
-        )
+        raise IndexOutdated(ui.INDEX_OUTDATED.format(
+            index=folder.parent, version=version, expected=FORMAT_VERSION,
+            command=rebuild_command(index=folder.parent, corpus=recorded_corpus(manifest))))
 
 
 def load_generation(folder: Path, verify: bool = True) -> LoadedIndex:
@@ -655,7 +649,8 @@ def load_generation(folder: Path, verify: bool = True) -> LoadedIndex:
     lex = LexicalIndex.load(folder / "bm25")
     words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
     if fx.ntotal != len(chunks):
-        raise IndexCorrupt(f"{folder.name}: {fx.ntotal} vektor untuk {len(chunks)} potongan")
+        raise IndexCorrupt(ui.VECTOR_COUNT_MISMATCH.format(generation=folder.name,
+                                                           vectors=fx.ntotal, chunks=len(chunks)))
     return LoadedIndex(folder, manifest, chunks, fx, lex, pages, words)
 
 
@@ -672,9 +667,8 @@ def load_index(index_dir: Path, embedder_id: str, verify: bool = True) -> Loaded
     for _attempt in range(3):
         name, problem, candidates = load_candidates(index_dir)
         if not candidates and not has_index(index_dir):
-            raise IndexMissing(
-                f"Indeks belum ada di {index_dir}. Jalankan: {rebuild_command(index=index_dir)}"
-            )
+            raise IndexMissing(ui.INDEX_MISSING.format(
+                index=index_dir, command=rebuild_command(index=index_dir)))
         errors = [problem] if problem else []
         for gen in candidates:
             try:
@@ -695,19 +689,16 @@ def load_index(index_dir: Path, embedder_id: str, verify: bool = True) -> Loaded
         if current_name(index_dir) == name:
             break  # no rebuild published meanwhile (and pruned what we read): really damaged
     if not candidates:
-        errors.append("tidak ada satu pun generasi indeks di folder itu")
-    raise IndexCorrupt(
-        f"Indeks rusak di {index_dir}: " + " | ".join(errors)
-        + f". Jalankan: {rebuild_command(index=index_dir, corpus=corpus_of(index_dir))}"
-    )
+        errors.append(ui.NO_GENERATION)
+    raise IndexCorrupt(ui.INDEX_CORRUPT.format(
+        index=index_dir, problems=" | ".join(errors),
+        command=rebuild_command(index=index_dir, corpus=corpus_of(index_dir))))
 
 
 def check_embedder(manifest: dict, embedder_id: str, index_dir: Path) -> None:
     built_with = (manifest.get("embedder") or {}).get("id")
     if built_with != embedder_id:
         model = model_of(embedder_id)
-        raise IndexMismatch(
-            f"Indeks di {index_dir} dibuat dengan model '{built_with}', sedangkan pengaturan "
-            f"sekarang memakai '{embedder_id}'. Bangun ulang indeksnya dengan: "
-            f"{rebuild_command(model, index_dir, recorded_corpus(manifest))}"
-        )
+        raise IndexMismatch(ui.INDEX_OTHER_MODEL.format(
+            index=index_dir, built_with=built_with, model=embedder_id,
+            command=rebuild_command(model, index_dir, recorded_corpus(manifest))))

@@ -1,10 +1,25 @@
-"""Indonesian text for users: every string the web chat shows, in one place (``web/``
-builds the page from these: its HTML templates are ``web/templates/*.html``, its style and
-script the package data files ``web/static/chat.css`` and ``web/static/chat.js``), and the
-words for system errors. Translators and reviewers read this file, not the layout code.
+"""Indonesian text for users: every string the program shows a user, in one place.
+Translators and reviewers read this file, not the code that shows the strings.
+
+Grouped by where a string shows: the web page, the chat (answers, refused questions), the
+documents panel, uploads, the server's refusals, Gradio's own strings, the command line (and
+the console of ``serve``), index problems, the ``check-index`` report, files skipped when the
+corpus is read, the evaluation report, and the words for system errors and numbers. The web
+page's HTML templates are ``web/templates/*.html``, its style and script the package data files
+``web/static/chat.css`` and ``web/static/chat.js``. Static files keep their own few words: the
+script's labels for screen readers and its copy button, ``web/static/password.html`` (the page
+behind a wrong password) and the page description in ``web/static/head.html``.
 
 Strings holding ``{...}`` are ``str.format`` templates; the names say what goes in. Strings
 marked ``# HTML`` hold markup and go into the page unescaped; every other one is escaped.
+Report lines (``BUILD_*``, ``CHECK_*``, ``EVAL_*``, ``REBUILD_CORPUS*``) pad their label to
+one width so that the values line up; keep the padding when translating.
+
+What is not here: log messages for operators (they stay beside the code that logs), messages
+of exceptions that no user sees, identifiers, and click's ``help=`` texts and command
+docstrings (click's way: beside their options, in ``cli.py``).
+
+This module imports nothing from the package: every other module may use it.
 """
 
 from __future__ import annotations
@@ -73,6 +88,19 @@ ANSWER_ERROR = "Maaf, terjadi galat saat mencari jawaban. Silakan coba lagi sebe
 FEEDBACK_THANKS = "Terima kasih! Penilaian Anda disimpan untuk mengevaluasi bot."
 FEEDBACK_TITLE = "Umpan balik tersimpan"
 
+# The answer as plain text (``Answer.text``: the CLI's ``ask``): LEAD_FOUND and LEAD_RELATED above,
+# and these. ``«quote» [n]`` and ``[n] source`` carry no words and stay in ``answering.render``.
+TEXT_SHORT_ANSWER = "Jawaban singkat: {short}"
+TEXT_NOT_FOUND = "Maaf, jawaban atas pertanyaan itu tidak ditemukan dalam dokumen."
+TEXT_SOURCES = "Sumber:"
+TEXT_SOURCE_PAGE = "{file}, hlm. {page}"
+
+# A question that is not asked (the chat and the CLI's ``ask``; ``pipeline.check_question``).
+QUESTION_EMPTY = ("Pertanyaannya masih kosong. Silakan tulis pertanyaan tentang perdagangan "
+                  "orang.")
+QUESTION_TOO_LONG = ("Pertanyaannya terlalu panjang ({length} karakter; paling banyak {limit}). "
+                     "Silakan persingkat pertanyaannya.")
+
 # --------------------------------------------------------------------------- documents panel
 
 UNKNOWN_TIME = "waktu tidak diketahui"
@@ -96,6 +124,30 @@ UPLOAD_FAILED = ("Pengindeksan gagal karena kesalahan di server; dokumen tidak d
 UPLOAD_NONE_CHOSEN = "Tidak ada berkas yang dipilih."
 UPLOAD_ADDED = "{added} dari {total} berkas ditambahkan dan sudah bisa ditanyakan."
 UPLOAD_NONE_ADDED = "Tidak ada berkas yang ditambahkan."
+
+# Progress while an upload is indexed (``uploads.add_to_corpus``).
+UPLOAD_CHECKING = "Memeriksa {name}"
+UPLOAD_INDEXING = "Membangun indeks (hanya bagian yang baru diproses)"
+UPLOAD_WAITING_REBUILD = "Menunggu pembaruan indeks lain selesai"
+UPLOAD_DONE = "Selesai"
+
+# What happened to one uploaded file, shown beside its name (``uploads.py``). A file the corpus
+# reader refuses shows its REASON_* (files skipped, below).
+UPLOAD_WRONG_TYPE = "jenis berkas tidak didukung; hanya PDF, TXT dan MD"
+UPLOAD_EMPTY = "berkas kosong"
+UPLOAD_NOT_PDF = "bukan PDF: isinya tidak diawali tanda %PDF-"
+UPLOAD_PDF_AS_TEXT = "isinya PDF, bukan teks; ubah akhiran namanya menjadi .pdf"
+UPLOAD_BINARY = "bukan berkas teks (isinya biner); unggah PDF, TXT atau MD"
+UPLOAD_OVER_LIMIT = "tidak diproses: paling banyak {max_files} berkas sekali unggah"
+UPLOAD_DUPLICATE = "sudah ada di korpus dengan isi yang sama ({name})"
+UPLOAD_SAVED = "ditambahkan sebagai {name}"
+UPLOAD_SAVED_PAGES = "ditambahkan sebagai {name} ({pages} halaman)"
+UPLOAD_REBUILD_BUSY = "pembaruan indeks lain sedang berjalan; coba unggah lagi sebentar lagi"
+UPLOAD_INDEX_FAILED = "indeks gagal dibangun ({problem}); dokumen tidak ditambahkan"
+UPLOAD_SERVER_ERROR = ("indeks gagal dibangun karena kesalahan di server; dokumen tidak "
+                       "ditambahkan")
+# The corpus name of an uploaded file whose name has no usable characters left.
+UPLOAD_DEFAULT_NAME = "dokumen"
 
 # --------------------------------------------------------------------------- the server
 
@@ -179,6 +231,171 @@ GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "
                   "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW")
 
 
+# --------------------------------------------------------------------------- the command line
+
+CLI_ERROR = "Galat: {message}"
+CLI_NO_CORPUS = "folder korpus {corpus} tidak ada."
+CLI_REBUILD_FAILED = "pembaruan indeks gagal ({reason}: {path}). Indeks lama tetap dipakai."
+# Which corpus ``rebuild-index`` reads (``pipeline.corpus_to_rebuild``).
+REBUILD_CORPUS = "Korpus          : {corpus}"
+REBUILD_CORPUS_RECORDED = ("Korpus          : {corpus} (tercatat di indeks; --corpus untuk "
+                           "folder lain)")
+
+# The report of a rebuild (``BuildReport.summary``: ``rebuild-index``, ``serve``); each skipped
+# file follows BUILD_SKIPPED as "  - name: reason".
+BUILD_UNCHANGED = ("Tidak ada perubahan: korpus, model dan pengaturan sama dengan indeks "
+                   "{generation}; indeks tidak dibangun ulang.")
+BUILD_FILES = "Berkas diindeks : {files}"
+BUILD_FILES_REUSED = "Berkas diindeks : {files} ({reused} tidak berubah, tidak dibaca ulang)"
+BUILD_PAGES = "Halaman         : {pages}"
+BUILD_CHUNKS = "Potongan teks   : {chunks} ({embedded} di-embed baru)"
+BUILD_SKIPPED = "Berkas dilewati : {count}"
+BUILD_TIME = "Waktu           : {seconds:.1f} detik"
+# The progress bars of a rebuild: label and unit.
+PROGRESS_READING, PROGRESS_READING_UNIT = "Membaca berkas", "berkas"
+PROGRESS_EMBEDDING, PROGRESS_EMBEDDING_UNIT = "Embedding", "potongan"
+
+# The console of ``serve`` (``web/server.py``, ``web/service.py``, ``web/sessions.py``).
+SERVE_RUNNING = "Tanya Trafficking berjalan di http://{host}:{port}"
+SERVE_RUNNING_PASSWORD = "Tanya Trafficking berjalan di http://{host}:{port} (dengan kata sandi)"
+SERVE_REBUILDING = "Indeks tidak bisa dipakai ({problem}); membangun ulang."
+SERVE_NEW_GENERATION = "Generasi indeks baru dipakai: {generation} (sebelumnya {previous})"
+SERVE_SWEEP_FAILED = "Pembersihan sesi gagal ({error}); dicoba lagi."
+
+# --------------------------------------------------------------------------- index problems
+
+# Why an index cannot be used or written (``store.py``, ``pipeline.py``): the CLI prints them
+# after CLI_ERROR, the web app's console at start. {command} is the repair command.
+INDEX_MISSING = "Indeks belum ada di {index}. Jalankan: {command}"
+INDEX_CORRUPT = "Indeks rusak di {index}: {problems}. Jalankan: {command}"
+INDEX_OUTDATED = ("Indeks di {index} memakai format lama (versi {version}); versi program ini "
+                  "memakai format {expected}. Bangun ulang indeksnya dengan: {command}")
+INDEX_OTHER_MODEL = ("Indeks di {index} dibuat dengan model '{built_with}', sedangkan pengaturan "
+                     "sekarang memakai '{model}'. Bangun ulang indeksnya dengan: {command}")
+INDEX_BUSY = ("Pembaruan indeks lain sedang berjalan di {index}. Tunggu sampai selesai, lalu "
+              "coba lagi.")
+INDEX_WRITE_FAILED = ("Indeks baru tidak bisa ditulis ke {index}: {problem}. Indeks lama tetap "
+                      "dipakai. {advice}: {command}")
+INDEX_DISK_FULL = "disk penuh"
+INDEX_FREE_DISK = "Kosongkan ruang disk, lalu jalankan ulang"
+INDEX_FIX_PROBLEM = "Perbaiki masalahnya, lalu jalankan ulang"
+RECORDED_CORPUS_MISSING = ("folder korpus yang tercatat di indeks ({corpus}) tidak ada. Sebutkan "
+                           "folder korpusnya: {command}")
+READER_MISSING = ("bobot pembaca jawaban ({reader}) tidak ada atau tidak cocok dengan model e5 "
+                  "yang terpasang. Jalankan: make train-reader, atau pakai bawaannya "
+                  "(TANYA_READER=e5-reader).")
+
+# What is wrong with one generation or one of its files (joined into INDEX_CORRUPT, listed by
+# ``check-index``).
+NO_GENERATION = "tidak ada satu pun generasi indeks di folder itu"
+INDEX_FILE_DAMAGED = "isi berkas indeks rusak atau tidak lengkap"
+POINTER_MISSING = "berkas penunjuk {pointer} tidak ada"
+POINTER_UNREADABLE = "berkas penunjuk {pointer} tidak bisa dibaca ({reason})"
+POINTER_NOT_TEXT = "berkas penunjuk {pointer} rusak (isinya bukan teks)"
+POINTER_EMPTY = "berkas penunjuk {pointer} kosong"
+POINTER_NOT_A_NAME = 'berkas penunjuk {pointer} rusak (isinya bukan nama generasi: "{shown}")'
+POINTER_MANY_NAMES = "berkas penunjuk {pointer} rusak (berisi lebih dari satu nama)"
+ACTIVE_MANIFEST_UNREADABLE = "manifest generasi aktif {generation} tidak bisa dibaca"
+GENERATION_MISSING = "{generation}: folder generasi tidak ada"
+MANIFEST_MISSING = "{generation}: manifest.json tidak ada"
+MANIFEST_UNREADABLE = "{generation}: manifest.json tidak bisa dibaca ({reason})"
+MANIFEST_NOT_JSON = "{generation}: manifest.json rusak (bukan JSON yang sah)"
+MANIFEST_NOT_OBJECT = "{generation}: manifest.json rusak (bukan objek JSON)"
+MANIFEST_NO_CHECKSUMS = "{generation}: manifest tanpa checksum"
+MANIFEST_NO_OWN_CHECKSUM = "manifest.json: checksum manifest tidak ada (berkas rusak atau diubah)"
+FILE_NOT_RECORDED = "{file}: tidak tercatat di manifest"
+FILE_MISSING = "{file}: berkas hilang"
+FILE_UNREADABLE = "{file}: tidak bisa dibaca ({reason})"
+FILE_CHECKSUM_MISMATCH = "{file}: checksum tidak cocok (berkas rusak atau diubah)"
+VECTOR_COUNT_MISMATCH = "{generation}: {vectors} vektor untuk {chunks} potongan"
+
+# Whether the index matches the corpus, model and settings (``pipeline.index_status``).
+INDEX_MATCHES = "indeks cocok dengan korpus dan model"
+STALE_NO_INDEX = "indeks belum ada"
+STALE_OLD_FORMAT = "format indeks lama"
+STALE_OTHER_MODEL = "indeks dibuat dengan model lain"
+STALE_CHUNKING = "pengaturan pemotongan teks berubah"
+STALE_CORPUS = "isi korpus berubah"
+
+# --------------------------------------------------------------------------- check-index
+
+# The report of ``check-index`` (``pipeline.check_index``); each problem follows its line as
+# "  - problem".
+CHECK_NO_INDEX = "TIDAK OK: indeks belum ada di {index}.\nJalankan: {command}"
+CHECK_GENERATION = "Generasi aktif : {generation}"
+CHECK_GENERATION_UNUSABLE = "Generasi aktif : (tidak bisa dipakai: {problem})"
+CHECK_CHECKSUM_OK = "Checksum       : OK"
+CHECK_CHECKSUM_DAMAGED = "Checksum       : RUSAK"
+CHECK_COUNTS = "Jumlah         : {documents} dokumen, {pages} halaman, {chunks} potongan"
+CHECK_COUNT_MISMATCH = "jumlah potongan tidak sesuai manifest"
+CHECK_LOAD_FAILED = "Muat indeks    : GAGAL ({reason})"
+CHECK_NOT_LOADED = "tidak bisa dimuat: {reason}"
+CHECK_CORPUS = "Korpus         : {corpus}"
+CHECK_CORPUS_RECORDED = "Korpus         : {corpus} (tercatat di indeks)"
+CHECK_FALLBACK_INTACT = "Cadangan       : {generation} (utuh, dipakai sebagai cadangan)"
+CHECK_FALLBACK_DAMAGED = "Cadangan       : {generation} (RUSAK juga)"
+CHECK_NO_FALLBACK = "Cadangan       : tidak ada generasi lain"
+CHECK_NOT_COMPARED = "Korpus & model : tidak diperiksa (generasi aktif rusak)"
+CHECK_MATCH = "Korpus & model : OK ({reason})"
+CHECK_MISMATCH = "Korpus & model : TIDAK COCOK ({reason})"
+CHECK_RESULT_OK = "Hasil          : OK"
+CHECK_RESULT_BAD = "Hasil          : TIDAK OK. Jalankan: {command}"
+
+# --------------------------------------------------------------------------- files skipped
+
+# Why a corpus file (or an upload) is not indexed (``loaders.py``): shown in the rebuild report,
+# the documents panel and the upload report. Every reason starts with one of "kosong", "rusak",
+# "terenkripsi", "tidak ada lapisan teks", "tidak bisa dibaca", "tautan", "bukan berkas biasa",
+# "terlalu besar" or "terlalu banyak halaman".
+REASON_EMPTY = "kosong: tidak ada teks"
+REASON_ENCRYPTED = "terenkripsi: butuh kata sandi"
+REASON_NO_CRYPTO = "terenkripsi: pustaka dekripsinya belum terpasang (pasang pypdf[crypto])"
+REASON_NO_TEXT = "tidak ada lapisan teks, perlu OCR"
+REASON_BROKEN = "rusak: tidak bisa dibaca sebagai PDF"
+REASON_NOT_PDF = "rusak: bukan berkas PDF"
+REASON_NOT_TEXT = "rusak: bukan berkas teks (isinya data biner)"
+REASON_NESTED = "rusak: struktur PDF bersarang terlalu dalam"
+REASON_LIMIT = "rusak: isi PDF melewati batas ukuran (kemungkinan bom dekompresi)"
+REASON_STRUCTURE = "rusak: struktur PDF melewati batas pembaca (terlalu banyak unsur)"
+REASON_TOO_BIG = "rusak: pembacaan PDF melewati batas memori"
+REASON_PDF_TIMEOUT = "rusak: pembacaan PDF melewati batas waktu {seconds:g} detik"
+REASON_PDF_STUCK = "rusak: pembacaan PDF macet (satu langkah lebih dari {seconds:g} detik)"
+REASON_PDF_KILLED = "rusak: pembaca PDF dihentikan paksa (sinyal {signal})"
+REASON_PDF_DIED = "rusak: pembaca PDF berhenti tanpa hasil (kode keluar {code})"
+REASON_UNREADABLE = "tidak bisa dibaca ({reason})"
+REASON_LINK_OUTSIDE = "tautan keluar dari folder korpus, tidak diikuti"
+REASON_LINK_BROKEN = "tautan rusak: tujuannya tidak ada"
+REASON_LINK_LOOP = "tautan berputar: menunjuk ke dirinya sendiri atau ke folder di atasnya"
+REASON_LINK_REPEAT = "tautan ke folder yang sudah dibaca lewat tautan lain, tidak diikuti lagi"
+REASON_NOT_REGULAR = "bukan berkas biasa (pipa, perangkat atau soket), tidak dibaca"
+REASON_FILE_TOO_BIG = "terlalu besar: {size}, batas {limit}"  # megabytes() below
+REASON_TOO_MANY_PAGES = "terlalu banyak halaman: {pages}, batas {limit}"  # number() below
+
+# --------------------------------------------------------------------------- evaluation report
+
+# The CLI's ``eval`` (``evaluate.format_report``): the metric lines between these keep their
+# English names (recall@k, mrr@10, answer_hit, ...), padded to the same width.
+EVAL_QUESTIONS = ("Pertanyaan      : {total} ({answerable} bisa dijawab, {unanswerable} "
+                  "tidak)")
+EVAL_SHORT_ANSWER = "jawaban singkat : EM {em:.3f}, F1 {f1:.3f}"
+EVAL_LATENCY = "latensi p50/p95 : {p50:.0f} / {p95:.0f} ms"
+EVAL_WRONG = "Yang salah ({count}):"
+EVAL_THRESHOLD = ("\nAmbang yang disarankan: {threshold} (false_abstain {false_abstain:.3f}, "
+                  "abstain_recall {abstain_recall:.3f})")
+# What went wrong with one question (``evaluate.judge``).
+EVAL_FALSE_ABSTAIN = "abstain padahal ada jawaban"
+EVAL_QUOTE_MISSES = "kutipan tidak memuat jawaban"
+EVAL_FALSE_ANSWER = "menjawab padahal tidak ada jawaban"
+# ``eval --plot``.
+PLOT_RECALL_TITLE = "Recall@k (potongan yang memuat jawaban)"
+PLOT_ANSWERABLE = "bisa dijawab"
+PLOT_UNANSWERABLE = "tidak bisa dijawab"
+PLOT_THRESHOLD = "ambang {threshold:.2f}"
+PLOT_CONFIDENCE = "keyakinan jawaban"
+PLOT_QUESTIONS = "jumlah pertanyaan"
+PLOT_SCORES_TITLE = "Sebaran skor dan ambang abstain"
+
+
 # --------------------------------------------------------------------------- system errors
 
 MODEL_UNAVAILABLE = ("model embedding '{model}' tidak bisa dimuat: tidak ada di komputer ini, "
@@ -197,6 +414,8 @@ OS_REASONS = {
     errno.ENAMETOOLONG: "nama terlalu panjang", errno.EMFILE: "terlalu banyak berkas terbuka",
     errno.EBUSY: "sedang dipakai",
 }
+OS_REASON_CODE = "galat sistem berkas {code}"
+OS_REASON_OTHER = "galat sistem berkas"
 
 
 def os_reason(error: OSError) -> str:
@@ -204,4 +423,17 @@ def os_reason(error: OSError) -> str:
     if error.errno in OS_REASONS:
         return OS_REASONS[error.errno]
     code = errno.errorcode.get(error.errno) if isinstance(error.errno, int) else None
-    return f"galat sistem berkas {code}" if code else "galat sistem berkas"
+    return OS_REASON_CODE.format(code=code) if code else OS_REASON_OTHER
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def number(n: int) -> str:
+    """An integer the Indonesian way: 12.345 (a dot between thousands)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def megabytes(n: int) -> str:
+    """A size in bytes as megabytes the Indonesian way: 20 MB, 20,5 MB (a decimal comma)."""
+    return f"{n / 2**20:.1f}".removesuffix(".0").replace(".", ",") + " MB"

@@ -1,8 +1,8 @@
 """Documents a user uploads in the web chat: checked, saved into the corpus, indexed.
 
 ``pipeline.add_to_corpus`` is the door (it hands in ``pipeline.build_index``); the web chat
-runs it in a spawned process (``web/service.py``). Every message is Indonesian: it is shown
-to the user beside the file's name.
+runs it in a spawned process (``web/service.py``). Every message is Indonesian (``ui_text``):
+it is shown to the user beside the file's name.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import store
+from . import ui_text as ui
 from .building import BuildReport
 from .config import Settings
 from .loaders import MAX_TEXT_BYTES, file_sha256, load_file, os_error_reason, reason_too_big
@@ -35,23 +36,23 @@ def check_upload(name: str, data: bytes) -> str | None:
     """
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_TYPES:
-        return "jenis berkas tidak didukung; hanya PDF, TXT dan MD"
+        return ui.UPLOAD_WRONG_TYPE
     if len(data) > UPLOAD_MAX_BYTES:
         return reason_too_big(len(data), UPLOAD_MAX_BYTES)
     if not data.strip():
-        return "berkas kosong"
+        return ui.UPLOAD_EMPTY
     head = data[:1024]
     if suffix == ".pdf":
-        return None if b"%PDF-" in head else "bukan PDF: isinya tidak diawali tanda %PDF-"
+        return None if b"%PDF-" in head else ui.UPLOAD_NOT_PDF
     if b"%PDF-" in head[:16]:
-        return "isinya PDF, bukan teks; ubah akhiran namanya menjadi .pdf"
+        return ui.UPLOAD_PDF_AS_TEXT
     from .textnorm import decode_bytes
 
     text = decode_bytes(data)
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f"
                    or 0x7F <= ord(ch) < 0xA0)
     if "\x00" in text or "\ufffd" in text or controls > max(2, len(text) // 200):
-        return "bukan berkas teks (isinya biner); unggah PDF, TXT atau MD"
+        return ui.UPLOAD_BINARY
     return None
 
 
@@ -64,7 +65,7 @@ def safe_filename(name: str) -> str:
     if not dot:
         stem, suffix = base, ""
     stem = re.sub(r"[^\w\-() ]+", "-", stem, flags=re.UNICODE)
-    stem = re.sub(r"[\s-]{2,}", "-", stem).strip(" .-_")[:100] or "dokumen"
+    stem = re.sub(r"[\s-]{2,}", "-", stem).strip(" .-_")[:100] or ui.UPLOAD_DEFAULT_NAME
     return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
@@ -96,10 +97,10 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
     settings.corpus.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tanya-unggah-") as tmp:
         for i, (name, path) in enumerate(uploads):
-            say(f"Memeriksa {name}", 0.1 + 0.3 * i / max(1, len(uploads)))
+            say(ui.UPLOAD_CHECKING.format(name=name), 0.1 + 0.3 * i / max(1, len(uploads)))
             if i >= UPLOAD_MAX_FILES:
-                outcomes.append(UploadOutcome(name, False, f"tidak diproses: paling banyak "
-                                              f"{UPLOAD_MAX_FILES} berkas sekali unggah"))
+                outcomes.append(UploadOutcome(
+                    name, False, ui.UPLOAD_OVER_LIMIT.format(max_files=UPLOAD_MAX_FILES)))
                 continue
             try:
                 size = Path(path).stat().st_size
@@ -122,21 +123,19 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
                 continue
             target, same = _free_name(settings.corpus, filename, data)
             if same:
-                outcomes.append(UploadOutcome(name, False, "sudah ada di korpus dengan isi yang "
-                                              f"sama ({target.name})", target.name))
+                outcomes.append(UploadOutcome(
+                    name, False, ui.UPLOAD_DUPLICATE.format(name=target.name), target.name))
                 continue
             part = target.with_name(f".{target.name}.part")
             part.write_bytes(data)
             os.replace(part, target)
             added.append(target)
-            pages = len(item.pages)
-            outcomes.append(UploadOutcome(name, True, f"ditambahkan sebagai {target.name} "
-                                          f"({pages} halaman)" if item.pages[0].number
-                                          else f"ditambahkan sebagai {target.name}",
-                                          target.name))
+            saved = ui.UPLOAD_SAVED_PAGES if item.pages[0].number else ui.UPLOAD_SAVED
+            outcomes.append(UploadOutcome(
+                name, True, saved.format(name=target.name, pages=len(item.pages)), target.name))
     if not added:
         return outcomes, None
-    say("Membangun indeks (hanya bagian yang baru diproses)", 0.5)
+    say(ui.UPLOAD_INDEXING, 0.5)
     deadline = time.monotonic() + busy_wait_s
     while True:
         try:
@@ -144,16 +143,16 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
             break
         except store.RebuildBusy:
             if time.monotonic() > deadline:
-                failure = "pembaruan indeks lain sedang berjalan; coba unggah lagi sebentar lagi"
+                failure = ui.UPLOAD_REBUILD_BUSY
             else:
-                say("Menunggu pembaruan indeks lain selesai", 0.5)
+                say(ui.UPLOAD_WAITING_REBUILD, 0.5)
                 time.sleep(1.0)
                 continue
         except store.IndexProblem as e:  # Indonesian already (a full disk, say)
-            failure = f"indeks gagal dibangun ({e}); dokumen tidak ditambahkan"
+            failure = ui.UPLOAD_INDEX_FAILED.format(problem=e)
         except Exception:  # noqa: BLE001 - any failure: the corpus goes back as it was
             logging.getLogger(__name__).exception("the index build of an upload failed")
-            failure = "indeks gagal dibangun karena kesalahan di server; dokumen tidak ditambahkan"
+            failure = ui.UPLOAD_SERVER_ERROR
         for p in added:
             p.unlink(missing_ok=True)
         return [replace(o, added=False, message=failure) if o.added else o
@@ -161,7 +160,7 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
     skipped = {s.source: s.reason for s in report.skipped}
     final = [replace(o, added=False, message=skipped[o.source])
              if o.added and o.source in skipped else o for o in outcomes]
-    say("Selesai", 1.0)
+    say(ui.UPLOAD_DONE, 1.0)
     return final, report
 
 

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from .. import pipeline
+from .. import ui_text as ui
 from ..config import PROJECT_ROOT, Settings
 from . import guards, page
 from .service import ChatService
@@ -133,7 +134,7 @@ def prepare(settings: Settings) -> ChatService:
     try:
         return ChatService(settings)
     except pipeline.IndexProblem as e:  # matching manifest but unusable files: rebuild once
-        print(f"Indeks tidak bisa dipakai ({e}); membangun ulang.", flush=True)
+        print(ui.SERVE_REBUILDING.format(problem=e), flush=True)
         print(pipeline.build_index(settings, progress=True).summary(), flush=True)
         return ChatService(settings)
 
@@ -150,8 +151,8 @@ def launch(settings: Settings, block: bool = True):
                             access_log=False, server_header=False, proxy_headers=False,
                             timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
-    print(f"Tanya Trafficking berjalan di http://{settings.host}:{settings.port}"
-          + (" (dengan kata sandi)" if password else ""), flush=True)
+    running = ui.SERVE_RUNNING_PASSWORD if password else ui.SERVE_RUNNING
+    print(running.format(host=settings.host, port=settings.port), flush=True)
     if block:
         server.run()
         return server

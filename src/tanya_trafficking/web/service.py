@@ -97,7 +97,7 @@ class ChatService:
         with self._cache_lock:
             self._cache.clear()
         if old != bot.generation:
-            print(f"Generasi indeks baru dipakai: {bot.generation} (sebelumnya {old})",
+            print(ui.SERVE_NEW_GENERATION.format(generation=bot.generation, previous=old),
                   flush=True)
 
     def _follow_index(self) -> None:

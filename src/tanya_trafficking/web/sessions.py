@@ -23,6 +23,8 @@ import asyncio
 import contextlib
 import datetime
 
+from .. import ui_text as ui
+
 FETCHED_IDLE_S = 5.0  # a session without conversation, unused this long, is forgotten ...
 IDLE_S = 60.0  # ... or this long while an answer of it waits for its GET
 SWEEP_EVERY_S = 5.0
@@ -69,7 +71,7 @@ async def _sweep_forever(app) -> None:
         try:
             sweep(app)
         except Exception as e:  # noqa: BLE001 - never stop sweeping over one odd session
-            print(f"Pembersihan sesi gagal ({type(e).__name__}); dicoba lagi.", flush=True)
+            print(ui.SERVE_SWEEP_FAILED.format(error=type(e).__name__), flush=True)
 
 
 @contextlib.asynccontextmanager
