@@ -49,24 +49,21 @@ which no user can set). What this cannot see is media corruption that leaves the
 alone: ``tanya-trafficking check-index`` (``verify_generation`` without the record) hashes
 everything, always.
 
-``fault(point)`` marks the named points of a rebuild where tests/test_durability.py injects a
-crash or a full disk (environment variable ``TANYA_FAULT``); it does nothing when that is unset.
+The pointer files, the generation folders on disk, the rebuild lock, pruning and the fault
+points of the durability tests are in ``generations.py``; they are re-exported here, so the rest
+of the program talks to ``store`` about ``index/``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import logging
 import os
-import re
 import secrets
 import shlex
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -77,8 +74,33 @@ import numpy as np
 from . import ui_text as ui
 from .config import DEFAULT_MODEL
 from .embedding import model_of
-from .errors import (IndexCorrupt, IndexMismatch, IndexMissing, IndexOutdated,  # noqa: F401
-                     IndexProblem, IndexWriteFailed, RebuildBusy)
+from .errors import (  # noqa: F401
+    IndexCorrupt,
+    IndexMismatch,
+    IndexMissing,
+    IndexOutdated,
+    IndexProblem,
+    IndexWriteFailed,
+    RebuildBusy,
+)
+from .generations import (  # noqa: F401
+    CURRENT,
+    FAULT_ENV,
+    GENERATION_NAME,
+    PREVIOUS,
+    current_name,
+    fault,
+    fsync_dir,
+    fsync_tree,
+    generation_names,
+    has_index,
+    load_candidates,
+    previous_names,
+    prune,
+    read_pointer,
+    rebuild_lock,
+    write_pointer,
+)
 from .loaders import file_sha256 as sha256_file  # one hashing helper for corpus and index
 from .rowfiles import ChunkSequence, PageStore, id_key, json_line, write_rows
 from .schema import Chunk
@@ -86,15 +108,11 @@ from .schema import Chunk
 # 2: words.json added; 3: manifest_sha256 (the manifest checks itself); 4: rows on disk
 # (offsets, ids, page keys), float16 IVF, per-chunk BM25 terms, corpus file metadata
 FORMAT_VERSION = 4
-CURRENT = "CURRENT"
-PREVIOUS = "PREVIOUS"
 MANIFEST = "manifest.json"
 REQUIRED = ("vectors.faiss", "chunks.jsonl", "chunks.offsets.npy", "chunks.ids.npy",
             "chunks.text_keys.npy",
             "documents.jsonl", "documents.offsets.npy", "documents.keys.json", "words.json",
             "terms/ids.npy", "terms/offsets.npy", "terms/vocab.json")
-FAULT_ENV = "TANYA_FAULT"
-GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,100}")  # no dots, no slashes: no traversal
 
 log = logging.getLogger(__name__)
 
@@ -133,69 +151,7 @@ def rebuild_command(model: str | None = None, index: Path | None = None,
     return cmd
 
 
-# --- fault injection (tests only) ---------------------------------------------------------
-
-
-def fault(point: str) -> None:
-    """A named point of a rebuild where tests/test_durability.py injects a fault.
-
-    Off unless the environment variable TANYA_FAULT is "<point>:<action>" for this point:
-    "sleep" announces the point on stderr and waits there (the test then kills the process with
-    SIGKILL at a known moment), "enospc" raises the OSError of a full disk. The points, in the
-    order a rebuild passes them: "embed" (after each embedding batch), "write" (generation half
-    written), "before-rename" (written and fsynced, still ``.tmp-``), "before-publish" (renamed
-    to ``gen-``, not live yet), "publish" (PREVIOUS written, CURRENT not replaced yet: the old
-    generation is live and its own fallback still named), "after-publish" (live, older
-    generations not pruned yet). Costs one look-up when off.
-    """
-    spec = os.environ.get(FAULT_ENV)
-    if not spec:
-        return
-    where, _, action = spec.partition(":")
-    if where != point:
-        return
-    if action == "sleep":
-        sys.stderr.write(f"{FAULT_ENV}: berhenti di titik {point}\n")
-        sys.stderr.flush()
-        while True:
-            time.sleep(3600)
-    if action == "enospc":
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-
-# --- files -------------------------------------------------------------------------------
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-    for d in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
-        _fsync_dir(d)
-
-
-def _write_pointer(index_dir: Path, filename: str, names: list[str]) -> None:
-    """Atomically replace a pointer file (CURRENT, PREVIOUS): temp file, fsync, rename."""
-    tmp = index_dir / f".{filename}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("".join(n + "\n" for n in names))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, index_dir / filename)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(index_dir)
+# --- checksums ---------------------------------------------------------------------------
 
 
 def manifest_digest(manifest: dict) -> str:
@@ -232,21 +188,6 @@ def _write_stamp(folder: Path, signatures: dict) -> None:
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def rebuild_lock(index_dir: Path):
-    """Held for the whole rebuild; a second rebuild fails at once with a clear message."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RebuildBusy(ui.INDEX_BUSY.format(index=index_dir)) from None
-        yield
-    finally:
-        os.close(fd)
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -335,10 +276,10 @@ def write_generation(index_dir: Path, content: IndexContent) -> Path:
         manifest["manifest_sha256"] = manifest_digest(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                     encoding="utf-8")
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         fault("before-rename")
         os.rename(tmp, final)
-        _fsync_dir(index_dir)
+        fsync_dir(index_dir)
         # the checksums were just computed from these very files
         _write_stamp(final, {rel: stat_signature(final / rel) for rel in manifest["checksums"]})
         fault("before-publish")
@@ -384,89 +325,14 @@ def publish(index_dir: Path, name: str) -> None:
     replaced = old if old and old != name and not verify_generation(
         index_dir / old, trust_stamp=True) else None
     if replaced:
-        _write_pointer(index_dir, PREVIOUS, [replaced, *fallbacks[:1]])
+        write_pointer(index_dir, PREVIOUS, [replaced, *fallbacks[:1]])
     fault("publish")
-    _write_pointer(index_dir, CURRENT, [name])
+    write_pointer(index_dir, CURRENT, [name])
     if replaced and fallbacks:
         try:
-            _write_pointer(index_dir, PREVIOUS, [replaced])
+            write_pointer(index_dir, PREVIOUS, [replaced])
         except OSError as e:  # PREVIOUS still names ``replaced`` first: only tidying is lost
             log.warning("PREVIOUS tidak bisa dirapikan (%s).", ui.os_reason(e))
-
-
-def _pointer_lines(index_dir: Path, filename: str) -> tuple[list[str], str | None]:
-    """The generation names a pointer file holds, and what is wrong with it (Indonesian)."""
-    try:
-        raw = (index_dir / filename).read_bytes()
-    except FileNotFoundError:
-        return [], ui.POINTER_MISSING.format(pointer=filename)
-    except OSError as e:
-        return [], ui.POINTER_UNREADABLE.format(pointer=filename, reason=ui.os_reason(e))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return [], ui.POINTER_NOT_TEXT.format(pointer=filename)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return [], ui.POINTER_EMPTY.format(pointer=filename)
-    bad = [line for line in lines if not GENERATION_NAME.fullmatch(line)]
-    if bad:
-        shown = "".join(ch if ch.isprintable() else "?" for ch in bad[0])[:60]
-        return ([line for line in lines if line not in bad],
-                ui.POINTER_NOT_A_NAME.format(pointer=filename, shown=shown))
-    return lines, None
-
-
-def read_pointer(index_dir: Path, filename: str = CURRENT) -> tuple[str | None, str | None]:
-    """(name, problem): the generation a pointer names, or why it names none (Indonesian)."""
-    lines, problem = _pointer_lines(index_dir, filename)
-    if problem:
-        return None, problem
-    if len(lines) > 1:
-        return None, ui.POINTER_MANY_NAMES.format(pointer=filename)
-    return lines[0], None
-
-
-def current_name(index_dir: Path) -> str | None:
-    """The live generation's name; None when CURRENT is missing, empty or garbage."""
-    return read_pointer(index_dir, CURRENT)[0]
-
-
-def previous_names(index_dir: Path, current: str | None) -> list[str]:
-    """The fallback generations PREVIOUS names, first the one to use, without ``current``."""
-    lines, _ = _pointer_lines(index_dir, PREVIOUS)
-    return [n for n in dict.fromkeys(lines) if n != current]
-
-
-def generation_names(index_dir: Path) -> list[str]:
-    """The generation folders on disk, newest first (by the time in the name, then mtime)."""
-    found = []
-    try:
-        entries = list(index_dir.iterdir())
-    except OSError:
-        return []
-    for p in entries:
-        try:
-            if GENERATION_NAME.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
-                found.append((p.name[4:19], p.stat().st_mtime_ns, p.name))
-        except OSError:
-            continue
-    return [name for *_, name in sorted(found, reverse=True)]
-
-
-def load_candidates(index_dir: Path) -> tuple[str | None, str | None, list[str]]:
-    """(CURRENT's name, what is wrong with CURRENT, the generations to try in order): the live
-    one, the fallbacks PREVIOUS names, then every other generation on disk, newest first."""
-    name, problem = read_pointer(index_dir, CURRENT)
-    order = ([name] if name else []) + previous_names(index_dir, name) \
-        + generation_names(index_dir)
-    return name, problem, list(dict.fromkeys(order))
-
-
-def has_index(index_dir: Path) -> bool:
-    """Whether anything of an index is there (a pointer file or a generation folder)."""
-    return any(os.path.lexists(index_dir / f) for f in (CURRENT, PREVIOUS)) \
-        or bool(generation_names(index_dir))
 
 
 def recorded_corpus(manifest: dict | None) -> Path | None:
@@ -485,19 +351,6 @@ def corpus_of(index_dir: Path) -> Path | None:
         if corpus is not None:
             return corpus
     return None
-
-
-def prune(index_dir: Path, keep: set) -> None:
-    """Remove generations other than ``keep`` and leftovers of crashed builds."""
-    for p in index_dir.iterdir():
-        if p.is_dir() and (p.name.startswith("gen-") or p.name.startswith(".tmp-")):
-            if p.name not in keep:
-                shutil.rmtree(p, ignore_errors=True)
-        elif p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
-            p.unlink(missing_ok=True)  # a pointer or stamp file a crash left half-written
-        elif p.is_file() and p.name.startswith(".verified-") and p.name.endswith(".json"):
-            if p.name[len(".verified-"):-len(".json")] not in keep:
-                p.unlink(missing_ok=True)
 
 
 # --- reading -----------------------------------------------------------------------------
