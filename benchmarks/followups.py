@@ -1,4 +1,4 @@
-"""The follow-up detector (``query.context_for``) on the labelled question pairs.
+"""The follow-up detector (``followup.context_for``) on the labelled question pairs.
 
     .venv/bin/python benchmarks/followups.py [pair files ...]
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tanya_trafficking.config import PROJECT_ROOT
 from tanya_trafficking.evaluate import follow_up_metrics, format_follow_ups, read_pairs
-from tanya_trafficking.query import context_for
+from tanya_trafficking.followup import context_for
 
 SETS = (PROJECT_ROOT / "eval" / "lanjutan.jsonl", PROJECT_ROOT / "eval" / "lanjutan-uji.jsonl")
 

@@ -34,7 +34,7 @@ InformationRetrievalEvaluator:
   counts), averaged over answerable questions, an abstention scoring 0;
 * ``latency_ms_p50`` / ``latency_ms_p95``: the whole ``ask`` (embedding, retrieval, answer).
 
-The follow-up detector (``query.context_for``) is measured here too (benchmarks/followups.py,
+The follow-up detector (``followup.context_for``) is measured here too (benchmarks/followups.py,
 tests/test_query.py): each line of a pair file is ``{"id", "previous", "question",
 "follow_up": bool, "note"}``; ``follow_up_metrics(detect, pairs)`` gives precision, recall and
 F1 of "is a follow-up" and the misclassified pairs.
