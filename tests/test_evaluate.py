@@ -11,7 +11,10 @@ import pytest
 from tanya_trafficking.evaluate import (
     contains_answer,
     first_relevant_rank,
+    follow_up_metrics,
+    format_follow_ups,
     read_items,
+    read_pairs,
     summarize,
 )
 
@@ -411,3 +414,28 @@ def test_evaluate_asks_for_enough_hits_for_every_cut_off() -> None:
     assert {"recall@1", "recall@5", "recall@20"} <= set(m) and "recall@10" not in m
     evaluate(Recorder(), [EvalItem("1", "q", ("x",))], k=3)
     assert asked[-1] == 10
+
+
+# --------------------------------------------------------------------------- follow-up pairs
+
+
+def test_follow_up_metrics_count_precision_recall_and_the_wrong_pairs(tmp_path: Path) -> None:
+    rows = [{"id": "a", "previous": "P", "question": "lanjut 1", "follow_up": True},
+            {"id": "b", "previous": "P", "question": "lanjut 2", "follow_up": True},
+            {"id": "c", "previous": "P", "question": "sendiri 1", "follow_up": False,
+             "note": "n"},
+            {"id": "d", "previous": "P", "question": "sendiri 2", "follow_up": False}]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n", encoding="utf-8")
+    pairs = read_pairs(path)
+    assert [p.id for p in pairs] == ["a", "b", "c", "d"] and pairs[2].note == "n"
+    said = {"lanjut 1": True, "lanjut 2": False, "sendiri 1": True, "sendiri 2": False}
+    result = follow_up_metrics(lambda q, prev: said[q], pairs)
+    assert (result["tp"], result["fp"], result["fn"]) == (1, 1, 1)
+    assert result["precision"] == result["recall"] == result["f1"] == 0.5
+    assert [p.id for p in result["wrong"]] == ["b", "c"]
+    report = format_follow_ups(result)
+    assert "precision : 0.500" in report and "b: lanjutan terlewat" in report
+    assert "c: bukan lanjutan" in report
+    nothing = follow_up_metrics(lambda q, prev: False, pairs)
+    assert nothing["precision"] == nothing["recall"] == nothing["f1"] == 0.0

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tanya_trafficking.query import (Speller, context_for, edit_distance, is_english,
-                                     is_follow_up, normalize, parse, vocabulary)
+from tanya_trafficking.followup import context_for, is_follow_up
+from tanya_trafficking.query import (Speller, edit_distance, is_english, normalize, parse,
+                                     vocabulary)
 
 KNOWN = {"kepanjangan": 0, "actip": 3, "unodc": 2, "trafficking": 20, "perdagangan": 3,
          "asean": 30, "negara": 10, "sasaran": 1, "didirikan": 1, "pencegahan": 4,

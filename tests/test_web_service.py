@@ -119,7 +119,7 @@ def test_a_follow_up_is_parsed_once_and_its_answer_carries_what_the_page_needs(
     parsed = []
     real_parse = query.parse
     counting = lambda *a, **kw: parsed.append(a[0]) or real_parse(*a, **kw)  # noqa: E731
-    monkeypatch.setattr(query, "parse", counting)  # is_follow_up's own look at the question
+    monkeypatch.setattr(query, "parse", counting)  # any other look at the question
     monkeypatch.setattr(pipeline, "parse", counting)  # the search's
     service = web_service.ChatService(seed_bot.settings, bot=seed_bot)
     follow = service.reply(FOLLOW_Q, FOLLOW_PREV)

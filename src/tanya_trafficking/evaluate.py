@@ -33,6 +33,11 @@ InformationRetrievalEvaluator:
   against the gold answers, SQuAD-style (``normalize_answer``; F1 over tokens; the best gold
   counts), averaged over answerable questions, an abstention scoring 0;
 * ``latency_ms_p50`` / ``latency_ms_p95``: the whole ``ask`` (embedding, retrieval, answer).
+
+The follow-up detector (``followup.context_for``) is measured here too (benchmarks/followups.py,
+tests/test_query.py): each line of a pair file is ``{"id", "previous", "question",
+"follow_up": bool, "note"}``; ``follow_up_metrics(detect, pairs)`` gives precision, recall and
+F1 of "is a follow-up" and the misclassified pairs.
 """
 
 from __future__ import annotations
@@ -296,6 +301,54 @@ def calibrate(rows: list[dict]) -> dict:
     below = [c for c in ans + unans if c < t]
     threshold = (t + max(below)) / 2 if below else t
     return {"threshold": round(threshold, 4), "false_abstain": fa, "abstain_recall": ar}
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+@dataclass(frozen=True)
+class PairItem:
+    id: str
+    previous: str
+    question: str
+    follow_up: bool  # gold: the question cannot be understood without the previous one
+    note: str = ""
+
+
+def read_pairs(path: Path) -> list[PairItem]:
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return [PairItem(str(d["id"]), d["previous"], d["question"], bool(d["follow_up"]),
+                     d.get("note", "")) for d in rows]
+
+
+def follow_up_metrics(detect: Callable[[str, str], bool], pairs: list[PairItem]) -> dict:
+    """Precision, recall and F1 of ``detect(question, previous)`` (True: a follow-up) against
+    the gold labels, with the counts and the misclassified pairs (``wrong``)."""
+    said = [bool(detect(p.question, p.previous)) for p in pairs]
+    tp = sum(s and p.follow_up for s, p in zip(said, pairs))
+    fp = sum(s and not p.follow_up for s, p in zip(said, pairs))
+    fn = sum(not s and p.follow_up for s, p in zip(said, pairs))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "n_pairs": len(pairs),
+            "n_follow_up": tp + fn, "tp": tp, "fp": fp, "fn": fn,
+            "wrong": [p for s, p in zip(said, pairs) if s != p.follow_up]}
+
+
+def format_follow_ups(result: dict) -> str:
+    lines = [
+        f"Pasangan  : {result['n_pairs']} ({result['n_follow_up']} pertanyaan lanjutan)",
+        f"precision : {result['precision']:.3f}",
+        f"recall    : {result['recall']:.3f}",
+        f"F1        : {result['f1']:.3f}",
+    ]
+    if result["wrong"]:
+        lines += ["", f"Yang salah ({len(result['wrong'])}):"]
+        lines += [f"  {p.id}: {'lanjutan terlewat' if p.follow_up else 'bukan lanjutan'} — "
+                  f"«{p.previous}» → «{p.question}»" for p in result["wrong"]]
+    return "\n".join(lines)
 
 
 def plot(result: dict, path: Path, threshold: float) -> None:

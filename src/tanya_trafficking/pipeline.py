@@ -31,9 +31,10 @@ from .building import BuildReport
 from .config import Settings
 from .embedding import load_embedder
 from .feedback import record_feedback
+from .followup import context_for
 from .highlight import quote_highlights
 from .passages import Passage, passage_for
-from .query import Speller, context_for, is_english, parse
+from .query import Speller, is_english, parse
 from .schema import Answer, Chunk
 from .store import IndexProblem
 from .textnorm import split_sentences
@@ -179,9 +180,10 @@ def ask(question: str, settings: Settings) -> Answer:
 
 @lru_cache(maxsize=1024)
 def follow_up_context(question: str, previous: str | None) -> str | None:
-    """``previous`` when ``question`` leans on it (``query.context_for``: "itu", "tersebut",
-    "-nya", "bagaimana dengan ...", a very short question), else None. Remembered: the chat
-    decides it for its answer cache, then ``Bot.ask`` again for the same pair."""
+    """``previous`` when ``question`` leans on it (``followup.context_for``: "itu", "tersebut",
+    a dangling "-nya", "bagaimana dengan ...", a question without a topic of its own), else
+    None. Remembered: the chat decides it for its answer cache, then ``Bot.ask`` again for the
+    same pair."""
     return context_for(question, previous)
 
 

@@ -24,6 +24,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from .followup import combine
 from .lexical import stem, stopwords
 from .qtypes import question_type
 from .schema import Concept, Query
@@ -148,12 +149,14 @@ def _entities(text: str) -> set[str]:
 
 def parse(question: str, speller: Speller | None = None, context: str | None = None) -> Query:
     """Parse a question; ``context`` (the previous question of a follow-up) adds its concepts
-    and its words to the text the dense model embeds, but not its question type."""
+    and its words to the text the dense model embeds, but not its question type. A follow-up
+    that puts a new topic in the previous question's place ("Bagaimana dengan UN Women?") is
+    the previous question with that topic instead, its type included (``followup.combine``)."""
     vocab = vocabulary()
-    qtype_text = normalize(question, speller).lower()
-    qtype = question_type(qtype_text)
+    typed = question
     if context:
-        question = f"{context.strip()} {question.strip()}"
+        question, typed = combine(context, question)
+    qtype = question_type(normalize(typed, speller).lower())
     normalized = normalize(question, speller)
     entities = _entities(normalized)
     low = normalized.lower()
@@ -200,36 +203,3 @@ _ENGLISH = frozenset("what which who whom whose when where why how is are was we
 def is_english(question: str) -> bool:
     """Whether the question is written in English ("What does ACTIP stand for?")."""
     return sum(w in _ENGLISH for w in tokenize(question)) >= 2
-
-
-# --- follow-up questions -----------------------------------------------------------------
-
-_LEANS_BACK = re.compile(
-    r"\b(itu|tersebut|tadi|ini)\b|^(bagaimana|gimana|gmn) dengan\b|^(kalau|kalo|klo|lalu|terus|"
-    r"trus|dan|what about|and|how about)\b", re.I)
-_NOT_ANAPHORIC_NYA = {"hanya", "punya", "tanya", "bahwasanya", "sesungguhnya", "biasanya",
-                      "seharusnya", "akhirnya", "sebenarnya", "misalnya", "selanjutnya",
-                      "lainnya", "sebaliknya", "nya", "karenanya", "sehingganya", "agaknya",
-                      "rupanya", "mestinya", "umumnya", "khususnya", "terutamanya"}
-SHORT_QUESTION_CONCEPTS = 2
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether a question leans on the previous turn: it points back ("itu", "tersebut",
-    "bagaimana dengan ...", a "-nya" word such as "fungsinya") or is too short to stand alone
-    ("Kapan didirikan?")."""
-    low = question.strip().lower()
-    if _LEANS_BACK.search(low.replace("apa itu", "")):
-        return True
-    words = re.findall(r"\w+", low)
-    if any(w.endswith("nya") and len(w) > 5 and w not in _NOT_ANAPHORIC_NYA for w in words):
-        return True
-    names_something = re.search(r"\b[A-Z]{2,}\b|\d|(?<!^)\b[A-Z][a-z]+", question.strip())
-    return not names_something and len(parse(question).concepts) < SHORT_QUESTION_CONCEPTS
-
-
-def context_for(question: str, previous: str | None) -> str | None:
-    """The previous question when this one leans on it, else None."""
-    if previous and previous.strip() and is_follow_up(question):
-        return previous
-    return None
