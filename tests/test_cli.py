@@ -239,12 +239,38 @@ def test_ask_empty_question_fails_politely(cli_index: CliIndex) -> None:
 
 
 def test_ask_too_long_question_fails_politely(cli_index: CliIndex) -> None:
-    proc = run_cli("ask", "perdagangan orang " * 1200, "--json", "--index", cli_index.index,
+    proc = run_cli("ask", "perdagangan orang " * 1200, "--index", cli_index.index,
                    env=cli_index.env)
     assert proc.returncode != 0, _show(proc)
     assert "terlalu panjang" in proc.stderr.lower(), _show(proc)
     assert "Traceback" not in proc.stderr
     assert not proc.stdout.strip()
+
+
+def test_ask_json_errors_are_json_with_a_nonzero_exit(cli_index: CliIndex) -> None:
+    for args in (("perdagangan orang " * 1200,), ("?",), ("Apa itu ACTIP?", "--top-k", "0")):
+        proc = run_cli("ask", *args, "--json", "--index", cli_index.index, env=cli_index.env)
+        assert proc.returncode != 0, _show(proc)
+        error = json.loads(proc.stdout)["error"]
+        assert error and "Traceback" not in proc.stderr, _show(proc)
+
+
+def test_ask_refuses_a_question_without_words_and_a_bad_top_k(cli_index: CliIndex) -> None:
+    for args, expected in ((("?",), "belum berisi kata"), (("...  ",), "belum berisi kata"),
+                           (("Apa itu ACTIP?", "--top-k", "-3"), "--top-k"),
+                           (("Apa itu ACTIP?", "--top-k", "0"), "--top-k")):
+        proc = run_cli("ask", *args, "--index", cli_index.index, env=cli_index.env)
+        assert proc.returncode != 0 and expected in proc.stderr, _show(proc)
+        assert "Traceback" not in proc.stderr
+
+
+def test_ask_reads_the_question_from_standard_input(cli_index: CliIndex) -> None:
+    proc = subprocess.run([_cli_exe(), "ask", "-", "--json", "--index", str(cli_index.index)],
+                          input="Apa kepanjangan dari ACTIP?\n", capture_output=True, text=True,
+                          timeout=300, env=cli_index.env, cwd=PROJECT_ROOT)
+    assert proc.returncode == 0, _show(proc)
+    data = json.loads(proc.stdout)
+    assert data["question"] == "Apa kepanjangan dari ACTIP?" and data["found"], _show(proc)
 
 
 

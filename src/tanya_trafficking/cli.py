@@ -32,6 +32,12 @@ def _fail(message: str, code: int = 1):
     sys.exit(code)
 
 
+def _fail_json(message: str, code: int = 1):
+    """Under ``--json`` an error is JSON too (on standard output), with a non-zero exit."""
+    click.echo(json.dumps({"error": message}, ensure_ascii=False))
+    sys.exit(code)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """Tanya Trafficking: tanya-jawab tentang perdagangan orang di Asia Tenggara,
@@ -67,24 +73,37 @@ def rebuild_index(corpus, index, model, force):
     click.echo(report.summary())
 
 
+TOP_K_MAX = 50
+
+
 @main.command("ask")
 @click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="Cetak satu objek JSON.")
-@click.option("--top-k", type=int, default=None, help="Jumlah potongan yang diambil.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Cetak satu objek JSON (juga untuk galat: {\"error\": ...}).")
+@click.option("--top-k", type=int, default=None,
+              help=f"Jumlah potongan yang diambil (1-{TOP_K_MAX}).")
 @_index
 @_model
 def ask(question, as_json, top_k, index, model):
-    """Jawab satu PERTANYAAN dengan kutipan dan sumbernya."""
+    """Jawab satu PERTANYAAN dengan kutipan dan sumbernya ("-": baca dari masukan standar)."""
     from . import pipeline, store
 
+    fail = _fail_json if as_json else _fail
+    if question == "-":
+        try:
+            question = sys.stdin.buffer.read().decode("utf-8").strip()
+        except UnicodeDecodeError:
+            fail(ui.CLI_STDIN_UNREADABLE)
+    if top_k is not None and not 1 <= top_k <= TOP_K_MAX:
+        fail(ui.CLI_TOP_K.format(limit=TOP_K_MAX, value=top_k))
     settings = _settings(index=index, model=model, top_k=top_k)
     problem = pipeline.check_question(question, settings)
     if problem:
-        _fail(problem)
+        fail(problem)
     try:
         bot = pipeline.Bot.open(settings)
     except store.IndexProblem as e:
-        _fail(str(e))
+        fail(str(e))
     result = bot.ask(question)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))

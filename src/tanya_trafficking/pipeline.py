@@ -205,6 +205,8 @@ def check_question(question: str | None, settings: Settings) -> str | None:
     """A polite Indonesian message when a question cannot be asked, else None."""
     if question is None or not str(question).strip():
         return ui.QUESTION_EMPTY
+    if not any(ch.isalnum() for ch in str(question)):  # "?", "...": nothing to search for
+        return ui.QUESTION_NO_WORDS
     if len(question) > settings.max_question_chars:
         return ui.QUESTION_TOO_LONG.format(length=ui.number(len(question)),
                                            limit=ui.number(settings.max_question_chars))

@@ -98,6 +98,8 @@ TEXT_SOURCE_PAGE = "{file}, hlm. {page}"
 # A question that is not asked (the chat and the CLI's ``ask``; ``pipeline.check_question``).
 QUESTION_EMPTY = ("Pertanyaannya masih kosong. Silakan tulis pertanyaan tentang perdagangan "
                   "orang.")
+QUESTION_NO_WORDS = ("Pertanyaannya belum berisi kata. Silakan tulis pertanyaan tentang "
+                     "perdagangan orang.")
 QUESTION_TOO_LONG = ("Pertanyaannya terlalu panjang ({length} karakter; paling banyak {limit}). "
                      "Silakan persingkat pertanyaannya.")
 
@@ -235,6 +237,8 @@ GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "
 
 CLI_ERROR = "Galat: {message}"
 CLI_NO_CORPUS = "folder korpus {corpus} tidak ada."
+CLI_TOP_K = "--top-k harus bilangan bulat 1 sampai {limit}, bukan {value}."
+CLI_STDIN_UNREADABLE = "pertanyaan dari masukan standar tidak bisa dibaca sebagai teks UTF-8."
 CLI_REBUILD_FAILED = "pembaruan indeks gagal ({reason}: {path}). Indeks lama tetap dipakai."
 # Which corpus ``rebuild-index`` reads (``pipeline.corpus_to_rebuild``).
 REBUILD_CORPUS = "Korpus          : {corpus}"
