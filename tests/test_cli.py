@@ -477,3 +477,20 @@ def test_missing_reader_weights_are_a_message_not_a_traceback(cli_index: CliInde
     proc = run_cli("ask", ACTIP_Q, "--index", cli_index.index, env=env)
     assert proc.returncode != 0, _show(proc)
     assert "pembaca jawaban" in proc.stderr and "Traceback" not in proc.stderr, _show(proc)
+
+
+def test_an_empty_or_missing_corpus_is_one_clear_line(tmp_path: Path) -> None:
+    empty = tmp_path / "kosong"
+    empty.mkdir()
+    (empty / "catatan.docx").write_bytes(b"PK\x03\x04 not ours")  # not a corpus file type
+    env = _clean_env()
+    for args, expected in (
+            (("rebuild-index", "--corpus", empty, "--index", tmp_path / "ix"), "belum berisi"),
+            (("serve", "--corpus", empty, "--index", tmp_path / "ix2", "--port", "7993"),
+             "belum berisi"),
+            (("serve", "--corpus", tmp_path / "tidak-ada", "--index", tmp_path / "ix3"),
+             "tidak ada")):
+        proc = run_cli(*args, env=env, timeout=120)
+        assert proc.returncode != 0, _show(proc)
+        assert expected in proc.stderr and "Traceback" not in proc.stderr, _show(proc)
+    assert not (tmp_path / "ix" / "CURRENT").exists()  # no empty index was published

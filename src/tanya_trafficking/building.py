@@ -390,6 +390,9 @@ def build(settings: Settings, progress: bool = False,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "versions": versions or {},
         }
+        if not chunks:  # nothing to search: say so instead of writing an empty index
+            raise store.IndexProblem(ui.CORPUS_EMPTY.format(
+                corpus=settings.corpus, skipped=len(report.skipped)))
         content = store.IndexContent(manifest, chunks, vectors, pages, terms,
                                      _words(old, plan))
         if before_publish:

@@ -170,9 +170,16 @@ def check_index(index, corpus, model):
 @click.option("--port", type=int, default=None, help="Port (bawaan 7860 atau TANYA_PORT).")
 def serve(corpus, index, model, host, port):
     """Jalankan web chat (membangun indeks dulu bila belum ada atau usang)."""
+    from . import store
     from .web.server import launch
 
-    launch(_settings(corpus=corpus, index=index, model=model, host=host, port=port))
+    settings = _settings(corpus=corpus, index=index, model=model, host=host, port=port)
+    if not settings.corpus.is_dir():
+        _fail(ui.CLI_NO_CORPUS.format(corpus=settings.corpus))
+    try:
+        launch(settings)
+    except store.IndexProblem as e:
+        _fail(str(e))
 
 
 if __name__ == "__main__":

@@ -237,6 +237,8 @@ GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "
 
 CLI_ERROR = "Galat: {message}"
 CLI_NO_CORPUS = "folder korpus {corpus} tidak ada."
+CORPUS_EMPTY = ("korpus {corpus} belum berisi dokumen yang bisa dibaca ({skipped} berkas "
+                "dilewati). Letakkan berkas .txt, .md atau .pdf di sana, lalu coba lagi.")
 CLI_TOP_K = "--top-k harus bilangan bulat 1 sampai {limit}, bukan {value}."
 CLI_STDIN_UNREADABLE = "pertanyaan dari masukan standar tidak bisa dibaca sebagai teks UTF-8."
 CLI_REBUILD_FAILED = "pembaruan indeks gagal ({reason}: {path}). Indeks lama tetap dipakai."
