@@ -494,3 +494,12 @@ def test_an_empty_or_missing_corpus_is_one_clear_line(tmp_path: Path) -> None:
         assert proc.returncode != 0, _show(proc)
         assert expected in proc.stderr and "Traceback" not in proc.stderr, _show(proc)
     assert not (tmp_path / "ix" / "CURRENT").exists()  # no empty index was published
+
+
+def test_help_is_indonesian_to_its_last_line() -> None:
+    for args in (("--help",), ("ask", "-h"), ("rebuild-index", "--help")):
+        proc = run_cli(*args, timeout=60)
+        assert proc.returncode == 0, _show(proc)
+        assert "Show this message" not in proc.stdout
+        assert "Tampilkan bantuan ini lalu keluar." in proc.stdout.splitlines()[-1] \
+            or "Tampilkan bantuan ini lalu keluar." in proc.stdout, _show(proc)

@@ -38,13 +38,18 @@ def _fail_json(message: str, code: int = 1):
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_help = click.help_option("-h", "--help", help=ui.CLI_HELP_OPTION)
+
+
+@click.group()
+@_help
 def main():
     """Tanya Trafficking: tanya-jawab tentang perdagangan orang di Asia Tenggara,
     dijawab dengan kutipan dokumen."""
 
 
 @main.command("rebuild-index")
+@_help
 @_corpus
 @_index
 @_model
@@ -77,6 +82,7 @@ TOP_K_MAX = 50
 
 
 @main.command("ask")
+@_help
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True,
               help="Cetak satu objek JSON (juga untuk galat: {\"error\": ...}).")
@@ -112,6 +118,7 @@ def ask(question, as_json, top_k, index, model):
 
 
 @main.command("eval")
+@_help
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--k", "k", type=int, default=5, show_default=True, help="K untuk recall@K.")
 @click.option("--json", "as_json", is_flag=True, help="Cetak satu objek JSON.")
@@ -148,6 +155,7 @@ def eval_cmd(file, k, as_json, plot, calibrate, index, model):
 
 
 @main.command("check-index")
+@_help
 @_index
 @_corpus
 @_model
@@ -163,6 +171,7 @@ def check_index(index, corpus, model):
 
 
 @main.command("serve")
+@_help
 @_corpus
 @_index
 @_model

@@ -237,6 +237,7 @@ GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "
 
 CLI_ERROR = "Galat: {message}"
 CLI_NO_CORPUS = "folder korpus {corpus} tidak ada."
+CLI_HELP_OPTION = "Tampilkan bantuan ini lalu keluar."
 CORPUS_EMPTY = ("korpus {corpus} belum berisi dokumen yang bisa dibaca ({skipped} berkas "
                 "dilewati). Letakkan berkas .txt, .md atau .pdf di sana, lalu coba lagi.")
 CLI_TOP_K = "--top-k harus bilangan bulat 1 sampai {limit}, bukan {value}."
