@@ -32,3 +32,15 @@ def test_conversation_keeps_a_bounded_history() -> None:
     assert len(hist2) + 2 <= page.MAX_HISTORY
     for i, turn in turns2.items():
         assert hist2[i]["content"] == str(turn["n"])  # indices follow their messages
+
+
+def test_the_page_script_and_head_get_their_words_from_ui_text() -> None:
+    import json
+
+    from tanya_trafficking import ui_text as ui
+
+    assert "__TT_" not in page.PAGE_JS and "__TT_" not in page.HEAD
+    start = page.PAGE_JS.index("const T = ") + len("const T = ")
+    words = json.JSONDecoder().raw_decode(page.PAGE_JS[start:])[0]
+    assert words == json.loads(json.dumps(ui.PAGE_SCRIPT_TEXT))  # the very same words
+    assert ui.PAGE_DESCRIPTION in page.HEAD

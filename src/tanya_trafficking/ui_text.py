@@ -6,9 +6,8 @@ documents panel, uploads, the server's refusals, Gradio's own strings, the comma
 the console of ``serve``), index problems, the ``check-index`` report, files skipped when the
 corpus is read, the evaluation report, and the words for system errors and numbers. The web
 page's HTML templates are ``web/templates/*.html``, its style and script the package data files
-``web/static/chat.css`` and ``web/static/chat.js``. Static files keep their own few words: the
-script's labels for screen readers and its copy button, ``web/static/password.html`` (the page
-behind a wrong password) and the page description in ``web/static/head.html``.
+``web/static/chat.css`` and ``web/static/chat.js`` (its words: ``PAGE_SCRIPT_TEXT``, put in as
+JSON by ``web/page.py``) and ``web/static/head.html`` (its description: ``PAGE_DESCRIPTION``).
 
 Strings holding ``{...}`` are ``str.format`` templates; the names say what goes in. Strings
 marked ``# HTML`` hold markup and go into the page unescaped; every other one is escaped.
@@ -228,6 +227,26 @@ GRADIO_STRINGS = {
     "upload_text.drop_file": "Letakkan berkas di sini",
     "upload_text.paste_clipboard": "Tempel dari papan klip",
 }
+# The page script (web/static/chat.js) gets these as one JSON object: Gradio writes a few
+# accessibility labels and notice titles in English whatever the locale (``exact``: whole
+# labels; ``patterns``: [JavaScript regex source, replacement]), and the copy button's states.
+PAGE_DESCRIPTION = "Tanya jawab tentang perdagangan orang di Asia Tenggara, dijawab dengan kutipan."
+PAGE_SCRIPT_TEXT = {
+    "exact": {"chatbot conversation": "Percakapan",
+              "Toggle Sidebar": "Buka atau tutup panel dokumen", "Close": "Tutup",
+              "Clear": "Bersihkan", "Loading": "Memuat", "Remove": "Hapus"},
+    "patterns": [[r"^Select example (\d+): ([\s\S]*)$", "Pilih contoh $1: $2"],
+                 [r"^bot's message: [\s\S]*$", "Jawaban bot"],
+                 [r"^user's message: [\s\S]*$", "Pertanyaan Anda"]],
+    "titles": {"Info": "Informasi", "Success": "Berhasil", "Warning": "Perhatian",
+               "Error": "Galat"},
+    "copied": "Tersalin ✓",
+    "copy_failed": "Gagal menyalin",
+    "copy": COPY_BUTTON,
+}
+PASSWORD_PAGE_TEXT = ("Web chat ini memakai kata sandi. Muat ulang halaman, lalu masukkan nama "
+                      "pengguna <code>tanya</code> dan kata sandinya.")  # HTML: <code> is kept
+
 GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi",
                   "id", "ja", "ko", "lt", "nb", "nl", "pl", "pt-BR", "pt", "ro", "ru", "sv",
                   "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW")

@@ -19,6 +19,8 @@ starts with a note naming it. The ``/tanya`` API takes it as an optional second 
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import os
 import time
@@ -44,8 +46,10 @@ CHAIN_MAX_CHARS = 300  # a chain of follow-ups carries at most this much earlier
 # Read once at startup. HEAD: rules for Gradio's outer frame, which the ``css`` parameter
 # cannot reach (Gradio scopes those rules inside its content area).
 CSS = render.static_text("chat.css")
-PAGE_JS = render.static_text("chat.js")
-HEAD = render.static_text("head.html")
+PAGE_JS = render.static_text("chat.js").replace(
+    "__TT_TEXT__", json.dumps(ui.PAGE_SCRIPT_TEXT, ensure_ascii=False))
+HEAD = render.static_text("head.html").replace(
+    "__TT_DESCRIPTION__", html.escape(ui.PAGE_DESCRIPTION))
 GRADIO_STRINGS = ui.GRADIO_STRINGS
 GRADIO_LOCALES = ui.GRADIO_LOCALES
 

@@ -205,7 +205,7 @@ def header_html() -> str:
 
 def password_page() -> str:
     """The page behind a 401: how to log in."""
-    return static_text("password.html")
+    return _render("password.html")
 
 
 def login_throttled_html(seconds: int) -> str:

@@ -4,19 +4,10 @@
   window.__tt = true;
 
   // Gradio writes a few accessibility labels in English whatever the locale: translate them.
-  const exact = {
-    'chatbot conversation': 'Percakapan',
-    'Toggle Sidebar': 'Buka atau tutup panel dokumen',
-    'Close': 'Tutup',
-    'Clear': 'Bersihkan',
-    'Loading': 'Memuat',
-    'Remove': 'Hapus',
-  };
-  const patterns = [
-    [/^Select example (\d+): ([\s\S]*)$/, 'Pilih contoh $1: $2'],
-    [/^bot's message: [\s\S]*$/, 'Jawaban bot'],
-    [/^user's message: [\s\S]*$/, 'Pertanyaan Anda'],
-  ];
+  // The words come from ui_text.PAGE_SCRIPT_TEXT (web/page.py puts them in place of the name).
+  const T = __TT_TEXT__;
+  const exact = T.exact;
+  const patterns = T.patterns.map(([src, rep]) => [new RegExp(src), rep]);
   const ATTRS = ['aria-label', 'title', 'placeholder', 'alt'];
   const translate = (v) => {
     if (exact[v]) return exact[v];
@@ -24,7 +15,7 @@
     return null;
   };
   // Notices are titled with their English level name ("Info", "Error"...).
-  const titles = {Info: 'Informasi', Success: 'Berhasil', Warning: 'Perhatian', Error: 'Galat'};
+  const titles = T.titles;
   const fixTitles = (root) => {
     const scope = root.closest && root.closest('.toast-title') ? [root.closest('.toast-title')]
       : (root.querySelectorAll ? root.querySelectorAll('.toast-title') : []);
@@ -100,8 +91,8 @@
       try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
       area.remove();
     }
-    btn.textContent = ok ? 'Tersalin ✓' : 'Gagal menyalin';
+    btn.textContent = ok ? T.copied : T.copy_failed;
     btn.setAttribute('data-copied', ok ? 'ya' : 'tidak');
-    setTimeout(() => { btn.textContent = 'Salin jawaban'; }, 2000);
+    setTimeout(() => { btn.textContent = T.copy; }, 2000);
   });
 }
