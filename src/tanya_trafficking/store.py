@@ -332,7 +332,7 @@ def publish(index_dir: Path, name: str) -> None:
         try:
             write_pointer(index_dir, PREVIOUS, [replaced])
         except OSError as e:  # PREVIOUS still names ``replaced`` first: only tidying is lost
-            log.warning("PREVIOUS tidak bisa dirapikan (%s).", ui.os_reason(e))
+            log.warning(ui.LOG_PREVIOUS_UNTIDY.format(reason=ui.os_reason(e)))
 
 
 def recorded_corpus(manifest: dict | None) -> Path | None:
@@ -534,9 +534,9 @@ def load_index(index_dir: Path, embedder_id: str, verify: bool = True) -> Loaded
                 errors.append(f"{gen}: {reason}")
                 continue
             if gen != name:
-                log.warning("%s tidak bisa dipakai: %s. Memakai generasi %s.",
-                            f"Generasi indeks {name}" if name else "Penunjuk CURRENT",
-                            errors[0], gen)
+                what = (ui.LOG_GENERATION.format(name=name) if name
+                        else ui.LOG_POINTER_CURRENT)
+                log.warning(ui.LOG_FALLBACK.format(what=what, problem=errors[0], gen=gen))
             check_embedder(loaded.manifest, embedder_id, index_dir)
             return loaded
         if current_name(index_dir) == name:

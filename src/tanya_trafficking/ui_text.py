@@ -422,6 +422,13 @@ PLOT_QUESTIONS = "jumlah pertanyaan"
 PLOT_SCORES_TITLE = "Sebaran skor dan ambang abstain"
 
 
+# Warnings the CLI and the server print on standard error (logging): a user reads them too.
+LOG_GENERATION = "Generasi indeks {name}"
+LOG_POINTER_CURRENT = "Penunjuk CURRENT"
+LOG_FALLBACK = "{what} tidak bisa dipakai: {problem}. Memakai generasi {gen}."
+LOG_PREVIOUS_UNTIDY = "PREVIOUS tidak bisa dirapikan ({reason})."
+LOG_NEW_INDEX_NOT_LOADED = "Indeks baru belum bisa dimuat ({problem}); generasi lama tetap dipakai."
+
 # --------------------------------------------------------------------------- system errors
 
 MODEL_UNAVAILABLE = ("model embedding '{model}' tidak bisa dimuat: tidak ada di komputer ini, "

@@ -119,7 +119,7 @@ def build_ui(service: ChatService):
                 reply = service.reply(question, previous)
                 text, result, bot = reply.text, reply.result, reply.bot
             except Exception:  # noqa: BLE001 - the user gets a sentence, the log the details
-                log.exception("Gagal menjawab %r", question[:200])
+                log.exception("answering failed: %r", question[:200])  # the user sees a polite line
                 text, result = ui.ANSWER_ERROR, None
             if result is None:
                 hist[-1] = {"role": "assistant", "content": render.message_html(text)}

@@ -120,7 +120,7 @@ class ChatService:
         try:
             self.swap(pipeline.Bot.open(self.settings))
         except Exception as e:  # noqa: BLE001 - keep serving the generation we have
-            log.warning("Indeks baru belum bisa dimuat (%s); generasi lama tetap dipakai.", e)
+            log.warning(ui.LOG_NEW_INDEX_NOT_LOADED.format(problem=e))
         finally:
             self._loading = False
 
