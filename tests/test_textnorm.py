@@ -294,6 +294,14 @@ def test_a_wrapped_line_of_capitalised_names_stays_in_its_sentence() -> None:
         "Pasal 3", "Pengaturan Pencegahan dan Penanganan Korban Perdagangan Orang bertujuan:"]
 
 
+def test_a_line_ending_in_a_conjunction_goes_on_even_into_capitals() -> None:
+    text = ("MEMUTUSKAN:\nMenetapkan: PERATURAN DAERAH TENTANG PENCEGAHAN DAN\n"
+            "PENANGANAN KORBAN PERDAGANGAN ORANG.\nBAB I\nKETENTUAN UMUM")
+    assert clean(text).split("\n\n") == [
+        "MEMUTUSKAN:", "Menetapkan: PERATURAN DAERAH TENTANG PENCEGAHAN DAN PENANGANAN KORBAN "
+        "PERDAGANGAN ORANG.", "BAB I", "KETENTUAN UMUM"]
+
+
 def test_a_markdown_heading_ends_its_line_whatever_its_length() -> None:
     title = "## Modus perekrutan korban melalui tawaran kerja di luar negeri yang menjanjikan"
     line = "para perekrut mendatangi desa-desa dan menawarkan pekerjaan dengan gaji"

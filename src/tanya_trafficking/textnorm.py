@@ -253,15 +253,24 @@ def _starts_sentence(line: str) -> bool:
     return len(words) >= 2 and words[0][:1].isupper() and words[1][:1].islower()
 
 
+def _joins(line: str) -> bool:
+    """A line that ends in a conjunction or preposition ("dan", "tentang") cannot end a
+    paragraph, not even an all-caps one."""
+    words = line.split()
+    return bool(words) and words[-1].lower() in _TITLE_LOWER and not _MD_HEADING.match(line)
+
+
 def _breaks(prev: str, line: str, typical: int, prev_alone: bool) -> bool:
     """Does the line break between two non-empty lines end a paragraph? ``prev_alone``: the
     previous line began its paragraph. A Title Case line is a heading only then, and only when
     the next line starts a sentence: a wrapped line of capitalised names inside a sentence
     looks the same ("Pengaturan Pencegahan dan Penanganan Korban" + "Perdagangan Orang
     bertujuan:")."""
-    if _LIST_ITEM.match(line) or _marked_heading(prev) or _marked_heading(line):
+    if _LIST_ITEM.match(line) or _signature_anchor(line):
         return True
-    if _signature_anchor(line):
+    if _joins(prev) and not (_MD_HEADING.match(line) or _STRUCTURE.fullmatch(line)):
+        return False  # "Menetapkan: PERATURAN DAERAH TENTANG PENCEGAHAN DAN" + "PENANGANAN ..."
+    if _marked_heading(prev) or _marked_heading(line):
         return True
     if prev_alone and _title_case(prev) and _starts_sentence(line):
         return True
