@@ -614,3 +614,33 @@ def test_a_close_runner_up_of_the_asked_type_is_quoted_too() -> None:
     # a runner-up far below the best, or not of the asked type (no number), is not quoted
     cands[1].score = 0.5
     assert len(choose_quotes(q, cands, [], max_quotes=3)) == 1
+
+
+LISTS = ("Pendanaan kegiatan pencegahan bersumber dari anggaran daerah.\n\n"
+         "Pendanaan kegiatan penanganan korban bersumber dari:\n\n"
+         "a. anggaran pendapatan dan belanja Daerah; dan/atau\n\n"
+         "b. sumber lain yang sah dan tidak mengikat.")
+
+
+def test_a_lead_in_is_no_runner_up_without_its_items() -> None:
+    from tanya_trafficking.answering import choose_quotes
+
+    cands = _cands(_hit(LISTS))
+    for c, score in zip(cands, (1.0, 0.95, 0.5, 0.5)):
+        c.score, c.coverage = score, 0.5
+    quotes = choose_quotes(parse("Dari mana pendanaan kegiatan bersumber?"), cands, [], 3)
+    assert [x.text for x in quotes] == [cands[0].text]
+
+
+def test_the_passages_shown_after_an_abstention_keep_a_list_with_its_lead_in() -> None:
+    from tanya_trafficking.answering import related_quotes
+
+    cands = _cands(_hit(LISTS))
+    lead = cands[1]
+    quotes = related_quotes([lead, cands[0]], lambda source, page: LISTS)
+    assert [x.text for x in quotes] == [
+        "Pendanaan kegiatan penanganan korban bersumber dari:",
+        "a. anggaran pendapatan dan belanja Daerah; dan/atau",
+        "b. sumber lain yang sah dan tidak mengikat.",
+        "Pendanaan kegiatan pencegahan bersumber dari anggaran daerah."]
+    assert all(LISTS[x.start:x.end] == x.text for x in quotes)
