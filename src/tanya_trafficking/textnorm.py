@@ -11,8 +11,12 @@ Pure functions on strings. The loader runs `decode_bytes` then `clean`; the chun
 - Invisible characters (zero-width, soft hyphen, bidi controls) go, except a ZWJ between two
   symbols: it belongs to an emoji sequence.
 - Reflowing hard-wrapped (PDF) text is a heuristic. A line break joins two lines unless the first
-  ends a sentence (. ! ? : ;), is a heading (short, all caps) or is under half the typical line
-  length, or the second is a heading or a list item ("1.", "a)", "-", "•"). If most lines are
+  ends a sentence (. ! ? : ;), is a heading (``is_heading``: Markdown, BAB/Pasal/..., all caps,
+  or a Title Case line that starts its paragraph and is followed by a sentence) or is under half
+  the typical line length, or the second is a heading, a list item ("1.", "a)", "-", "•") or
+  starts a signature block. A line ending in ":" followed by lower-case text, or ending in a
+  conjunction or preposition ("dan", "tentang"), always goes on. A signature block ("Ditetapkan
+  di ..." + date + office ending in "," + "ttd." + name) is joined into one line. If most lines are
   followed by exactly one blank line and many of those breaks (at least two) are mid-sentence (the
   next line starts lowercase), the text is double-spaced: one blank line is a line break, two are a
   paragraph break. Prices: a wrapped line ending in "Dr." ends its paragraph; clean output itself
