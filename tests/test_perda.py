@@ -62,6 +62,7 @@ def test_headings_stay_in_the_text_but_are_never_candidates(perda) -> None:
     assert found[0].startswith("Pendanaan kegiatan upaya")
     for heading in ("BAB VIII", "PENDANAAN", "Pasal 35", "BAB IX", "KETENTUAN PENUTUP"):
         assert heading not in found
+    assert "Pasal 35\n\nHuruf a\n\nCukup jelas.\n\nHuruf b\n\nYang dimaksud" in page(perda, 38)
     every = [s for p in perda.pages for s in candidates(p.text)]
     for heading in ("NOMOR 6 TAHUN 2025", "KETENTUAN UMUM", "Bagian Kesatu", "Umum",
                     "Asesmen Korban", "Pengelolaan Industri Pariwisata", "Pasal 37", "Huruf a",

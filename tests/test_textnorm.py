@@ -300,6 +300,8 @@ def test_a_line_ending_in_a_conjunction_goes_on_even_into_capitals() -> None:
     assert clean(text).split("\n\n") == [
         "MEMUTUSKAN:", "Menetapkan: PERATURAN DAERAH TENTANG PENCEGAHAN DAN PENANGANAN KORBAN "
         "PERDAGANGAN ORANG.", "BAB I", "KETENTUAN UMUM"]
+    assert clean("Huruf a\nCukup jelas.\nHuruf b\nYang dimaksud dengan sumber lain.") == (
+        "Huruf a\n\nCukup jelas.\n\nHuruf b\n\nYang dimaksud dengan sumber lain.")
 
 
 def test_a_markdown_heading_ends_its_line_whatever_its_length() -> None:

@@ -184,11 +184,6 @@ def has_words(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
-def is_list_item(text: str) -> bool:
-    """Whether ``text`` starts with a list marker: "a.", "1)", "(2)", "iv.", "-", "•"."""
-    return bool(_LIST_ITEM.match(text))
-
-
 def list_style(text: str) -> str | None:
     """The kind of list marker ``text`` starts with ("a.", "1.", "(1)", "(a)", "iv.", "-"), so
     that a nested list can be told from the list around it; None without a marker."""
@@ -259,9 +254,10 @@ def _starts_sentence(line: str) -> bool:
 
 def _joins(line: str) -> bool:
     """A line that ends in a conjunction or preposition ("dan", "tentang") cannot end a
-    paragraph, not even an all-caps one."""
+    paragraph, not even an all-caps one (a structural heading such as "Huruf a" can)."""
     words = line.split()
-    return bool(words) and words[-1].lower() in _TITLE_LOWER and not _MD_HEADING.match(line)
+    return bool(words) and words[-1].lower() in _TITLE_LOWER \
+        and not (_MD_HEADING.match(line) or _STRUCTURE.fullmatch(line))
 
 
 def _breaks(prev: str, line: str, typical: int, prev_alone: bool) -> bool:
