@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -379,6 +380,12 @@ def _limit_memory(extra: int) -> None:
         pass  # no /proc or no rlimits: the time limits still hold
 
 
+def _send(conn, message) -> None:
+    """One message of the worker as JSON bytes: the parent never unpickles what a process
+    that parsed a hostile file sends."""
+    conn.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+
+
 def _pdf_worker(fd: int, conn) -> None:
     """The forked worker: send each page, then ``None`` when done, or a reason string. ``fd``
     is the parent's open file (inherited by the fork), so the file checked is the file read."""
@@ -388,12 +395,12 @@ def _pdf_worker(fd: int, conn) -> None:
         with os.fdopen(os.dup(fd), "rb") as stream:
             stream.seek(0)
             for page in read_pdf_pages(stream):
-                conn.send(page)
+                _send(conn, list(page))
         message = None
     except Exception as e:  # noqa: BLE001 - whatever a hostile file raises becomes a reason
         message = reason_for(e)
     with contextlib.suppress(Exception):  # out of memory even for this: the parent sees EOF
-        conn.send(message)
+        _send(conn, message)
     conn.close()
 
 
@@ -428,15 +435,17 @@ def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
                     return ui.REASON_PDF_TIMEOUT.format(seconds=PDF_TIME_LIMIT_S)
                 return ui.REASON_PDF_STUCK.format(seconds=PDF_STEP_TIME_LIMIT_S)
             try:
-                message = recv.recv()
-            except EOFError:  # the worker died without a word (killed, crashed)
+                message = json.loads(recv.recv_bytes())
+            except (EOFError, ValueError):  # the worker died without a word (killed, crashed)
                 proc.join(5)
                 return _reason_died(proc.exitcode)
             if message is None:
                 return pages
             if isinstance(message, str):
                 return message
-            pages.append(message)
+            if not (isinstance(message, list) and len(message) == 2):
+                return _reason_died(proc.exitcode)
+            pages.append((message[0], message[1]))
     finally:
         if proc.is_alive():
             proc.kill()
