@@ -14,10 +14,13 @@ Four sets, each asked of the product (``pipeline.Bot``) over its own index:
   choice and no reader (``facqa.systems``, measured by ``facqa.measure``);
 * ``facqa``: benchmarks/facqa.py's run over FacQA valid + test (product, hybrid, bm25, dense);
 * ``own-seed``: eval/pertanyaan.jsonl + eval/pertanyaan-baru.jsonl over the seed corpus/;
+  beside it, on its own row and without floors, the regulation's questions
+  (eval/pertanyaan-perda.jsonl, docs/perda.md) over the same index;
 * ``own-grown``: the same questions over a grown corpus: the seed documents (seed/) plus every
   IDK-MRC train and valid paragraph (idk/) and every FacQA passage (facqa/) as distractors,
   about 5,200 files. An own "unanswerable" question that a distractor truly answers is
-  relabelled for this run by eval/grown-relabel.jsonl (id, answers, passage, reason).
+  relabelled for this run by eval/grown-relabel.jsonl (id, answers, passage, reason). The
+  regulation's questions are asked there too (their own row).
 
 Every metric comes from the evaluation core, ``tanya_trafficking.evaluate`` (answer_hit,
 false_abstain, abstain_recall, short_em, short_f1, mrr@10, quote_hit@1, ...; FacQA and the
@@ -45,6 +48,7 @@ from tanya_trafficking.config import PROJECT_ROOT, Settings  # noqa: E402
 IDK = PROJECT_ROOT.parent / "shared" / "datasets" / "idk-mrc"
 OWN_SETS = (PROJECT_ROOT / "eval" / "pertanyaan.jsonl",
             PROJECT_ROOT / "eval" / "pertanyaan-baru.jsonl")
+PERDA_SET = PROJECT_ROOT / "eval" / "pertanyaan-perda.jsonl"  # its own row, no floors
 RELABEL = PROJECT_ROOT / "eval" / "grown-relabel.jsonl"
 CACHE = Path.home() / ".cache" / "tanya-trafficking" / "bench"
 SETS = ("idk", "facqa", "own", "grown")
@@ -79,10 +83,15 @@ def cache_key(listing: list[tuple[str, int]], model: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-def cached_settings(cache: Path, name: str, files: dict[str, str] | None = None,
+def _data(content: str | bytes) -> bytes:
+    return content if isinstance(content, bytes) else content.encode("utf-8")
+
+
+def cached_settings(cache: Path, name: str, files: dict[str, str | bytes] | None = None,
                     corpus: Path | None = None) -> Settings:
-    """Settings of the cached index of a corpus given as ``files`` (relative name -> text,
-    written into the cache folder where they differ) or as an existing ``corpus`` folder."""
+    """Settings of the cached index of a corpus given as ``files`` (relative name -> text, or
+    bytes for a PDF, written into the cache folder where they differ) or as an existing
+    ``corpus`` folder."""
     from tanya_trafficking.loaders import find_files
 
     base = Settings.from_env()
@@ -90,15 +99,15 @@ def cached_settings(cache: Path, name: str, files: dict[str, str] | None = None,
         listing = [(p.relative_to(corpus).as_posix(), p.stat().st_size)
                    for p in find_files(corpus)]
     else:
-        listing = [(n, len(t.encode("utf-8"))) for n, t in files.items()]
+        listing = [(n, len(_data(t))) for n, t in files.items()]
     folder = cache / f"{name}-{cache_key(listing, base.model)}"
     if files is not None:
         corpus = folder / "corpus"
         for rel, text in files.items():
-            path = corpus / rel
-            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path, data = corpus / rel, _data(text)
+            if not path.is_file() or path.read_bytes() != data:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
+                path.write_bytes(data)
     return base.replace(corpus=corpus, index=folder / "index")
 
 
@@ -143,13 +152,22 @@ def own_items() -> list:
     return [i for path in OWN_SETS for i in read_items(path)]
 
 
-def grown_files() -> dict[str, str]:
-    """The grown corpus: seed documents, IDK-MRC train+valid paragraphs, FacQA passages."""
+def perda_items() -> list:
+    from tanya_trafficking.evaluate import read_items
+
+    return read_items(PERDA_SET)
+
+
+def grown_files() -> dict[str, str | bytes]:
+    """The grown corpus: seed documents (the regulation as PDF bytes), IDK-MRC train+valid
+    paragraphs, FacQA passages."""
     from tanya_trafficking.loaders import find_files
 
     seeds = PROJECT_ROOT / "corpus"
-    files = {f"seed/{p.relative_to(seeds).as_posix()}": p.read_text(encoding="utf-8")
-             for p in find_files(seeds)}
+    files: dict[str, str | bytes] = {
+        f"seed/{p.relative_to(seeds).as_posix()}":
+            p.read_bytes() if p.suffix.lower() == ".pdf" else p.read_text(encoding="utf-8")
+        for p in find_files(seeds)}
     for split in ("train", "valid"):
         for p in idk_paragraphs(split):
             files[f"idk/{paragraph_name(p['context'])}"] = p["context"]
@@ -171,7 +189,7 @@ def read_relabels(files: dict[str, str]) -> dict[str, dict]:
             continue
         d = json.loads(line)
         text = files.get(d["passage"])
-        if text is None or not contains_answer(text, tuple(d["answers"])):
+        if not isinstance(text, str) or not contains_answer(text, tuple(d["answers"])):
             raise SystemExit(f"{RELABEL.name}: {d['id']}: passage {d['passage']} missing or "
                              "without the new answer")
         out[d["id"]] = d
@@ -218,7 +236,9 @@ def run_own_seed(cache: Path, limit: int | None) -> dict:
     from tanya_trafficking.evaluate import evaluate
 
     bot = open_bot(cached_settings(cache, "seed", corpus=PROJECT_ROOT / "corpus"), "own-seed")
-    return compact(evaluate(bot, own_items()[:limit], k=5))
+    out = compact(evaluate(bot, own_items()[:limit], k=5))
+    out["perda"] = compact(evaluate(bot, perda_items()[:limit], k=5))
+    return out
 
 
 def run_own_grown(cache: Path, limit: int | None) -> dict:
@@ -232,6 +252,7 @@ def run_own_grown(cache: Path, limit: int | None) -> dict:
              for i in own_items()][:limit]
     bot = open_bot(cached_settings(cache, "grown", files), "own-grown")
     out = compact(evaluate(bot, items, k=5))
+    out["perda"] = compact(evaluate(bot, perda_items()[:limit], k=5))
     out["documents"] = len(files)
     out["relabelled"] = sorted(relabels)
     return out
@@ -272,10 +293,15 @@ def table_rows(results: dict) -> list[tuple[str, str, dict, int]]:
     if "own" in results:
         r = results["own"]
         rows.append(("own sets, seed corpus", "own-seed", r, r["n_questions"]))
+        if "perda" in r:
+            rows.append(("Perda set, seed corpus", "", r["perda"], r["perda"]["n_questions"]))
     if "grown" in results:
         r = results["grown"]
         rows.append((f"own sets, grown corpus ({r['documents']} docs)", "own-grown", r,
                      r["n_questions"]))
+        if "perda" in r:
+            rows.append((f"Perda set, grown corpus ({r['documents']} docs)", "", r["perda"],
+                         r["perda"]["n_questions"]))
     return rows
 
 

@@ -3,8 +3,9 @@ and the focus of a fact question. End-to-end checks of the rules are in test_ans
 
 from __future__ import annotations
 
-from tanya_trafficking.candidates import continuation, focus
+from tanya_trafficking.candidates import _candidates, continuation, focus, follows_best
 from tanya_trafficking.query import parse
+from tanya_trafficking.schema import Chunk, Hit
 
 
 def test_continuation_takes_the_sentence_that_leans_back() -> None:
@@ -44,3 +45,73 @@ def test_contrast_continues_across_a_paragraph_break_only_right_after() -> None:
     text = "ASEAN berdiri tahun 1967.\n\nAkan tetapi, masalah tetap ada. Namun, ada harapan."
     got = [t for _, _, t in continuation(text, text.index(".") + 1)]
     assert got == ["Akan tetapi, masalah tetap ada."]
+
+
+# --- a regulation's layout: headings, lists, values ------------------------------------------
+
+PASAL = ("Pasal 4\n\n(1) Pemerintah Daerah bertanggung jawab meliputi:\n\n"
+         "a. sosialisasi mengenai:\n\n1. hak pekerja; dan\n\n2. Perdagangan Orang.\n\n"
+         "b. menjalin kerja sama dengan berbagai pihak.\n\n"
+         "(2) Tanggung jawab dikoordinasikan oleh Perangkat Daerah.\n\nBAB III\n\nPasal 5")
+
+
+def _hit(text: str, start: int = 0) -> Hit:
+    return Hit(Chunk(f"a.pdf:{start}", "a.pdf", 3, start, start + len(text), text), 0.5, 0.8, 1.0)
+
+
+def test_headings_and_wordless_lines_are_never_candidates() -> None:
+    text = ("BAB VIII\n\nPENDANAAN\n\nPasal 35\n\nNOMOR 6 TAHUN 2025\n\nModus perekrutan\n\n"
+            "Pendanaan bersumber dari anggaran daerah.\n\n(6-151/2025)\n\n-27-")
+    assert [c.text for c in _candidates([_hit(text)])] == [
+        "Pendanaan bersumber dari anggaran daerah."]
+
+
+def test_a_short_sentence_inside_a_paragraph_is_no_heading() -> None:
+    """Only a whole line can be a heading: the last sentence of a paragraph, short and without
+    a full stop, is still a candidate."""
+    text = "Negara-negara ASEAN belum sepakat. Namun ada harapan baru"
+    assert [c.text for c in _candidates([_hit(text)])] == [
+        "Negara-negara ASEAN belum sepakat.", "Namun ada harapan baru"]
+
+
+def test_a_list_keeps_its_nested_list_and_stops_at_the_next_ayat() -> None:
+    end = PASAL.index("meliputi:") + len("meliputi:")
+    got = [t for _, _, t in continuation(PASAL, end)]
+    assert got == ["a. sosialisasi mengenai:", "1. hak pekerja; dan", "2. Perdagangan Orang.",
+                   "b. menjalin kerja sama dengan berbagai pihak."]
+
+
+def test_a_list_stops_at_a_heading_and_at_another_kind_of_marker() -> None:
+    text = ("Pendanaan bersumber dari:\n\na. anggaran daerah; dan/atau\n\nb. sumber lain.\n\n"
+            "BAB IX\n\nPasal 36")
+    assert [t for _, _, t in continuation(text, text.index(":") + 1)] == [
+        "a. anggaran daerah; dan/atau", "b. sumber lain."]
+    text = "Asas-asasnya:\n\na. kolaboratif;\n\nb. partisipatif.\n\n1. Lain hal."
+    assert [t for _, _, t in continuation(text, text.index(":") + 1)] == [
+        "a. kolaboratif;", "b. partisipatif."]
+
+
+def test_a_lead_in_without_items_brings_the_value_after_it() -> None:
+    text = "NOREG PERATURAN DAERAH :\n\n(6-151/2025)\n\nKalimat berikutnya yang lain."
+    assert [t for _, _, t in continuation(text, text.index(":") + 1)] == ["(6-151/2025)"]
+    text = "Disahkan oleh:\n\nBAB II\n\nIsi bab."
+    assert continuation(text, text.index(":") + 1) == []
+
+
+def test_a_lead_in_brings_its_list_even_for_a_number_question() -> None:
+    """"Berapa ..." is answered inside one sentence, unless that sentence only introduces the
+    answer ("... paling sedikit memuat:")."""
+    text = "Rencana aksi paling sedikit memuat:\n\na. latar belakang;\n\nb. 5 (lima) strategi."
+    page = lambda source, page: text  # noqa: E731
+    lead = _candidates([_hit(text)])[0]
+    assert [t for _, _, t in follows_best(parse("Berapa strategi rencana aksi?"), lead, page)] \
+        == ["a. latar belakang;", "b. 5 (lima) strategi."]
+    plain = _candidates([_hit("Rencana aksi berlaku 5 (lima) tahun. Seperti itu.")])[0]
+    assert follows_best(parse("Berapa lama rencana aksi berlaku?"), plain, page) == []
+
+
+def test_a_list_stops_at_the_sibling_of_its_lead_in() -> None:
+    text = ("1. Korban berhak atas:\n\na. rehabilitasi; dan\n\nb. pemulangan.\n\n"
+            "2. Keluarga korban berhak atas pendampingan.")
+    assert [t for _, _, t in continuation(text, text.index(":") + 1)] == [
+        "a. rehabilitasi; dan", "b. pemulangan."]

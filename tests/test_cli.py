@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from pdfs import write_pdf
+from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow
 
@@ -144,8 +145,11 @@ def test_help_lists_commands() -> None:
 
 def test_rebuild_summary_reports_broken_pdf_and_indexes_the_rest(cli_index: CliIndex) -> None:
     out = cli_index.build.stdout
-    assert re.search(r"Berkas diindeks\s*:\s*3\b", out), _show(cli_index.build)
-    assert re.search(r"Halaman\s*:\s*5\b", out), out  # 1 + 1 text "pages" + 3 PDF pages
+    seeds = sorted((PROJECT_ROOT / "corpus").iterdir())
+    # one "page" per text file, the seed PDF's pages, and the 3 pages of the written PDF
+    pages = sum(len(PdfReader(p).pages) if p.suffix == ".pdf" else 1 for p in seeds) + 3
+    assert re.search(rf"Berkas diindeks\s*:\s*{len(seeds) + 1}\b", out), _show(cli_index.build)
+    assert re.search(rf"Halaman\s*:\s*{pages}\b", out), out
     m = re.search(r"Potongan teks\s*:\s*(\d+)", out)
     assert m and int(m.group(1)) > 0, out
     assert re.search(r"Berkas dilewati\s*:\s*1\b", out), out

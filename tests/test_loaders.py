@@ -146,6 +146,71 @@ def test_pdf_page_without_text_is_dropped_but_numbers_stay(tmp_path) -> None:
     assert [words(p.text) for p in doc.pages] == [PAGE_TEXTS[1], PAGE_TEXTS[2]]
 
 
+REPORT_HEADER = "Laporan Pemantauan TPPO Provinsi Nusa Tenggara Barat 2024"
+REPORT_FOOTER = "Dokumen ini ditandatangani secara elektronik oleh Balai Sertifikasi Elektronik"
+TOPICS = ["perekrutan", "pemberangkatan", "penampungan", "pemulangan", "pendampingan"]
+
+
+def column(side: str, n: int) -> str:
+    return " ".join(f"Kalimat {i} kolom {side} membahas korban di desa {side} dan modus "
+                    f"{TOPICS[n]}." for i in range(5))
+
+
+def report_pages() -> list[list[tuple]]:
+    """Five pages of a report: a heading, a paragraph across the page, two columns."""
+    return [[("heading", f"Modus {topic}"),
+             ("text", f"Bagian ini menjelaskan modus {topic} yang ditemukan tim pemantau."),
+             ("columns", column("kiri", n), column("kanan", n))]
+            for n, topic in enumerate(TOPICS)]
+
+
+def test_report_pdf_loses_its_header_footer_and_page_numbers(tmp_path) -> None:
+    from pdfs import write_report
+
+    path = write_report(tmp_path / "laporan.pdf", report_pages(), header=REPORT_HEADER,
+                        footer=REPORT_FOOTER, number="- {n} -")
+    doc = load(path)
+    assert isinstance(doc, Document) and [p.number for p in doc.pages] == [1, 2, 3, 4, 5]
+    for n, page in enumerate(doc.pages):
+        assert REPORT_HEADER not in page.text and REPORT_FOOTER not in page.text
+        assert f"- {n + 1} -" not in page.text
+        paragraphs = page.text.split("\n\n")
+        assert paragraphs[0] == f"Modus {TOPICS[n]}"  # the heading, a paragraph of its own
+        assert paragraphs[1].startswith("Bagian ini menjelaskan")
+        assert words(column("kiri", n)) in words(page.text)  # each column whole, in order
+        assert words(column("kanan", n)) in words(page.text)
+        assert words(page.text).index(column("kiri", n)) < words(page.text).index(
+            column("kanan", n))
+
+
+def test_report_pdf_numbered_halaman_n_dari_m_without_footer(tmp_path) -> None:
+    from pdfs import write_report
+
+    path = write_report(tmp_path / "laporan.pdf", report_pages(), number="Halaman {n} dari 5")
+    doc = load(path)
+    assert all("Halaman" not in p.text for p in doc.pages)
+    assert doc.pages[0].text.startswith("Modus perekrutan\n\nBagian ini menjelaskan")
+
+
+def test_a_short_pdf_keeps_what_only_repeats_twice(tmp_path) -> None:
+    """Two pages cannot tell a repeated header from text; their page numbers still go."""
+    from pdfs import write_report
+
+    path = write_report(tmp_path / "dua.pdf", report_pages()[:2], header=REPORT_HEADER)
+    doc = load(path)
+    assert all(p.text.startswith(REPORT_HEADER) for p in doc.pages)
+    assert all("- 1 -" not in p.text and "- 2 -" not in p.text for p in doc.pages)
+
+
+def test_markdown_headings_stand_alone(make_corpus) -> None:
+    title = "## Modus perekrutan korban melalui tawaran kerja di luar negeri yang menjanjikan"
+    line = "para perekrut mendatangi desa-desa dan menawarkan pekerjaan dengan gaji"
+    corpus = make_corpus({"catatan.md": f"{title}\nPara perekrut datang.\n{line}\n{line}\n"
+                                        f"{line}\n{line}.\n"})
+    doc = load_file(corpus / "catatan.md", corpus)
+    assert doc.pages[0].text.split("\n\n")[0] == title
+
+
 def test_pdf_without_text_layer_needs_ocr(tmp_path) -> None:
     path = make_pdf(tmp_path / "pindaian.pdf", [None])
 

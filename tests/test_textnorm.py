@@ -10,7 +10,9 @@ import pytest
 from tanya_trafficking.textnorm import (
     clean,
     decode_bytes,
+    is_heading,
     is_question,
+    list_style,
     normalize_for_match,
     split_sentences,
     tokenize,
@@ -238,6 +240,129 @@ def test_clean_output_shape() -> None:
     out = clean("  a\n\n\n\n\nb  \n\n\n  c.  \n\n")
     assert out == "a\n\nb\n\nc."
     assert "\n\n\n" not in out and not out.startswith("\n") and not out.endswith(("\n", " "))
+
+
+# --------------------------------------------------------------------------- headings
+
+
+@pytest.mark.parametrize("line", [
+    "BAB I", "BAB VIII", "Bagian Kesatu", "Bagian Kedua Belas", "Pasal 5", "Pasal 12A",
+    "Ayat (2)", "Huruf a", "Paragraf 3", "NOMOR 6 TAHUN 2025", "KETENTUAN UMUM",
+    "GUBERNUR DAERAH ISTIMEWA YOGYAKARTA,", "I. UMUM", "# Modus perekrutan",
+    "### 2. Jalur pemberangkatan korban ke luar negeri melalui pelabuhan kecil di pesisir",
+    "Pengelolaan Industri Pariwisata", "Pencegahan Perdagangan Orang pada Kegiatan Prostitusi",
+    "Laporan Pemantauan TPPO Provinsi Nusa Tenggara Barat 2024", "Modus perekrutan", "Umum",
+])
+def test_headings_are_recognised_by_their_shape(line: str) -> None:
+    assert is_heading(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Regulasi ini disebut ASEAN Convention Against Trafficking in Persons (ACTIP).",
+    "Pendanaan kegiatan upaya Pencegahan dan Penanganan Korban Perdagangan Orang yang "
+    "dilaksanakan oleh Pemerintah Daerah bersumber dari:",
+    "a. kolaboratif;", "e. pemberian bantuan hukum", "- Kamboja",
+    "NOREG PERATURAN DAERAH DAERAH ISTIMEWA YOGYAKARTA :", "Cukup jelas.",
+    "Kata Kunci: ASEAN, Human Trafficking, dan Prinsip Non-intervensi",
+    "Ditetapkan di Yogyakarta pada tanggal 24 Oktober 2025 GUBERNUR DAERAH ISTIMEWA "
+    "YOGYAKARTA, ttd. HAMENGKU BUWONO X",
+    "(2) Edukasi kepada Masyarakat dilaksanakan oleh Perangkat Daerah terkait sesuai dengan "
+    "tugas dan fungsinya",
+    "Korban mendapat pendampingan hukum dari awal hingga akhir proses tanpa biaya", "",
+])
+def test_sentences_list_items_and_lead_ins_are_not_headings(line: str) -> None:
+    assert not is_heading(line)
+
+
+def test_a_heading_is_never_glued_onto_the_next_sentence() -> None:
+    """A Title Case heading as long as a text line, then the report's first sentence (the
+    issue's «Laporan Pemantauan TPPO ... 2024 Laporan ini disusun oleh ...»)."""
+    line = "oleh tim pemantau provinsi bersama lembaga pendamping korban di"
+    text = ("Laporan Pemantauan TPPO Provinsi Nusa Tenggara Barat 2024\n"
+            f"Laporan ini disusun {line}\nsetiap kabupaten {line}\nsetiap kota.")
+    paragraphs = clean(text).split("\n\n")
+    assert paragraphs[0] == "Laporan Pemantauan TPPO Provinsi Nusa Tenggara Barat 2024"
+    assert paragraphs[1].startswith("Laporan ini disusun oleh") and len(paragraphs) == 2
+
+
+def test_a_wrapped_line_of_capitalised_names_stays_in_its_sentence() -> None:
+    """In a regulation, a line of defined terms ("... Penanganan Korban") continues into the
+    next line ("Perdagangan Orang bertujuan:"): that is one sentence, not a heading."""
+    text = ("Pasal 3\nPengaturan Pencegahan dan Penanganan Korban\nPerdagangan Orang bertujuan:\n"
+            "a. mencegah terjadinya Perdagangan Orang; dan\nb. memulihkan kerugian Korban.")
+    assert clean(text).split("\n\n")[:2] == [
+        "Pasal 3", "Pengaturan Pencegahan dan Penanganan Korban Perdagangan Orang bertujuan:"]
+
+
+def test_a_line_ending_in_a_conjunction_goes_on_even_into_capitals() -> None:
+    text = ("MEMUTUSKAN:\nMenetapkan: PERATURAN DAERAH TENTANG PENCEGAHAN DAN\n"
+            "PENANGANAN KORBAN PERDAGANGAN ORANG.\nBAB I\nKETENTUAN UMUM")
+    assert clean(text).split("\n\n") == [
+        "MEMUTUSKAN:", "Menetapkan: PERATURAN DAERAH TENTANG PENCEGAHAN DAN PENANGANAN KORBAN "
+        "PERDAGANGAN ORANG.", "BAB I", "KETENTUAN UMUM"]
+    assert clean("Huruf a\nCukup jelas.\nHuruf b\nYang dimaksud dengan sumber lain.") == (
+        "Huruf a\n\nCukup jelas.\n\nHuruf b\n\nYang dimaksud dengan sumber lain.")
+
+
+def test_a_markdown_heading_ends_its_line_whatever_its_length() -> None:
+    title = "## Modus perekrutan korban melalui tawaran kerja di luar negeri yang menjanjikan"
+    line = "para perekrut mendatangi desa-desa dan menawarkan pekerjaan dengan gaji"
+    text = f"{title}\nPara perekrut datang ke desa.\n{line}\n{line}\n{line}\n{line}."
+    assert clean(text).split("\n\n")[0] == title
+
+
+def test_a_colon_followed_by_lower_case_text_goes_on_as_one_sentence() -> None:
+    """"..., seperti:" at the end of a line and the rest of the sentence on the next (no list
+    marker): one paragraph, one sentence; a list item after ":" still starts a paragraph."""
+    text = ("Hal tersebut disertai dengan ragam modus yang dilakukan, seperti:\n"
+            "pengiriman pekerja tanpa dokumen resmi, serta modus lainnya.\n"
+            "Pendanaan bersumber dari:\na. anggaran daerah; dan\nb. sumber lain.")
+    cleaned = clean(text)
+    assert sentences(cleaned)[0] == ("Hal tersebut disertai dengan ragam modus yang dilakukan, "
+                                     "seperti: pengiriman pekerja tanpa dokumen resmi, serta "
+                                     "modus lainnya.")
+    assert "Pendanaan bersumber dari:\n\na. anggaran daerah; dan\n\nb. sumber lain." in cleaned
+
+
+SIGNATURE = ("Pasal 37\nPeraturan Daerah ini mulai berlaku pada tanggal\ndiundangkan.\n \n"
+             "Ditetapkan di Yogyakarta \npada tanggal 24 Oktober 2025 \n  \nGUBERNUR \n"
+             "DAERAH ISTIMEWA YOGYAKARTA, \n \nttd. \n \nHAMENGKU BUWONO X \n \n \n"
+             "Diundangkan di Yogyakarta \npada tanggal 24 Oktober 2025 \n \n"
+             "SEKRETARIS DAERAH \nDAERAH ISTIMEWA YOGYAKARTA, \n \nttd. \n \n"
+             "NI MADE DWIPANTI INDRAYANTI \n \n \nLEMBARAN DAERAH TAHUN 2025 \nNOMOR 6 \n")
+
+
+def test_a_signature_block_reads_as_one_sentence() -> None:
+    cleaned = clean(SIGNATURE)
+    found = sentences(cleaned)
+    assert ("Ditetapkan di Yogyakarta pada tanggal 24 Oktober 2025 GUBERNUR DAERAH ISTIMEWA "
+            "YOGYAKARTA, ttd. HAMENGKU BUWONO X") in found
+    assert ("Diundangkan di Yogyakarta pada tanggal 24 Oktober 2025 SEKRETARIS DAERAH DAERAH "
+            "ISTIMEWA YOGYAKARTA, ttd. NI MADE DWIPANTI INDRAYANTI") in found
+    assert found[-2:] == ["LEMBARAN DAERAH TAHUN 2025", "NOMOR 6"]
+    assert clean(cleaned) == cleaned
+
+
+@pytest.mark.parametrize("text", [
+    "Jakarta, 12 Maret 2024\nKepala Dinas Sosial,\nttd\nDr. Budi Santoso, M.Si.",
+    "Disahkan di Mataram\npada tanggal 3 Januari 2023\nBUPATI LOMBOK TIMUR,\nSUKIMAN AZMY",
+])
+def test_signature_blocks_of_other_shapes(text: str) -> None:
+    assert clean(text).count("\n") == 0
+
+
+def test_without_an_office_ending_in_a_comma_there_is_no_signature_block() -> None:
+    text = "Ditetapkan di Jakarta\npada tanggal 1 Mei 2020\nBAB II\nKETENTUAN LAIN"
+    assert clean(text).split("\n\n")[1:] == ["BAB II", "KETENTUAN LAIN"]
+
+
+@pytest.mark.parametrize(("text", "style"), [
+    ("a. kolaboratif;", "lower"), ("1. hak pekerja; dan", "digit"), ("(1) Korban", "(digit)"),
+    ("(a) butir", "(lower)"), ("- Kamboja", "bullet"), ("• Laos", "bullet"), ("A. UMUM", "upper"),
+    ("iv. keempat", "roman"), ("Korban adalah", None),
+])
+def test_list_style_names_the_kind_of_marker(text: str, style: str | None) -> None:
+    assert list_style(text) == style
 
 
 # --------------------------------------------------------------------------- clean: seeds

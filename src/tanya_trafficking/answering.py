@@ -4,7 +4,10 @@ cited, or an abstention. The bot never writes its own claims.
 1. With the answer reader's evidence per sentence (``sentence_evidence``), a sentence the
    reader is sure of is the answer and its span the short answer (``reader_pick``).
 2. Otherwise the rules choose: the best typed candidate, plus close runners-up and the items
-   of a list it introduces, at most ``max_quotes``, never duplicated (``choose_quotes``).
+   of a list it introduces, at most ``max_quotes``, never duplicated (``choose_quotes``). A
+   sentence that only introduces a list (it ends in ":") is never quoted without its items:
+   not as a runner-up, and among the closest passages shown after an abstention it brings
+   them.
 3. Each quote is checked to be an exact substring of the cleaned source page.
 4. Abstention: below the calibrated confidence, when a name, number or focus of the question
    is missing from the answer's page, or when no candidate has the answer type the question
@@ -20,8 +23,8 @@ from dataclasses import dataclass, replace
 
 from . import qtypes
 from . import ui_text as ui
-from .candidates import (Candidate, block_coverage, confidence, follows_best, missing_entities,
-                         missing_names, score_candidates)
+from .candidates import (Candidate, block_coverage, confidence, continuation, follows_best,
+                         missing_entities, missing_names, score_candidates)
 from .lexical import LexicalIndex, terms
 from .matching import answers_type
 from .schema import Answer, Hit, Query, Quote
@@ -56,7 +59,7 @@ def choose_quotes(q: Query, cands: list[Candidate], follows: list[tuple[int, int
             break
         if c.score < 0.85 * best.score or c.coverage <= 0:
             break
-        if not answers_type(c.text, q):
+        if not answers_type(c.text, q) or introduces(c.text):
             continue
         c_terms = set(terms(c.text))
         if not all(e.satisfied_by(c_terms) for e in entities):  # "2022" asked, "2023" is not it
@@ -66,6 +69,26 @@ def choose_quotes(q: Query, cands: list[Candidate], follows: list[tuple[int, int
             continue
         chosen.append(make_quote(c.text, c.hit, c.start, c.end, c.score))
     return chosen[:limit]
+
+
+def introduces(text: str) -> bool:
+    """A sentence that only introduces what follows it ("... bersumber dari:")."""
+    return text.rstrip().endswith(":")
+
+
+def related_quotes(cands: list[Candidate], page_text, count: int = 2) -> list[Quote]:
+    """The closest passages shown after an abstention: the ``count`` best candidates, a
+    list's introduction with its items."""
+    out: list[Quote] = []
+    for c in cands[:count]:
+        block = [(c.start, c.end, c.text)]
+        if introduces(c.text):
+            page = page_text(c.hit.chunk.source, c.hit.chunk.page) or ""
+            block += continuation(page, c.end)
+        for s, e, t in block:
+            if not any((x.source, x.start) == (c.hit.chunk.source, s) for x in out):
+                out.append(make_quote(t, c.hit, s, e, c.score))
+    return out
 
 
 def _where(q: Quote) -> str:
@@ -185,7 +208,7 @@ def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
     if found:
         quotes = choose_quotes(q, typed, follows, max_quotes)
     else:
-        quotes = [make_quote(c.text, c.hit, c.start, c.end, c.score) for c in cands[:2]]
+        quotes = related_quotes(cands, page_text)
     quotes = [x for x in quotes if verify_quote(x, page_text(x.source, x.page))]
     if found and not quotes:
         found = False

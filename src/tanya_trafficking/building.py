@@ -6,10 +6,12 @@ The live generation is the cache. A rebuild
    its recorded sha256 without being read; others are hashed. Metadata are only recorded for
    files older than ``RACY_SECONDS``, so a file rewritten within one timestamp tick of a scan
    is always re-hashed (git's "racily clean" rule).
-2. stops there when files, model, chunking settings and format all match the live generation
-   and it is intact: "nothing changed", no new generation (``BuildReport.unchanged``). At 10k
-   chunks that costs a few milliseconds of ``stat`` calls.
-3. otherwise copies, for every file whose sha256 is unchanged, its rows from the live
+2. stops there when files, model, chunking settings, reading rules (``loaders.READING_VERSION``)
+   and format all match the live generation and it is intact: "nothing changed", no new
+   generation (``BuildReport.unchanged``). At 10k chunks that costs a few milliseconds of
+   ``stat`` calls.
+3. otherwise copies, for every file whose sha256 is unchanged (and only when chunking and
+   reading rules are unchanged too), its rows from the live
    generation byte for byte: chunk lines, page lines, vectors (``reconstruct``), BM25 term ids
    and the recorded skip reason of unreadable files. Only new or changed files are read,
    cleaned and chunked.
@@ -38,7 +40,7 @@ from . import store
 from . import ui_text as ui
 from .config import Settings
 from .embedding import embedder_id
-from .loaders import file_sha256, list_corpus, load_file, source_name
+from .loaders import READING_VERSION, file_sha256, list_corpus, load_file, source_name
 from .schema import Chunk, Document, Skipped
 from .textnorm import display_name
 
@@ -118,6 +120,8 @@ def stale_reason(manifest: dict | None, settings: Settings, hashes: dict) -> str
         return ui.STALE_OTHER_MODEL
     if manifest.get("chunking") != settings.chunking_params():
         return ui.STALE_CHUNKING
+    if manifest.get("reading") != READING_VERSION:
+        return ui.STALE_READING
     if manifest.get("files") != hashes:
         return ui.STALE_CORPUS
     return None
@@ -260,7 +264,8 @@ def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex |
     skip reason) are reused. PDF workers are forked here, before the model exists in this
     process (loaders.py)."""
     same_chunking = old is not None and \
-        old.manifest.get("chunking") == settings.chunking_params()
+        old.manifest.get("chunking") == settings.chunking_params() and \
+        old.manifest.get("reading") == READING_VERSION
     old_rows = _old_rows(old) if same_chunking else {}
     old_files = old.manifest.get("files", {}) if old_rows else {}
     old_skips = {s["source"]: s["reason"] for s in old.manifest.get("skipped", [])} \
@@ -380,6 +385,7 @@ def build(settings: Settings, progress: bool = False,
             "format_version": store.FORMAT_VERSION,
             "embedder": {"id": emb_id, "dim": dim, "model": settings.model},
             "chunking": settings.chunking_params(),
+            "reading": READING_VERSION,  # the rules that made the page text (loaders.py)
             "corpus": corpus,  # repair commands name it (store.rebuild_command)
             "files": scan.hashes,
             "file_stats": scan.stats,

@@ -1,13 +1,15 @@
 """The rules' side of answering: every sentence of the top chunks scored for a question.
 
-1. Every sentence of the top chunks is a candidate (questions in the text, like the article's
-   own "Negara Manakah yang paling banyak kasusnya?", are never candidates).
+1. Every sentence of the top chunks is a candidate, but for questions in the text (like the
+   article's own "Negara Manakah yang paling banyak kasusnya?"), headings (``is_heading``: a
+   line such as «BAB I», «Pasal 5», «NOMOR 6 TAHUN 2025» or «Modus perekrutan» is the
+   context of what follows, never an answer by itself) and lines without a word ("-2-").
 2. A candidate scores by how much of the question's idf-weighted terms it covers, the fused
    retrieval score of its chunk, and its question type's bonus (``qtypes``): a number for
    ``berapa``, a year for ``kapan``, an expansion for ``kepanjangan``...
 3. The best sentence brings the sentences that continue it (``continuation``: a list it
-   introduces, "Akan tetapi, ..."), and the block's coverage with the dense similarity of the
-   best chunks is the rules' ``confidence``.
+   introduces, with its nested lists, "Akan tetapi, ..."), and the block's coverage with the
+   dense similarity of the best chunks is the rules' ``confidence``.
 4. ``missing_entities``: a name, number or focus of the question that the answer's page never
    mentions means the documents cannot answer it.
 
@@ -24,7 +26,7 @@ from .lexical import LexicalIndex, terms
 from .matching import acronyms, answers_type, coverage, expands, new_names
 from .query import vocabulary
 from .schema import Concept, Hit, Query
-from .textnorm import is_question, split_sentences
+from .textnorm import has_words, is_heading, is_question, list_style, split_sentences
 
 # --- candidates --------------------------------------------------------------------------
 
@@ -40,13 +42,23 @@ class Candidate:
     score: float = 0.0
 
 
+def _whole_line(text: str, s: int, e: int) -> bool:
+    return (s == 0 or text[s - 1] == "\n") and (e == len(text) or text[e] == "\n")
+
+
+def answerable_sentence(text: str, whole_line: bool = True) -> bool:
+    """Whether a sentence may be an answer: not a question, not a line without a word, and not
+    a heading (which only a whole line can be)."""
+    return not is_question(text) and has_words(text) and not (whole_line and is_heading(text))
+
+
 def _candidates(hits: list[Hit]) -> list[Candidate]:
     seen: dict[tuple, Candidate] = {}
     for rank, hit in enumerate(hits):
         c = hit.chunk
         for s, e in split_sentences(c.text):
             text = c.text[s:e]
-            if is_question(text):
+            if not answerable_sentence(text, _whole_line(c.text, s, e)):
                 continue
             key = (c.source, c.page, c.start + s)
             if key not in seen:
@@ -189,8 +201,9 @@ def confidence(covered: float, hits: list[Hit]) -> float:
 
 def follows_best(q: Query, best: Candidate, page_text) -> list[tuple[int, int, str]]:
     """The sentences quoted right after the best one (``continuation``); none for a number,
-    a date or an expansion, which is in the sentence itself."""
-    if qtypes.qtype(q.qtype).in_one_sentence:
+    a date or an expansion, which is in the sentence itself, unless the best sentence only
+    introduces it ("... bersumber dari:")."""
+    if qtypes.qtype(q.qtype).in_one_sentence and not best.text.rstrip().endswith(":"):
         return []
     return continuation(page_text(best.hit.chunk.source, best.hit.chunk.page) or "", best.end)
 
@@ -220,20 +233,31 @@ LIST_LIMIT = 6  # a list answer may quote its introduction plus up to five items
 
 
 def continuation(page_text: str, end: int) -> list[tuple[int, int, str]]:
-    """The sentences after position ``end`` that continue it: the items of a list introduced
-    by a sentence ending in ":", one next sentence of the same paragraph that starts with a
-    connective ("Seperti", "Fungsinya", "Adapun") or refers back within its first words
-    ("hambatan tersebut"), or a contrast right after it ("Akan tetapi, ..."), even across a
-    paragraph break."""
+    """The sentences after position ``end`` that continue it: what a sentence ending in ":"
+    introduces, one next sentence of the same paragraph that starts with a connective
+    ("Seperti", "Fungsinya", "Adapun") or refers back within its first words ("hambatan
+    tersebut"), or a contrast right after it ("Akan tetapi, ..."), even across a paragraph
+    break.
+
+    What a ":" introduces: the items of its list, each starting a paragraph with a marker
+    ("a.", "1.", "(1)", "-"), with the sentences inside an item and the lists nested in an
+    item that itself ends in ":" ("a. sosialisasi mengenai:" + "1. hak pekerja"); the list ends
+    at a paragraph without a marker, at a marker of another kind, or at a marker of the kind
+    the introducing sentence itself carries (its sibling: the next "(2)" after "(1) ...
+    meliputi:"). Without items, the one paragraph right after the ":" (a value: «NOREG ... :»
+    «(6-151/2025)»), unless it is a heading."""
     out: list[tuple[int, int, str]] = []
     previous, prev_end, in_list = page_text[:end].rstrip(), end, False
+    parent = list_style(page_text[page_text.rfind("\n", 0, end) + 1:end])
+    open_lists: list[str] = []  # the marker kinds of the lists entered, outermost first
     for s, e in split_sentences(page_text[end:]):
         s, e = s + end, e + end
         text = page_text[s:e]
-        in_list = in_list or previous.endswith(":")
+        opens = previous.endswith(":")
+        in_list = in_list or opens
         same_paragraph = "\n\n" not in page_text[prev_end:s]
-        if in_list:  # list items, and the sentences inside an item
-            ok = same_paragraph or bool(re.match(r"(\d+|[a-z])[.)]\s|[-•]\s", text))
+        if in_list:
+            ok = same_paragraph or _list_goes_on(text, opens, parent, open_lists)
         elif _CONTRAST.match(text):
             ok = not out  # only right after the best sentence
         else:
@@ -245,4 +269,23 @@ def continuation(page_text: str, end: int) -> list[tuple[int, int, str]]:
         previous, prev_end = text, e
         if not in_list and not text.rstrip().endswith(":"):
             break
+        if in_list and not open_lists and not same_paragraph and not text.endswith(":"):
+            break  # the value after a ":" without items
     return out
+
+
+def _list_goes_on(text: str, opens: bool, parent: str | None, open_lists: list[str]) -> bool:
+    """Whether a paragraph continues what the ":" before it introduced (``continuation``);
+    ``open_lists`` is updated as lists are entered and left."""
+    style = list_style(text)
+    if style is None:
+        return opens and not open_lists and not is_heading(text)
+    if style == parent:
+        return False
+    if style in open_lists:
+        del open_lists[open_lists.index(style) + 1:]
+        return True
+    if opens:
+        open_lists.append(style)
+        return True
+    return False

@@ -3,7 +3,9 @@
 * ``.txt`` / ``.md``: bytes decoded by ``textnorm.decode_bytes`` (UTF-8, BOM, UTF-16, cp1252,
   latin-1), one page with ``number=None``. Binary data under a text name (a renamed image, say)
   is refused rather than indexed as mojibake.
-* ``.pdf``: the text layer, read with pypdf, one ``Page`` per PDF page (1-based numbers kept).
+* ``.pdf``: the text layer, read with pypdf, one ``Page`` per PDF page (1-based numbers kept),
+  without its page furniture (running headers and footers, page numbers: ``furniture.py``),
+  which is removed before cleaning so that no stored page text, and no quote, holds it.
   pypdf runs in a forked worker process with time limits and an address-space limit, so a
   malicious or broken PDF (infinite loop, decompression bomb, deep recursion) kills or stops the
   worker, not the rebuild.
@@ -35,10 +37,17 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import ui_text as ui
+from .furniture import strip_furniture
 from .schema import Document, Page, Skipped
 from .textnorm import clean, decode_bytes
 
 SUPPORTED = {".txt", ".md", ".pdf"}
+
+# The version of the rules that turn a file into page text (this module, ``furniture.py`` and
+# ``textnorm.clean``). An index records it; an index of another version is stale, and its files
+# are read again (chunks whose text did not change keep their vectors). Raise it whenever a
+# change to those rules can change the text a file yields.
+READING_VERSION = 3
 
 # Size limits, checked with fstat before a byte is read. Text: the web upload limit, one constant
 # for both (pipeline.UPLOAD_MAX_BYTES is this one). 20 MB of text is about 40,000 chunks; reading
@@ -231,7 +240,7 @@ def load_file(path: Path, corpus: Path) -> Document | Skipped:
                 result = _read_pdf_in_worker(f.fileno())
                 if isinstance(result, str):
                     return Skipped(source, result)
-                raw_pages = result
+                raw_pages = strip_furniture(result)
             else:
                 data = f.read(limit + 1)  # never more, even if the file grew since fstat
                 if len(data) > limit:

@@ -11,8 +11,12 @@ Pure functions on strings. The loader runs `decode_bytes` then `clean`; the chun
 - Invisible characters (zero-width, soft hyphen, bidi controls) go, except a ZWJ between two
   symbols: it belongs to an emoji sequence.
 - Reflowing hard-wrapped (PDF) text is a heuristic. A line break joins two lines unless the first
-  ends a sentence (. ! ? : ;), is a heading (short, all caps) or is under half the typical line
-  length, or the second is a heading or a list item ("1.", "a)", "-", "•"). If most lines are
+  ends a sentence (. ! ? : ;), is a heading (``is_heading``: Markdown, BAB/Pasal/..., all caps,
+  or a Title Case line that starts its paragraph and is followed by a sentence) or is under half
+  the typical line length, or the second is a heading, a list item ("1.", "a)", "-", "•") or
+  starts a signature block. A line ending in ":" followed by lower-case text, or ending in a
+  conjunction or preposition ("dan", "tentang"), always goes on. A signature block ("Ditetapkan
+  di ..." + date + office ending in "," + "ttd." + name) is joined into one line. If most lines are
   followed by exactly one blank line and many of those breaks (at least two) are mid-sentence (the
   next line starts lowercase), the text is double-spaced: one blank line is a line break, two are a
   paragraph break. Prices: a wrapped line ending in "Dr." ends its paragraph; clean output itself
@@ -118,15 +122,161 @@ def _drop_invisible(m: re.Match[str]) -> str:
     return m.group() if m.group() == "\u200d" and in_emoji else ""  # e.g. 👩‍💻
 
 
-def _is_heading(line: str) -> bool:
-    return 2 <= len(line) <= 60 and line.isupper()
+# --------------------------------------------------------------------------- headings
+
+# A structural heading of a regulation or a book, alone on its line: "BAB IV", "Bagian Kedua
+# Belas", "Pasal 5", "Pasal 5A", "Ayat (2)", "Huruf a", "Paragraf 1", "Chapter 3".
+_STRUCTURE = re.compile(
+    r"(?i:bab|bagian|paragraf|pasal|ayat|huruf|angka|chapter|section|article|part)\s+"
+    r"(?:[IVXLC]{1,6}|\d{1,3}[A-Za-z]?|\(\d{1,3}[a-z]?\)|[a-z]|"
+    r"(?i:ke|per)[a-z]+(?:\s+(?i:belas|puluh)(?:\s+[A-Za-z]+)?)?)"
+)
+_MD_HEADING = re.compile(r"#{1,6}\s+\S")  # Markdown: "# Judul", "### 2. Modus perekrutan"
+# Words a title leaves in lower case ("Pencegahan Perdagangan Orang pada Kegiatan Prostitusi").
+_TITLE_LOWER = frozenset(
+    "dan di ke dari pada untuk dengan yang atau dalam bagi oleh tentang serta terhadap atas"
+    " antara sebagai melalui and of the in for to on at by a an or".split())
+HEADING_MAX_CHARS = 120
+TITLE_MAX_WORDS = 12  # a title line in Title Case: every word capitalised but small words
+SHORT_TITLE_WORDS = 5  # a short line in sentence case without final punctuation: "Modus perekrutan"
 
 
-def _breaks(prev: str, line: str, typical: int) -> bool:
-    """Does the line break between two non-empty lines end a paragraph?"""
-    if _SENTENCE_END.search(prev[-8:]) or _LIST_ITEM.match(line):
+def _all_caps(line: str) -> bool:
+    return line.isupper() and sum(ch.isalpha() for ch in line) >= 2
+
+
+def _marked_heading(line: str) -> bool:
+    """A heading by its mark alone: Markdown "#", a structural heading, an all-caps line that
+    does not introduce something (a label ending in ":" does)."""
+    return bool(_MD_HEADING.match(line) or _STRUCTURE.fullmatch(line)) \
+        or (_all_caps(line) and len(line) <= HEADING_MAX_CHARS and not line.endswith(":"))
+
+
+def _title_case(line: str) -> bool:
+    """Title Case without final punctuation or inner commas: "Pengelolaan Industri Pariwisata",
+    "Laporan Pemantauan TPPO Provinsi Nusa Tenggara Barat 2024"."""
+    words = line.split()
+    if not words or len(words) > TITLE_MAX_WORDS or not line[:1].isupper():
+        return False
+    if line[-1] in ".!?;:,…" or any(ch in line for ch in ",;:") or _LIST_ITEM.match(line):
+        return False
+    return all(w.lstrip("\"'“‘«([")[:1].isupper() or w[:1].isdigit() or w.lower() in _TITLE_LOWER
+               for w in words)
+
+
+def is_heading(line: str) -> bool:
+    """Whether a paragraph of cleaned text (one line) is a heading rather than a sentence, by its
+    shape: a Markdown or structural heading (BAB I, Bagian Kesatu, Pasal 5), an all-caps line
+    («NOMOR 6 TAHUN 2025», «KETENTUAN UMUM»), a Title Case line, or a short line in sentence
+    case (at most SHORT_TITLE_WORDS words), both without final punctuation. A heading is kept
+    in the text, as the context of what follows, but is never an answer by itself."""
+    s = line.strip()
+    if not s or "\n" in s or len(s) > HEADING_MAX_CHARS:
+        return False
+    if _marked_heading(s) or _title_case(s):
         return True
-    if _is_heading(prev) or _is_heading(line):
+    return (len(s.split()) <= SHORT_TITLE_WORDS and s[:1].isupper() and s[-1] not in ".!?;:,…"
+            and not any(ch in s for ch in ",;:") and not _LIST_ITEM.match(s))
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a word at all ("(6-151/2025)" and "-2-" do not)."""
+    return any(ch.isalpha() for ch in text)
+
+
+def list_style(text: str) -> str | None:
+    """The kind of list marker ``text`` starts with ("a.", "1.", "(1)", "(a)", "iv.", "-"), so
+    that a nested list can be told from the list around it; None without a marker."""
+    m = _LIST_ITEM.match(text)
+    if not m:
+        return None
+    mark = m.group().strip()
+    core = mark.strip("().")
+    kind = "bullet" if not core.isalnum() else "roman" if re.fullmatch(r"[ivx]+", core) \
+        and len(core) > 1 else "digit" if core.isdigit() else "lower" if core.islower() \
+        else "upper"
+    return f"({kind})" if mark.startswith("(") else kind
+
+
+# --------------------------------------------------------------------------- signature blocks
+
+# "Ditetapkan di Yogyakarta / pada tanggal 24 Oktober 2025 / GUBERNUR / DAERAH ISTIMEWA
+# YOGYAKARTA, / ttd. / HAMENGKU BUWONO X": a place and date, the signer's office ending in ",",
+# an optional "ttd." and the name. Joined into one paragraph, it reads as one sentence.
+_SIGNED_AT = re.compile(
+    r"(?i:ditetapkan|diundangkan|disahkan|dikeluarkan|ditandatangani|dibuat)\s+di\s+\S")
+_DATELINE = re.compile(r"[A-Z][\w .'-]{1,40},\s*(?:tanggal\s+)?\d{1,2}\s+[A-Za-z]+\s+\d{4}\.?")
+_SIGN_MARK = re.compile(r"\(?(?i:ttd|t\.t\.d|dto|tertanda)\.?\)?")
+SIGNATURE_LINE_CHARS = 80
+
+
+def _signature_anchor(line: str) -> bool:
+    return bool(_SIGNED_AT.match(line) or _DATELINE.fullmatch(line))
+
+
+def _signer_line(line: str) -> bool:
+    """A line of an office or a name: short, capitalised, not a sentence or a new block."""
+    return (len(line) <= SIGNATURE_LINE_CHARS and line[:1].isupper()
+            and not line.endswith((":", ";")) and not _signature_anchor(line)
+            and not _STRUCTURE.fullmatch(line) and not _LIST_ITEM.match(line))
+
+
+def _signature_length(lines: list[str], i: int) -> int:
+    """How many lines from ``lines[i]`` on form a signature block (0: none starts there)."""
+    if not _signature_anchor(lines[i]):
+        return 0
+    j = i + 1
+    while j < len(lines) and j - i < 3 and lines[j][:1].islower():  # "pada tanggal ..."
+        j += 1
+    office = j
+    while j < len(lines) and j - office < 3 and _signer_line(lines[j]) \
+            and not lines[j].endswith(","):
+        j += 1
+    if j >= len(lines) or not (_signer_line(lines[j]) and lines[j].endswith(",")):
+        return 0
+    j += 1
+    if j < len(lines) and _SIGN_MARK.fullmatch(lines[j]):
+        j += 1
+    if j < len(lines) and _signer_line(lines[j]) and not lines[j].endswith(","):
+        return j + 1 - i
+    return 0
+
+
+# --------------------------------------------------------------------------- reflowing
+
+
+def _starts_sentence(line: str) -> bool:
+    """Whether a line starts like a sentence rather than like the rest of a name: a capitalised
+    word and then a lower-case one ("Laporan ini ...", not "Perdagangan Orang bertujuan:")."""
+    words = line.split(maxsplit=2)
+    return len(words) >= 2 and words[0][:1].isupper() and words[1][:1].islower()
+
+
+def _joins(line: str) -> bool:
+    """A line that ends in a conjunction or preposition ("dan", "tentang") cannot end a
+    paragraph, not even an all-caps one (a structural heading such as "Huruf a" can)."""
+    words = line.split()
+    return bool(words) and words[-1].lower() in _TITLE_LOWER \
+        and not (_MD_HEADING.match(line) or _STRUCTURE.fullmatch(line))
+
+
+def _breaks(prev: str, line: str, typical: int, prev_alone: bool) -> bool:
+    """Does the line break between two non-empty lines end a paragraph? ``prev_alone``: the
+    previous line began its paragraph. A Title Case line is a heading only then, and only when
+    the next line starts a sentence: a wrapped line of capitalised names inside a sentence
+    looks the same ("Pengaturan Pencegahan dan Penanganan Korban" + "Perdagangan Orang
+    bertujuan:")."""
+    if _LIST_ITEM.match(line) or _signature_anchor(line):
+        return True
+    if _joins(prev) and not (_MD_HEADING.match(line) or _STRUCTURE.fullmatch(line)):
+        return False  # "Menetapkan: PERATURAN DAERAH TENTANG PENCEGAHAN DAN" + "PENANGANAN ..."
+    if _marked_heading(prev) or _marked_heading(line):
+        return True
+    if prev_alone and _title_case(prev) and _starts_sentence(line):
+        return True
+    if prev.endswith(":") and line[:1].islower():
+        return False  # "..., seperti:" + "pengiriman ...": the sentence goes on
+    if _SENTENCE_END.search(prev[-8:]):
         return True
     return len(prev) < typical / 2 and not prev.endswith(("-", "\u00ad"))
 
@@ -176,22 +326,44 @@ def _reflow(text: str) -> list[str]:
             blank += 1
     if not entries:
         return []
+    entries, signed = _join_signatures(entries)
     lengths = sorted(len(line) for line, _ in entries)
     typical = lengths[len(lengths) // 2] if len(lengths) >= 5 else 0
     pairs = list(zip(entries, entries[1:]))
     single = [(p, c) for (p, _), (c, gap) in pairs if gap == 1]
     # mid-sentence breaks across one blank line: no paragraph end before, lowercase after
-    wrapped = sum(c[:1].islower() and not _breaks(p, c, typical) for p, c in single)
+    wrapped = sum(c[:1].islower() and not _breaks(p, c, typical, False) for p, c in single)
     double = 2 * len(single) > len(pairs) and wrapped >= 2 and 3 * wrapped > len(single)
     known = _hyphenated_pairs(text) if re.search(r"- *\n", text) else set()
     paragraphs = [[entries[0][0]]]  # each paragraph as a list of pieces, joined at the end
-    for (prev, _), (line, gap) in pairs:
-        if gap < (2 if double else 1) and not _breaks(prev, line, typical):
+    for n, ((prev, _), (line, gap)) in enumerate(pairs):
+        alone = len(paragraphs[-1]) == 1
+        if gap < (2 if double else 1) and n not in signed and n + 1 not in signed \
+                and not _breaks(prev, line, typical, alone):
             paragraphs[-1][-1], sep = _seam(paragraphs[-1][-1], line, known)
             paragraphs[-1] += [sep, line]
         else:
             paragraphs.append([line])
     return ["".join(p).replace("\u00ad", "").strip() for p in paragraphs]
+
+
+def _join_signatures(entries: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], set[int]]:
+    """The entries with each signature block joined into one line, and the indexes of those
+    lines (a paragraph of their own)."""
+    lines = [line for line, _ in entries]
+    out: list[tuple[str, int]] = []
+    signed: set[int] = set()
+    i = 0
+    while i < len(entries):
+        k = _signature_length(lines, i)
+        if k:
+            signed.add(len(out))
+            out.append((" ".join(lines[i:i + k]), entries[i][1]))
+            i += k
+        else:
+            out.append(entries[i])
+            i += 1
+    return out, signed
 
 
 def _clean_once(text: str) -> str:
@@ -227,7 +399,7 @@ _OPENERS = "\"'“‘«([{"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 _ABBREVIATIONS = frozenset(
     "dll dsb dst dkk tsb sbb yth no hlm tgl thn vs dr drs dra prof ir jl jln tn ny nn bpk bp sdr"
-    " sdri rp kab kec kel prov st mr mrs ms al kh hj".split()
+    " sdri rp kab kec kel prov st mr mrs ms al kh hj ttd dto".split()
 )
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,3}")  # a.n, S.H, M.Si, P.B.B, e.g
 _MARKER = re.compile(r"\d{1,3}|[A-Za-z]|[IVXivx]{1,4}")

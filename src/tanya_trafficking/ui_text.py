@@ -341,6 +341,7 @@ STALE_NO_INDEX = "indeks belum ada"
 STALE_OLD_FORMAT = "format indeks lama"
 STALE_OTHER_MODEL = "indeks dibuat dengan model lain"
 STALE_CHUNKING = "pengaturan pemotongan teks berubah"
+STALE_READING = "aturan pembacaan dokumen berubah"
 STALE_CORPUS = "isi korpus berubah"
 
 # --------------------------------------------------------------------------- check-index
