@@ -8,7 +8,7 @@
   which is removed before cleaning so that no stored page text, and no quote, holds it.
   pypdf runs in a forked worker process with time limits and an address-space limit, so a
   malicious or broken PDF (infinite loop, decompression bomb, deep recursion) kills or stops the
-  worker, not the rebuild.
+  worker, not the rebuild. The worker sends its pages as JSON, never as pickles.
 
 The corpus scan (``list_corpus``) never leaves the corpus folder: a symbolic link is followed
 only when its resolved target stays inside it; links leading out, broken or looping links and
@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -379,6 +380,12 @@ def _limit_memory(extra: int) -> None:
         pass  # no /proc or no rlimits: the time limits still hold
 
 
+def _send(conn, message) -> None:
+    """One message to the parent as JSON bytes: the parent never unpickles what a process
+    that parses a hostile file sends (docs/security.md: nothing is read with pickle)."""
+    conn.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+
+
 def _pdf_worker(fd: int, conn) -> None:
     """The forked worker: send each page, then ``None`` when done, or a reason string. ``fd``
     is the parent's open file (inherited by the fork), so the file checked is the file read."""
@@ -388,13 +395,28 @@ def _pdf_worker(fd: int, conn) -> None:
         with os.fdopen(os.dup(fd), "rb") as stream:
             stream.seek(0)
             for page in read_pdf_pages(stream):
-                conn.send(page)
+                _send(conn, page)
         message = None
     except Exception as e:  # noqa: BLE001 - whatever a hostile file raises becomes a reason
         message = reason_for(e)
     with contextlib.suppress(Exception):  # out of memory even for this: the parent sees EOF
-        conn.send(message)
+        _send(conn, message)
     conn.close()
+
+
+def _page_message(data: bytes) -> tuple[int, str] | str | None:
+    """A worker's message: a page (number, text), None when done, or a reason string; anything
+    else is a broken file."""
+    try:
+        message = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return ui.REASON_BROKEN
+    if message is None or isinstance(message, str):
+        return message
+    if (isinstance(message, list) and len(message) == 2 and isinstance(message[0], int)
+            and isinstance(message[1], str)):
+        return message[0], message[1]
+    return ui.REASON_BROKEN
 
 
 def _reason_died(exitcode: int | None) -> str:
@@ -428,7 +450,7 @@ def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
                     return ui.REASON_PDF_TIMEOUT.format(seconds=PDF_TIME_LIMIT_S)
                 return ui.REASON_PDF_STUCK.format(seconds=PDF_STEP_TIME_LIMIT_S)
             try:
-                message = recv.recv()
+                message = _page_message(recv.recv_bytes())
             except EOFError:  # the worker died without a word (killed, crashed)
                 proc.join(5)
                 return _reason_died(proc.exitcode)
