@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tanya_trafficking.candidates import _candidates, continuation
+from tanya_trafficking.candidates import _candidates, continuation, lead_in
 from tanya_trafficking.loaders import load_file
 from tanya_trafficking.schema import Chunk, Document, Hit
 from tanya_trafficking.textnorm import clean, normalize_for_match, split_sentences
@@ -86,6 +86,18 @@ def test_a_list_is_quoted_with_its_lead_in(perda) -> None:
     got = [t for _, _, t in continuation(text, end)]
     assert got == ["a. menetapkan dan melaksanakan kebijakan, program, dan kegiatan; dan",
                    "b. menjalin kerja sama dengan berbagai pihak."]
+
+
+def test_a_hanging_label_leads_its_list(perda) -> None:
+    """"Menimbang : a. bahwa ..." on page 1: the label introduces items a to c, and an item
+    quoted as the answer brings it (``lead_in``)."""
+    text = page(perda, 1)
+    assert "\n\nMenimbang :\n\na. bahwa dalam upaya mewujudkan" in text
+    end = text.index("Menimbang :") + len("Menimbang :")
+    assert [t[:9] for _, _, t in continuation(text, end)] == ["a. bahwa ", "b. bahwa ",
+                                                              "c. bahwa "]
+    assert lead_in(text, text.index("c. bahwa"))[2] == "Menimbang :"
+    assert lead_in(page(perda, 2), page(perda, 2).index("2. Undang-Undang"))[2] == "Mengingat :"
 
 
 def test_hard_line_breaks_inside_items_and_sentences_are_joined(perda) -> None:

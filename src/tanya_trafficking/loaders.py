@@ -47,7 +47,7 @@ SUPPORTED = {".txt", ".md", ".pdf"}
 # ``textnorm.clean``). An index records it; an index of another version is stale, and its files
 # are read again (chunks whose text did not change keep their vectors). Raise it whenever a
 # change to those rules can change the text a file yields.
-READING_VERSION = 3
+READING_VERSION = 4
 
 # Size limits, checked with fstat before a byte is read. Text: the web upload limit, one constant
 # for both (pipeline.UPLOAD_MAX_BYTES is this one). 20 MB of text is about 40,000 chunks; reading
