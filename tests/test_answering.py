@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -278,15 +277,9 @@ def test_a_name_only_another_document_mentions_still_makes_the_bot_abstain(
 
 
 @pytest.fixture(scope="module")
-def text_seed_bot(seed_corpus, tmp_path_factory, embedder):
+def text_seed_bot(text_seed_settings):
     """A bot over the seed corpus's two text documents (the article and the abstract)."""
-    corpus = tmp_path_factory.mktemp("text-seeds") / "corpus"
-    corpus.mkdir()
-    for p in seed_corpus.glob("*.txt"):
-        shutil.copyfile(p, corpus / p.name)
-    settings = Settings(corpus=corpus, index=corpus.parent / "index")
-    pipeline.build_index(settings)
-    return pipeline.Bot.open(settings)
+    return pipeline.Bot.open(text_seed_settings)
 
 
 @pytest.mark.slow
