@@ -8,6 +8,7 @@ few short sentences.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,20 @@ def embedder():
 def seed_settings(tmp_path_factory, seed_corpus, embedder) -> Settings:
     """Settings of an index of the seed corpus, built once per session (never in index/)."""
     settings = Settings(corpus=seed_corpus, index=tmp_path_factory.mktemp("seed") / "index")
+    pipeline.build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def text_seed_settings(tmp_path_factory, seed_corpus, embedder) -> Settings:
+    """An index of the seed corpus's two text documents (the article and the abstract), built
+    once per session: the corpus before the regulation, small enough that every chunk is a
+    retrieval candidate."""
+    corpus = tmp_path_factory.mktemp("text-seeds") / "corpus"
+    corpus.mkdir()
+    for p in seed_corpus.glob("*.txt"):
+        shutil.copyfile(p, corpus / p.name)
+    settings = Settings(corpus=corpus, index=corpus.parent / "index")
     pipeline.build_index(settings)
     return settings
 

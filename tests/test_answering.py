@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -278,15 +277,9 @@ def test_a_name_only_another_document_mentions_still_makes_the_bot_abstain(
 
 
 @pytest.fixture(scope="module")
-def text_seed_bot(seed_corpus, tmp_path_factory, embedder):
+def text_seed_bot(text_seed_settings):
     """A bot over the seed corpus's two text documents (the article and the abstract)."""
-    corpus = tmp_path_factory.mktemp("text-seeds") / "corpus"
-    corpus.mkdir()
-    for p in seed_corpus.glob("*.txt"):
-        shutil.copyfile(p, corpus / p.name)
-    settings = Settings(corpus=corpus, index=corpus.parent / "index")
-    pipeline.build_index(settings)
-    return pipeline.Bot.open(settings)
+    return pipeline.Bot.open(text_seed_settings)
 
 
 @pytest.mark.slow
@@ -644,3 +637,14 @@ def test_the_passages_shown_after_an_abstention_keep_a_list_with_its_lead_in() -
         "b. sumber lain yang sah dan tidak mengikat.",
         "Pendanaan kegiatan pencegahan bersumber dari anggaran daerah."]
     assert all(LISTS[x.start:x.end] == x.text for x in quotes)
+
+
+def test_a_doubtful_reader_keeps_a_list_whole_among_the_related_quotes() -> None:
+    texts = ["c. bahwa peraturan lama perlu dicabut;", "Menimbang :",
+             "a. bahwa upaya melindungi masyarakat;", "b. bahwa korban menderita;"]
+    quotes = tuple(Quote(t, "a.pdf", 1, "c0ffee", 0.9, 10 * i, 10 * i + len(t))
+                   for i, t in enumerate(texts))
+    found = Answer("Siapa yang menangani korban?", True, render(list(quotes), True), quotes, 0.8)
+    reading = SimpleNamespace(start=0, end=5, text="c. ba", no_answer=0.9)
+    result = add_short_answer(found, reading, gate=0.5)
+    assert not result.found and [x.text for x in result.quotes] == texts

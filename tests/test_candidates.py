@@ -115,3 +115,21 @@ def test_a_list_stops_at_the_sibling_of_its_lead_in() -> None:
             "2. Keluarga korban berhak atas pendampingan.")
     assert [t for _, _, t in continuation(text, text.index(":") + 1)] == [
         "a. rehabilitasi; dan", "b. pemulangan."]
+
+
+def test_an_item_brings_its_lead_in_and_its_sibling_items() -> None:
+    from tanya_trafficking.candidates import lead_in
+
+    start = PASAL.index("2. Perdagangan")
+    assert lead_in(PASAL, start)[2] == "a. sosialisasi mengenai:"
+    start = PASAL.index("b. menjalin")
+    lead = lead_in(PASAL, start)
+    assert lead[2] == "(1) Pemerintah Daerah bertanggung jawab meliputi:"
+    assert PASAL[lead[0]:lead[1]] == lead[2]
+    assert lead_in(PASAL, PASAL.index("(2) Tanggung")) is None  # no ":" above it
+    assert lead_in("Kalimat biasa.\n\na. butir satu.", 16) is None
+    item = next(c for c in _candidates([_hit(PASAL)]) if c.text.startswith("b. menjalin"))
+    page = lambda source, page: PASAL  # noqa: E731
+    got = [t for _, _, t in follows_best(parse("Apa tanggung jawab pemerintah?"), item, page)]
+    assert got == ["(1) Pemerintah Daerah bertanggung jawab meliputi:",
+                   "a. sosialisasi mengenai:", "1. hak pekerja; dan", "2. Perdagangan Orang."]

@@ -499,3 +499,14 @@ def test_reasons_carry_no_python_text(error) -> None:
 
     assert not any(word in reason for word in ("required", "Reached", "element", "Error"))
     assert reason.startswith(("rusak:", "terenkripsi:")), reason
+
+
+def test_the_pdf_worker_speaks_json_and_nothing_else_is_a_page() -> None:
+    """The worker's messages are JSON (never pickles: it parses hostile files); a message of
+    any other shape means a broken file."""
+    message = loaders._page_message
+    assert message(b'[3, "Halaman tiga."]') == (3, "Halaman tiga.")
+    assert message(b"null") is None
+    assert message('"rusak: bukan berkas PDF"'.encode()) == "rusak: bukan berkas PDF"
+    for junk in (b"\x80\x04K\x01.", b"[1]", b'{"a": 1}', b'["1", "x"]', b"[1, 2]"):
+        assert message(junk) == ui_text.REASON_BROKEN, junk

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tanya_trafficking.candidates import _candidates, continuation
+from tanya_trafficking.candidates import _candidates, continuation, lead_in
 from tanya_trafficking.loaders import load_file
 from tanya_trafficking.schema import Chunk, Document, Hit
 from tanya_trafficking.textnorm import clean, normalize_for_match, split_sentences
@@ -88,6 +88,18 @@ def test_a_list_is_quoted_with_its_lead_in(perda) -> None:
                    "b. menjalin kerja sama dengan berbagai pihak."]
 
 
+def test_a_hanging_label_leads_its_list(perda) -> None:
+    """"Menimbang : a. bahwa ..." on page 1: the label introduces items a to c, and an item
+    quoted as the answer brings it (``lead_in``)."""
+    text = page(perda, 1)
+    assert "\n\nMenimbang :\n\na. bahwa dalam upaya mewujudkan" in text
+    end = text.index("Menimbang :") + len("Menimbang :")
+    assert [t[:9] for _, _, t in continuation(text, end)] == ["a. bahwa ", "b. bahwa ",
+                                                              "c. bahwa "]
+    assert lead_in(text, text.index("c. bahwa"))[2] == "Menimbang :"
+    assert lead_in(page(perda, 2), page(perda, 2).index("2. Undang-Undang"))[2] == "Mengingat :"
+
+
 def test_hard_line_breaks_inside_items_and_sentences_are_joined(perda) -> None:
     assert ("a. pelindungan, penghormatan, dan penegakan hak asasi manusia;"
             in sentences(page(perda, 6)))
@@ -120,7 +132,8 @@ def test_when_and_by_whom_the_regulation_was_set(seed_bot) -> None:
                              ("Siapa yang menetapkan Perda DIY 6/2025?", "HAMENGKU BUWONO X")]:
         result = seed_bot.ask(question)
         assert result.found, question
-        assert any(answer in q.text and (q.source, q.page) == (NAME, 27) for q in result.quotes)
+        first = result.quotes[0]
+        assert (first.text, first.source, first.page) == (SIGNED, NAME, 27) and answer in SIGNED
         assert all(q.text != "NOMOR 6 TAHUN 2025" for q in result.quotes)
 
 

@@ -1,5 +1,6 @@
-"""Tests for tanya_trafficking.retrieval on a real index of the seed corpus (e5-onnx + FAISS +
-BM25), built once per session."""
+"""Tests for tanya_trafficking.retrieval on a real index (e5-onnx + FAISS + BM25) of the seed
+corpus's two text documents, built once per session: fewer chunks than the 50 candidates, so
+every chunk is a dense candidate and the fusion's formulas can be checked on all of them."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ QUESTIONS = [QUESTION, "Berapa kasus human trafficking pada tahun 2023?",
 
 
 @pytest.fixture(scope="module")
-def bot(seed_settings) -> pipeline.Bot:
-    return pipeline.Bot.open(seed_settings)
+def bot(text_seed_settings) -> pipeline.Bot:
+    return pipeline.Bot.open(text_seed_settings)
 
 
 @pytest.fixture(scope="module")

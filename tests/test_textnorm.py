@@ -324,6 +324,20 @@ def test_a_colon_followed_by_lower_case_text_goes_on_as_one_sentence() -> None:
     assert "Pendanaan bersumber dari:\n\na. anggaran daerah; dan\n\nb. sumber lain." in cleaned
 
 
+def test_a_hanging_label_is_split_from_the_first_item_of_its_list() -> None:
+    """"Menimbang : a. bahwa ..." (a label in the left column, the items indented on the right)
+    reads as a lead-in ending in ":" and its items; a longer sentence with a colon does not."""
+    text = ("Menimbang : a. bahwa dalam upaya mewujudkan\nnilai Hamemayu Hayuning Bawana;\n"
+            "b. bahwa terjadinya Perdagangan Orang;\nMengingat : 1. Pasal 18 ayat (6);\n"
+            "  2. Undang-Undang Nomor 21 Tahun 2007;\n"
+            "Upaya yang dilakukan antara lain: 1. membangun jaringan.")
+    assert clean(text).split("\n\n") == [
+        "Menimbang :", "a. bahwa dalam upaya mewujudkan nilai Hamemayu Hayuning Bawana;",
+        "b. bahwa terjadinya Perdagangan Orang;", "Mengingat :", "1. Pasal 18 ayat (6);",
+        "2. Undang-Undang Nomor 21 Tahun 2007;",
+        "Upaya yang dilakukan antara lain: 1. membangun jaringan."]
+
+
 SIGNATURE = ("Pasal 37\nPeraturan Daerah ini mulai berlaku pada tanggal\ndiundangkan.\n \n"
              "Ditetapkan di Yogyakarta \npada tanggal 24 Oktober 2025 \n  \nGUBERNUR \n"
              "DAERAH ISTIMEWA YOGYAKARTA, \n \nttd. \n \nHAMENGKU BUWONO X \n \n \n"

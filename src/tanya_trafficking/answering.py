@@ -225,12 +225,14 @@ def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
 def add_short_answer(result: Answer, reading, gate: float = 0.0) -> Answer:
     """The reader's answer span inside the first quote (``reading``: ``reader.ReadResult`` of
     the question over that quote's text) becomes the short answer. When the reader's answer
-    probability is below ``gate`` the bot abstains instead and the quotes are shown as
-    "mungkin terkait"."""
+    probability is below ``gate`` the bot abstains instead and the first two quotes are shown
+    as "mungkin terkait" (all of them when those two hold a list's lead-in: it keeps its
+    items)."""
     if not result.found or reading is None:
         return result
     if 1.0 - reading.no_answer < gate:
-        quotes = result.quotes[:2]
+        quotes = result.quotes if any(introduces(x.text) for x in result.quotes[:2]) \
+            else result.quotes[:2]
         return replace(result, found=False, text=render(list(quotes), False), quotes=quotes)
     return with_short_answer(result, reading.start, reading.end)
 

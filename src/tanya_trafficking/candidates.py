@@ -202,10 +202,37 @@ def confidence(covered: float, hits: list[Hit]) -> float:
 def follows_best(q: Query, best: Candidate, page_text) -> list[tuple[int, int, str]]:
     """The sentences quoted right after the best one (``continuation``); none for a number,
     a date or an expansion, which is in the sentence itself, unless the best sentence only
-    introduces it ("... bersumber dari:")."""
+    introduces it ("... bersumber dari:"). When the best sentence is an item of a list, its
+    lead-in and the list's other items follow it (``lead_in``): an item is never quoted
+    without what it is an item of."""
     if qtypes.qtype(q.qtype).in_one_sentence and not best.text.rstrip().endswith(":"):
         return []
-    return continuation(page_text(best.hit.chunk.source, best.hit.chunk.page) or "", best.end)
+    page = page_text(best.hit.chunk.source, best.hit.chunk.page) or ""
+    lead = lead_in(page, best.start)
+    if lead is None:
+        return continuation(page, best.end)
+    items = [x for x in continuation(page, lead[1]) if x[0] != best.start]
+    return [lead, *items][:LIST_LIMIT - 1]
+
+
+def lead_in(page_text: str, start: int) -> tuple[int, int, str] | None:
+    """The sentence that introduces the list item starting at ``start`` (a paragraph with a
+    marker), as (start, end, text): the nearest paragraph above it that ends in ":" and whose
+    list (``continuation``, uncapped) holds the item, with sibling items and nested lists in
+    between; None when ``start`` is no item or a paragraph without a marker comes first."""
+    style = list_style(page_text[start:])
+    if style is None or (start and page_text[start - 1] != "\n"):
+        return None
+    lines = list(re.finditer(r"[^\n]+", page_text[:start]))
+    for m in reversed(lines[-4 * LIST_LIMIT:]):
+        line, kind = m.group(), list_style(m.group())
+        if line.rstrip().endswith(":") and kind != style:
+            s, e = split_sentences(line)[-1]
+            if any(x[0] == start for x in continuation(page_text, m.start() + e, limit=None)):
+                return m.start() + s, m.start() + e, line[s:e]
+        if kind is None:
+            return None
+    return None
 
 
 def block_coverage(q: Query, best: Candidate, follows: list[tuple[int, int, str]],
@@ -232,7 +259,8 @@ _CONTRAST = re.compile(r"^(akan tetapi|namun|tetapi|meskipun demikian|walaupun d
 LIST_LIMIT = 6  # a list answer may quote its introduction plus up to five items
 
 
-def continuation(page_text: str, end: int) -> list[tuple[int, int, str]]:
+def continuation(page_text: str, end: int,
+                 limit: int | None = LIST_LIMIT) -> list[tuple[int, int, str]]:
     """The sentences after position ``end`` that continue it: what a sentence ending in ":"
     introduces, one next sentence of the same paragraph that starts with a connective
     ("Seperti", "Fungsinya", "Adapun") or refers back within its first words ("hambatan
@@ -245,7 +273,8 @@ def continuation(page_text: str, end: int) -> list[tuple[int, int, str]]:
     at a paragraph without a marker, at a marker of another kind, or at a marker of the kind
     the introducing sentence itself carries (its sibling: the next "(2)" after "(1) ...
     meliputi:"). Without items, the one paragraph right after the ":" (a value: «NOREG ... :»
-    «(6-151/2025)»), unless it is a heading."""
+    «(6-151/2025)»), unless it is a heading. At most ``limit`` - 1 sentences (None: no
+    limit)."""
     out: list[tuple[int, int, str]] = []
     previous, prev_end, in_list = page_text[:end].rstrip(), end, False
     parent = list_style(page_text[page_text.rfind("\n", 0, end) + 1:end])
@@ -263,7 +292,7 @@ def continuation(page_text: str, end: int) -> list[tuple[int, int, str]]:
         else:
             ok = same_paragraph and bool(_CONTINUES.match(text)
                                          or _ANAPHORA.search(" ".join(text.split()[:6])))
-        if not ok or len(out) >= LIST_LIMIT - 1:
+        if not ok or (limit is not None and len(out) >= limit - 1):
             break
         out.append((s, e, text))
         previous, prev_end = text, e

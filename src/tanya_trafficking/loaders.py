@@ -8,7 +8,7 @@
   which is removed before cleaning so that no stored page text, and no quote, holds it.
   pypdf runs in a forked worker process with time limits and an address-space limit, so a
   malicious or broken PDF (infinite loop, decompression bomb, deep recursion) kills or stops the
-  worker, not the rebuild.
+  worker, not the rebuild. The worker sends its pages as JSON, never as pickles.
 
 The corpus scan (``list_corpus``) never leaves the corpus folder: a symbolic link is followed
 only when its resolved target stays inside it; links leading out, broken or looping links and
@@ -47,7 +47,7 @@ SUPPORTED = {".txt", ".md", ".pdf"}
 # ``textnorm.clean``). An index records it; an index of another version is stale, and its files
 # are read again (chunks whose text did not change keep their vectors). Raise it whenever a
 # change to those rules can change the text a file yields.
-READING_VERSION = 3
+READING_VERSION = 4
 
 # Size limits, checked with fstat before a byte is read. Text: the web upload limit, one constant
 # for both (pipeline.UPLOAD_MAX_BYTES is this one). 20 MB of text is about 40,000 chunks; reading
@@ -381,8 +381,8 @@ def _limit_memory(extra: int) -> None:
 
 
 def _send(conn, message) -> None:
-    """One message of the worker as JSON bytes: the parent never unpickles what a process
-    that parsed a hostile file sends."""
+    """One message to the parent as JSON bytes: the parent never unpickles what a process
+    that parses a hostile file sends (docs/security.md: nothing is read with pickle)."""
     conn.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
 
 
@@ -395,13 +395,28 @@ def _pdf_worker(fd: int, conn) -> None:
         with os.fdopen(os.dup(fd), "rb") as stream:
             stream.seek(0)
             for page in read_pdf_pages(stream):
-                _send(conn, list(page))
+                _send(conn, page)
         message = None
     except Exception as e:  # noqa: BLE001 - whatever a hostile file raises becomes a reason
         message = reason_for(e)
     with contextlib.suppress(Exception):  # out of memory even for this: the parent sees EOF
         _send(conn, message)
     conn.close()
+
+
+def _page_message(data: bytes) -> tuple[int, str] | str | None:
+    """A worker's message: a page (number, text), None when done, or a reason string; anything
+    else is a broken file."""
+    try:
+        message = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return ui.REASON_BROKEN
+    if message is None or isinstance(message, str):
+        return message
+    if (isinstance(message, list) and len(message) == 2 and isinstance(message[0], int)
+            and isinstance(message[1], str)):
+        return message[0], message[1]
+    return ui.REASON_BROKEN
 
 
 def _reason_died(exitcode: int | None) -> str:
@@ -435,17 +450,15 @@ def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
                     return ui.REASON_PDF_TIMEOUT.format(seconds=PDF_TIME_LIMIT_S)
                 return ui.REASON_PDF_STUCK.format(seconds=PDF_STEP_TIME_LIMIT_S)
             try:
-                message = json.loads(recv.recv_bytes())
-            except (EOFError, ValueError):  # the worker died without a word (killed, crashed)
+                message = _page_message(recv.recv_bytes())
+            except EOFError:  # the worker died without a word (killed, crashed)
                 proc.join(5)
                 return _reason_died(proc.exitcode)
             if message is None:
                 return pages
             if isinstance(message, str):
                 return message
-            if not (isinstance(message, list) and len(message) == 2):
-                return _reason_died(proc.exitcode)
-            pages.append((message[0], message[1]))
+            pages.append(message)
     finally:
         if proc.is_alive():
             proc.kill()

@@ -16,7 +16,8 @@ Pure functions on strings. The loader runs `decode_bytes` then `clean`; the chun
   the typical line length, or the second is a heading, a list item ("1.", "a)", "-", "•") or
   starts a signature block. A line ending in ":" followed by lower-case text, or ending in a
   conjunction or preposition ("dan", "tentang"), always goes on. A signature block ("Ditetapkan
-  di ..." + date + office ending in "," + "ttd." + name) is joined into one line. If most lines are
+  di ..." + date + office ending in "," + "ttd." + name) is joined into one line, and a hanging
+  label ("Menimbang : a. bahwa ...") is split from its first item. If most lines are
   followed by exactly one blank line and many of those breaks (at least two) are mid-sentence (the
   next line starts lowercase), the text is double-spaced: one blank line is a line break, two are a
   paragraph break. Prices: a wrapped line ending in "Dr." ends its paragraph; clean output itself
@@ -326,6 +327,7 @@ def _reflow(text: str) -> list[str]:
             blank += 1
     if not entries:
         return []
+    entries = _split_labels(entries)
     entries, signed = _join_signatures(entries)
     lengths = sorted(len(line) for line, _ in entries)
     typical = lengths[len(lengths) // 2] if len(lengths) >= 5 else 0
@@ -345,6 +347,23 @@ def _reflow(text: str) -> list[str]:
         else:
             paragraphs.append([line])
     return ["".join(p).replace("\u00ad", "").strip() for p in paragraphs]
+
+
+# A hanging label before the first item of its list, on the item's line: "Menimbang : a. bahwa
+# ...", "Mengingat : 1. Pasal 18 ...". The label (at most three words) becomes a line of its own
+# that introduces the list, like a lead-in sentence ending in ":".
+_LABEL = re.compile(r"(\w+(?: \w+){0,2}) ?:(?= (?:\d{1,2}[.)]|[a-z][.)]|\((?:\d{1,2}|[a-z])\)) )")
+
+
+def _split_labels(entries: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for line, blank in entries:
+        m = _LABEL.match(line)
+        if m and m.group(1)[:1].isupper():
+            out += [(line[:m.end()], blank), (line[m.end():].lstrip(), 0)]
+        else:
+            out.append((line, blank))
+    return out
 
 
 def _join_signatures(entries: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], set[int]]:
