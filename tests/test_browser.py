@@ -181,7 +181,7 @@ def test_page_is_indonesian_even_for_an_english_browser(browser, server) -> None
     for phrase in ("Dokumen terindeks", "Tambah dokumen", "Pilih berkas untuk diunggah",
                    "Tentang", "Kirim", "Percakapan baru", "Coba salah satu contoh",
                    "kutipan persis dari dokumen, bukan pendapat", ACTIP_SOURCE,
-                   "1 halaman", "potongan", "Indeks terakhir dibangun"):
+                   "1 halaman", "bagian teks", "Indeks terakhir dibangun"):
         assert phrase in text, phrase
     placeholder = browser.execute_script(
         "return document.querySelector('#tt-input textarea').placeholder")

@@ -150,7 +150,7 @@ def test_rebuild_summary_reports_broken_pdf_and_indexes_the_rest(cli_index: CliI
     pages = sum(len(PdfReader(p).pages) if p.suffix == ".pdf" else 1 for p in seeds) + 3
     assert re.search(rf"Berkas diindeks\s*:\s*{len(seeds) + 1}\b", out), _show(cli_index.build)
     assert re.search(rf"Halaman\s*:\s*{pages}\b", out), out
-    m = re.search(r"Potongan teks\s*:\s*(\d+)", out)
+    m = re.search(r"Bagian teks\s*:\s*(\d+)", out)
     assert m and int(m.group(1)) > 0, out
     assert re.search(r"Berkas dilewati\s*:\s*1\b", out), out
     broken = [line for line in out.splitlines() if "rusak.pdf" in line]

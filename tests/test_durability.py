@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from tanya_trafficking import pipeline, store
+from tanya_trafficking import ui_text as ui
 from tanya_trafficking.config import Settings
 
 pytestmark = pytest.mark.slow
@@ -135,7 +136,7 @@ class Rebuild:
         # raw reads: the progress bar redraws with "\r" and writes no newline for a while
         while block := os.read(self.proc.stderr.fileno(), 4096):
             self.stderr += block.decode("utf-8", errors="replace")
-            if "Embedding" in self.stderr:
+            if ui.PROGRESS_EMBEDDING in self.stderr:
                 self.embedding.set()
             if f"{store.FAULT_ENV}: berhenti di titik" in self.stderr:
                 self.paused.set()

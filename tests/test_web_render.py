@@ -65,7 +65,7 @@ def test_documents_panel_lists_counts_and_build_time(seed_bot) -> None:
     html = render.documents_html(seed_bot.index.manifest)
     for doc in seed_bot.index.manifest["documents"]:
         assert doc["source"] in html
-        assert f'{doc["pages"]} halaman · {doc["chunks"]} potongan' in html
+        assert f'{doc["pages"]} halaman · {doc["chunks"]} bagian teks' in html
     assert render.format_time("2025-11-22T16:01:05+00:00") == "22 November 2025, 16.01 UTC"
     assert "Indeks terakhir dibangun" in html
 

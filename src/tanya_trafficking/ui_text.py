@@ -106,11 +106,11 @@ QUESTION_TOO_LONG = ("Pertanyaannya terlalu panjang ({length} karakter; paling b
 
 UNKNOWN_TIME = "waktu tidak diketahui"
 DATE_TIME = "{day} {month} {year}, {hour:02d}.{minute:02d} UTC"
-DOC_META = "{pages} halaman · {chunks} potongan"
+DOC_META = "{pages} halaman · {chunks} bagian teks"
 NO_DOCUMENTS = "Belum ada dokumen."
 SKIPPED_FILES = "{count} berkas dilewati"
 BUILT_AT = "Indeks terakhir dibangun"
-TOTALS = "{documents} dokumen · {pages} halaman · {chunks} potongan teks"
+TOTALS = "{documents} dokumen · {pages} halaman · {chunks} bagian teks"
 
 # --------------------------------------------------------------------------- uploads
 
@@ -136,7 +136,7 @@ UPLOAD_DONE = "Selesai"
 # reader refuses shows its REASON_* (files skipped, below).
 UPLOAD_WRONG_TYPE = "jenis berkas tidak didukung; hanya PDF, TXT dan MD"
 UPLOAD_EMPTY = "berkas kosong"
-UPLOAD_NOT_PDF = "bukan PDF: isinya tidak diawali tanda %PDF-"
+UPLOAD_NOT_PDF = "bukan PDF: isinya bukan dokumen PDF, walau namanya berakhiran .pdf"
 UPLOAD_PDF_AS_TEXT = "isinya PDF, bukan teks; ubah akhiran namanya menjadi .pdf"
 UPLOAD_BINARY = "bukan berkas teks (isinya biner); unggah PDF, TXT atau MD"
 UPLOAD_OVER_LIMIT = "tidak diproses: paling banyak {max_files} berkas sekali unggah"
@@ -274,12 +274,12 @@ BUILD_UNCHANGED = ("Tidak ada perubahan: korpus, model dan pengaturan sama denga
 BUILD_FILES = "Berkas diindeks : {files}"
 BUILD_FILES_REUSED = "Berkas diindeks : {files} ({reused} tidak berubah, tidak dibaca ulang)"
 BUILD_PAGES = "Halaman         : {pages}"
-BUILD_CHUNKS = "Potongan teks   : {chunks} ({embedded} di-embed baru)"
+BUILD_CHUNKS = "Bagian teks     : {chunks} ({embedded} baru diolah)"
 BUILD_SKIPPED = "Berkas dilewati : {count}"
 BUILD_TIME = "Waktu           : {seconds:.1f} detik"
 # The progress bars of a rebuild: label and unit.
 PROGRESS_READING, PROGRESS_READING_UNIT = "Membaca berkas", "berkas"
-PROGRESS_EMBEDDING, PROGRESS_EMBEDDING_UNIT = "Embedding", "potongan"
+PROGRESS_EMBEDDING, PROGRESS_EMBEDDING_UNIT = "Mengolah teks", "bagian"
 
 # The console of ``serve`` (``web/server.py``, ``web/service.py``, ``web/sessions.py``).
 SERVE_RUNNING = "Tanya Trafficking berjalan di http://{host}:{port}"
@@ -333,14 +333,15 @@ FILE_NOT_RECORDED = "{file}: tidak tercatat di manifest"
 FILE_MISSING = "{file}: berkas hilang"
 FILE_UNREADABLE = "{file}: tidak bisa dibaca ({reason})"
 FILE_CHECKSUM_MISMATCH = "{file}: checksum tidak cocok (berkas rusak atau diubah)"
-VECTOR_COUNT_MISMATCH = "{generation}: {vectors} vektor untuk {chunks} potongan"
+VECTOR_COUNT_MISMATCH = ("{generation}: data pencarian untuk {vectors} bagian teks, padahal "
+                         "ada {chunks} bagian teks")
 
 # Whether the index matches the corpus, model and settings (``pipeline.index_status``).
 INDEX_MATCHES = "indeks cocok dengan korpus dan model"
 STALE_NO_INDEX = "indeks belum ada"
 STALE_OLD_FORMAT = "format indeks lama"
 STALE_OTHER_MODEL = "indeks dibuat dengan model lain"
-STALE_CHUNKING = "pengaturan pemotongan teks berubah"
+STALE_CHUNKING = "pengaturan pembagian teks berubah"
 STALE_READING = "aturan pembacaan dokumen berubah"
 STALE_CORPUS = "isi korpus berubah"
 
@@ -353,8 +354,8 @@ CHECK_GENERATION = "Generasi aktif : {generation}"
 CHECK_GENERATION_UNUSABLE = "Generasi aktif : (tidak bisa dipakai: {problem})"
 CHECK_CHECKSUM_OK = "Checksum       : OK"
 CHECK_CHECKSUM_DAMAGED = "Checksum       : RUSAK"
-CHECK_COUNTS = "Jumlah         : {documents} dokumen, {pages} halaman, {chunks} potongan"
-CHECK_COUNT_MISMATCH = "jumlah potongan tidak sesuai manifest"
+CHECK_COUNTS = "Jumlah         : {documents} dokumen, {pages} halaman, {chunks} bagian teks"
+CHECK_COUNT_MISMATCH = "jumlah bagian teks tidak sesuai manifest"
 CHECK_LOAD_FAILED = "Muat indeks    : GAGAL ({reason})"
 CHECK_NOT_LOADED = "tidak bisa dimuat: {reason}"
 CHECK_CORPUS = "Korpus         : {corpus}"
@@ -414,7 +415,7 @@ EVAL_FALSE_ABSTAIN = "abstain padahal ada jawaban"
 EVAL_QUOTE_MISSES = "kutipan tidak memuat jawaban"
 EVAL_FALSE_ANSWER = "menjawab padahal tidak ada jawaban"
 # ``eval --plot``.
-PLOT_RECALL_TITLE = "Recall@k (potongan yang memuat jawaban)"
+PLOT_RECALL_TITLE = "Recall@k (bagian teks yang memuat jawaban)"
 PLOT_ANSWERABLE = "bisa dijawab"
 PLOT_UNANSWERABLE = "tidak bisa dijawab"
 PLOT_THRESHOLD = "ambang {threshold:.2f}"
@@ -432,7 +433,7 @@ LOG_NEW_INDEX_NOT_LOADED = "Indeks baru belum bisa dimuat ({problem}); generasi 
 
 # --------------------------------------------------------------------------- system errors
 
-MODEL_UNAVAILABLE = ("model embedding '{model}' tidak bisa dimuat: tidak ada di komputer ini, "
+MODEL_UNAVAILABLE = ("model bahasa '{model}' tidak bisa dimuat: tidak ada di komputer ini, "
                      "dan hub Hugging Face tidak terjangkau atau tidak mengenalnya. Pakai model "
                      "bawaan (hapus --model / TANYA_MODEL, atau isi e5-onnx) atau folder model "
                      "sentence-transformers di disk.")
