@@ -397,7 +397,7 @@ def build(settings: Settings, progress: bool = False,
             "versions": versions or {},
         }
         if not chunks:  # nothing to search: say so instead of writing an empty index
-            raise store.IndexProblem(ui.CORPUS_EMPTY.format(
+            raise store.CorpusEmpty(ui.CORPUS_EMPTY.format(
                 corpus=settings.corpus, skipped=len(report.skipped)))
         content = store.IndexContent(manifest, chunks, vectors, pages, terms,
                                      _words(old, plan))

@@ -36,3 +36,8 @@ class IndexWriteFailed(IndexProblem):
 
 class ModelUnavailable(IndexProblem):
     """The embedding model asked for cannot be loaded here (not on disk, hub unreachable)."""
+
+
+class CorpusEmpty(IndexProblem):
+    """The corpus holds no document that can be read: there is nothing to index. The web chat
+    still starts (empty, inviting an upload); the CLI says what to do."""

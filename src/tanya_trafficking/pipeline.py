@@ -36,14 +36,14 @@ from .highlight import quote_highlights
 from .passages import Passage, passage_for
 from .query import Speller, is_english, parse
 from .schema import Answer, Chunk
-from .store import IndexProblem
+from .store import CorpusEmpty, IndexProblem
 from .textnorm import split_sentences
 from .uploads import UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, UploadOutcome
 
 __all__ = [
     "Bot", "ask", "build_index", "ensure_index", "index_status", "check_index",
     "check_question", "corpus_to_rebuild", "follow_up_context", "current_generation",
-    "corpus_hashes", "word_frequencies", "IndexProblem", "Passage",
+    "corpus_hashes", "word_frequencies", "IndexProblem", "CorpusEmpty", "Passage",
     # the web chat's other doors (uploads.py, feedback.py)
     "add_to_corpus", "UploadOutcome", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_FILES", "record_feedback",
 ]

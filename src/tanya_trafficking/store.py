@@ -75,6 +75,7 @@ from . import ui_text as ui
 from .config import DEFAULT_MODEL
 from .embedding import model_of
 from .errors import (  # noqa: F401
+    CorpusEmpty,
     IndexCorrupt,
     IndexMismatch,
     IndexMissing,

@@ -66,6 +66,35 @@ INPUT_PLACEHOLDER = "Tulis pertanyaan Anda, lalu tekan Enter…"
 SEND_BUTTON = "Kirim"
 NEW_CHAT_BUTTON = "Percakapan baru"
 
+# ---- the conversation kept in the browser, its export, the empty state and the question
+# box's limit (web/page.py, web/service.py, web/static/chat.js)
+CHAT_EMPTY_PLACEHOLDER = ("<div class='tt-placeholder tt-empty'><strong>Belum ada dokumen "
+                          "untuk ditanyakan.</strong><br>Unggah dokumen PDF, TXT atau MD lewat "
+                          "panel dokumen (tombol <em>Pilih berkas untuk diunggah</em>). Setelah "
+                          "diindeks, dokumen langsung bisa ditanyakan di sini.</div>")  # HTML
+NO_DOCUMENTS_ANSWER = ("Belum ada dokumen yang bisa ditanyakan. Unggah dokumen PDF, TXT atau MD "
+                       "lewat panel dokumen terlebih dahulu.")
+EXAMPLE_ABOUT_DOCUMENT = "Apa isi utama dokumen {name}?"
+SERVE_EMPTY_CORPUS = ("Web chat dibuka tanpa dokumen ({problem}). Dokumen yang diunggah lewat "
+                      "halaman web langsung diindeks.")
+CLEAR_HISTORY_BUTTON = "Hapus riwayat"
+HISTORY_CLEARED = "Riwayat percakapan dihapus dari peramban ini."
+HISTORY_CLEARED_TITLE = "Riwayat dihapus"
+EXPORT_BUTTON = "Ekspor Markdown"
+EXPORT_FILENAME = "percakapan-tanya-trafficking-{stamp}.md"
+# The exported Markdown file (``service.conversation_markdown``).
+EXPORT_TITLE = "Percakapan Tanya Trafficking"
+EXPORT_TIME = "Diekspor {time}."
+EXPORT_QUESTION = "## {n}. {question}"
+EXPORT_EMPTY = "Belum ada pertanyaan dalam percakapan ini."
+# The question box's limit (chat.js): {n} and {limit} are numbers written the Indonesian way.
+INPUT_LIMIT_TEXT = {
+    "remaining": "Sisa {n} karakter",
+    "full": "Batas {limit} karakter tercapai",
+    "pasted": ("Teks yang ditempel terlalu panjang: hanya {limit} karakter pertama yang masuk. "
+               "Silakan persingkat pertanyaannya."),
+}
+
 # --------------------------------------------------------------------------- answers
 
 THINKING = "Mencari di dokumen…"

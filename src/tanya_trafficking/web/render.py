@@ -186,7 +186,8 @@ def documents_html(manifest: dict) -> str:
                   "meta": ui.DOC_META.format(pages=d.get("pages", 0), chunks=d.get("chunks", 0))}
                  for d in docs]
     return _render("documents.html", documents=documents, skipped=manifest.get("skipped", []),
-                   built=str(built), built_text=format_time(built), totals=totals)
+                   built=str(built), built_text=format_time(built) if built else "",
+                   totals=totals)
 
 
 def upload_status_html(text: str, fraction: float | None = None, outcomes=()) -> str:

@@ -127,8 +127,13 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
 
 
 def prepare(settings: Settings) -> ChatService:
-    """Build the index if missing or stale, then load it."""
-    report = pipeline.ensure_index(settings, progress=True)
+    """Build the index if missing or stale, then load it. An empty corpus starts the chat
+    empty: it invites an upload, which builds the first index."""
+    try:
+        report = pipeline.ensure_index(settings, progress=True)
+    except pipeline.CorpusEmpty as e:
+        print(ui.SERVE_EMPTY_CORPUS.format(problem=e), flush=True)
+        return ChatService(settings, empty=True)
     if report is not None:
         print(report.summary(), flush=True)
     try:
