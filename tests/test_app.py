@@ -222,10 +222,13 @@ def test_chat_follow_up_uses_the_conversation(app_server: AppServer) -> None:
 
 
 def test_chat_follow_up_after_a_refused_question(app_server: AppServer) -> None:
-    """A refused question (empty) is skipped: the follow-up leans on the one before it."""
+    """A refused question (too long) is skipped: the follow-up leans on the one before it.
+    An empty one is not even a turn: the chat stays as it was (no bubble, nothing to rate)."""
     chat(app_server, FOLLOW_PREV, "percakapan-c")
-    refused = chat(app_server, "   ", "percakapan-c")
-    assert "kosong" in refused
+    empty = app_server.chat("   ", "percakapan-c")
+    assert not isinstance(empty, list), empty  # an update that changes nothing
+    refused = chat(app_server, "x" * 1500, "percakapan-c")
+    assert "terlalu panjang" in refused
     follow = chat(app_server, FOLLOW_Q, "percakapan-c")
     assert f"{FOLLOW_NOTE}: «{FOLLOW_PREV}»" in follow and FOLLOW_QUOTE in follow, follow
 

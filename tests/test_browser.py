@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ ENGLISH = ["Submit", "Clear", "Loading", "Error", "Upload", "Copy", "Like", "Dis
            "Built with", "Use via API", "Settings", "Retry", "Undo", "Info", "Close",
            "processing", "queue"]
 WAIT_S = 30
+STORAGE_KEY = "tanya-trafficking-percakapan"  # web/page.py's
 
 
 def _ensure_browser() -> None:
@@ -103,8 +105,13 @@ def _wait(predicate, timeout: float = WAIT_S, message: str = ""):
     raise AssertionError(f"timed out: {message} (last: {last!r})")
 
 
-def _open(driver, server: AppServer) -> None:
-    driver.get(server.url)
+def _open(driver, server: AppServer, keep: bool = False, query: str = "") -> None:
+    """Load the page. The browser keeps the conversation across loads: unless ``keep``, its
+    kept copy is forgotten first, so every test starts with an empty chat."""
+    if not keep:
+        driver.execute_cdp_cmd("Storage.clearDataForOrigin", {
+            "origin": server.url.rstrip("/"), "storageTypes": "local_storage"})
+    driver.get(server.url + query)
     # window.__tt: the page's own script ran, which Gradio does once the app is up.
     _wait(lambda: driver.execute_script(
         "return !!document.querySelector('#tt-input textarea') && "
@@ -187,6 +194,7 @@ def test_page_is_indonesian_even_for_an_english_browser(browser, server) -> None
         "return document.querySelector('#tt-input textarea').placeholder")
     assert placeholder.startswith("Tulis pertanyaan")
     assert not _english_words(_visible_strings(browser))
+    assert "potongan" not in text.lower() and "chunk" not in text.lower()
 
 
 def test_question_streams_an_answer_with_sources_and_passage(browser, server) -> None:
@@ -410,8 +418,11 @@ return out;
 """
 
 
-def test_text_has_readable_contrast(browser, server) -> None:
-    _open(browser, server)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_has_readable_contrast(browser, server, theme) -> None:
+    _open(browser, server, query="?__theme=dark" if theme == "dark" else "")
+    assert browser.execute_script(
+        "return document.body.classList.contains('dark')") == (theme == "dark")
     _ask(browser, "Berapa jumlah kasus human trafficking pada tahun 2023?")
     browser.execute_script("document.querySelectorAll('#tt-chat details').forEach("
                            "d => d.open = true)")
@@ -419,12 +430,30 @@ def test_text_has_readable_contrast(browser, server) -> None:
                  ".tt-total", ".tt-lead", "blockquote.tt-quote", "mark.tt-ans",
                  "details.tt-sources > summary", "p.tt-where", "details.tt-passage > summary",
                  "p.tt-passage-text", "button.tt-copy", "#tt-send", "#tt-new",
-                 "#tt-upload-note p", ".tt-question", "#tt-input textarea"]
+                 "#tt-upload-note p", ".tt-question", "#tt-input textarea",
+                 "#tt-clear-history", "#tt-export", "#tt-sidebar h2", "#tt-sidebar h3",
+                 "#tt-about button", "#tt-limit p"]
+    browser.find_element("css selector", "#tt-input textarea").send_keys("x" * 900)
+    _wait(lambda: browser.execute_script(
+        "return document.querySelector('#tt-limit p').innerText"), message="limit note")
     ratios = browser.execute_script(CONTRAST_JS, selectors)
     seen = {sel for sel, _ in ratios}
-    assert {"blockquote.tt-quote", "mark.tt-ans", "p.tt-where", "#tt-send"} <= seen, seen
+    assert {"blockquote.tt-quote", "mark.tt-ans", "p.tt-where", "#tt-send", ".tt-total",
+            "#tt-upload-note p", "#tt-limit p"} <= seen, seen
     low = [(sel, round(r, 2)) for sel, r in ratios if r < 4.5]
-    assert not low, f"below WCAG AA 4.5:1: {low}"
+    assert not low, f"below WCAG AA 4.5:1 ({theme}): {low}"
+    if theme == "dark":
+        with _viewport(browser, 1280, 800):
+            from selenium.webdriver.common.keys import Keys
+
+            box = browser.find_element("css selector", "#tt-input textarea")
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(Keys.DELETE)
+            browser.execute_script(
+                "document.querySelector('#tt-chat .tt-answer').scrollIntoView({block: 'start'});"
+                "window.scrollTo(0, 0);")
+            time.sleep(0.8)
+            _screenshot(browser, "gelap-desktop")
 
 
 # --------------------------------------------------------------------------- uploads
@@ -523,6 +552,16 @@ def test_phone_screen_390px(browser, server) -> None:
         time.sleep(0.5)  # its slide-in animation
         assert "Dokumen terindeks" in sidebar.text and ACTIP_SOURCE in sidebar.text
         _screenshot(browser, "ponsel-panel")
+        # Its close control lies whole inside the screen, uncovered.
+        box = browser.execute_script("""
+            const b = document.querySelector('#tt-sidebar .toggle-button');
+            const r = b.getBoundingClientRect();
+            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return [r.left, r.top, r.right, r.bottom, window.innerWidth, window.innerHeight,
+                    b.contains(top), r.width, r.height];""")
+        left, top, right, bottom, width, height, uncovered, w, h = box
+        assert left >= 0 and top >= 0 and right <= width - 4 and bottom <= height, box
+        assert uncovered and w >= 40 and h >= 40, box  # a whole, thumb-sized control
         sidebar.find_element(By.CSS_SELECTOR, ".toggle-button").click()
         _wait(lambda: "open" not in sidebar.get_attribute("class"), message="panel closes")
     finally:
@@ -568,6 +607,180 @@ def test_password_protected_page(browser, server, tmp_path) -> None:
         srv.close()
 
 
+# --------------------------------------------------------------------------- conversation
+
+
+@contextmanager
+def _viewport(driver, width: int, height: int, mobile: bool = False):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1,
+                            "mobile": mobile})
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _kept(driver) -> bool:
+    return driver.execute_script(f"return !!localStorage.getItem({STORAGE_KEY!r})")
+
+
+def test_conversation_is_kept_across_a_reload_exported_and_cleared(browser, server,
+                                                                   tmp_path) -> None:
+    from selenium.webdriver.common.by import By
+
+    with _viewport(browser, 1280, 800):
+        _open(browser, server)
+        assert not _kept(browser)
+        _ask(browser, ACTIP_Q)
+        _wait(lambda: _kept(browser), message="conversation kept in the browser")
+        _open(browser, server, keep=True)
+        _wait(lambda: any(ACTIP_A in a for a in _answers(browser)), message="restored")
+        questions = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#tt-chat .tt-question'))"
+            ".map(e => e.innerText)")
+        assert questions == [ACTIP_Q]
+        assert _finished_answers(browser) == 1  # the sources and buttons came back too
+        # The turn behind it came back as well: a follow-up leans on it ...
+        follow = _ask(browser, "Kapan itu ditandatangani?")
+        assert "2015" in follow and "«Apa kepanjangan dari ACTIP?»" in follow, follow
+        time.sleep(0.5)
+        _screenshot(browser, "riwayat-desktop")
+        # ... and a thumb on the restored answer records it.
+        lines_before = (len(server.feedback.read_text("utf-8").splitlines())
+                        if server.feedback.exists() else 0)
+        browser.find_elements(By.CSS_SELECTOR,
+                              "#tt-chat button[aria-label='Jawaban bagus']")[0].click()
+        _wait(lambda: server.feedback.exists() and len(
+            server.feedback.read_text("utf-8").splitlines()) > lines_before,
+            message="feedback on a restored answer")
+        record = json.loads(server.feedback.read_text("utf-8").splitlines()[-1])
+        assert record["question"] == ACTIP_Q and record["verdict"] == "up"
+        # "Ekspor Markdown" downloads the conversation.
+        browser.execute_cdp_cmd("Page.setDownloadBehavior",
+                                {"behavior": "allow", "downloadPath": str(tmp_path)})
+        browser.find_element(By.CSS_SELECTOR, "#tt-export").click()
+        exported = _wait(lambda: [p for p in tmp_path.glob("*.md")], message="download")
+        assert exported[0].name.startswith("percakapan-tanya-trafficking-")
+        text = exported[0].read_text("utf-8")
+        assert f"## 1. {ACTIP_Q}" in text and "## 2. Kapan itu ditandatangani?" in text
+        assert ACTIP_A in text and f"`{ACTIP_SOURCE}`, tanpa nomor halaman" in text
+        # "Hapus riwayat": the chat and the kept copy go; a reload stays empty.
+        browser.find_element(By.CSS_SELECTOR, "#tt-clear-history").click()
+        _wait(lambda: not _answers(browser) and not _kept(browser), message="history cleared")
+        _open(browser, server, keep=True)
+        time.sleep(1.5)  # the restore event has run
+        assert not _answers(browser)
+        assert browser.find_elements(By.CSS_SELECTOR, "#tt-chat button.example")
+
+
+def test_send_on_an_empty_box_does_nothing_and_the_box_counts_down(browser, server) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _open(browser, server)
+    box = browser.find_element(By.CSS_SELECTOR, "#tt-input textarea")
+    limit = int(box.get_attribute("maxlength"))
+    browser.find_element(By.CSS_SELECTOR, "#tt-send").click()
+    box.send_keys("   ")
+    box.send_keys(Keys.ENTER)
+    time.sleep(2)
+    assert browser.execute_script(
+        "return document.querySelectorAll('#tt-chat .message').length") == 0
+    assert browser.find_elements(By.CSS_SELECTOR, "#tt-chat button.example")  # still empty
+    note = lambda: browser.execute_script(  # noqa: E731
+        "return document.querySelector('#tt-limit').innerText.trim()")
+    box.clear()
+    box.send_keys("a" * (limit // 2))
+    time.sleep(0.8)
+    assert note() == ""  # far from the limit: nothing shown
+    box.send_keys("b" * (limit // 2 - 40))
+    _wait(lambda: note() == "Sisa 40 karakter", message="characters remaining")
+    # A paste longer than what is left: cut by the box, and said so.
+    box.clear()
+    browser.execute_cdp_cmd("Browser.grantPermissions", {
+        "origin": server.url.rstrip("/"),
+        "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    browser.execute_script("return navigator.clipboard.writeText(arguments[0])",
+                           "kata " * (limit // 4))
+    box.click()
+    box.send_keys(Keys.CONTROL, "v")
+    _wait(lambda: "terlalu panjang" in note(), message="note on a too long paste")
+    assert len(box.get_attribute("value")) == limit
+    assert note().startswith(f"Teks yang ditempel terlalu panjang: hanya {limit:,}"
+                             .replace(",", "."))
+    assert not _english_words([note()])
+
+
+def test_tab_goes_through_the_chat_before_the_side_panel(browser, server) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _open(browser, server)
+    _ask(browser, ACTIP_Q)
+    # From the page's start (the header): Tab, reading document.activeElement each time.
+    browser.find_element(By.CSS_SELECTOR, "#tt-header h1").click()
+    seen = []
+    for _ in range(40):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        seen.append(browser.execute_script("""
+            const a = document.activeElement;
+            if (a.closest('#tt-sidebar')) return 'panel';
+            if (a.closest('#tt-chat')) return 'chat';
+            if (a.closest('#tt-input')) return 'input';
+            return a.id || a.tagName;"""))
+        if seen[-1] == "panel":
+            break
+    order = list(dict.fromkeys(seen))  # first time each was reached
+    assert order[:7] == ["chat", "input", "tt-send", "tt-new", "tt-clear-history",
+                         "tt-export", "panel"], seen
+    assert "tt-sources" in browser.execute_script(  # the sources are reachable in the chat
+        "return Array.from(document.querySelectorAll('#tt-chat summary'))"
+        ".map(s => s.parentElement.className).join(' ')")
+
+
+def test_empty_index_invites_an_upload(browser, tmp_path) -> None:
+    from selenium.webdriver.common.by import By
+
+    empty = tmp_path / "korpus-kosong"
+    empty.mkdir()
+    srv = start_app(tmp_path / "kosong", corpus=empty)
+    try:
+        with _viewport(browser, 1280, 800):
+            browser.get(srv.url)
+            _wait(lambda: browser.execute_script(
+                "return window.__tt === true && !!document.querySelector('#tt-docs .tt-docs')"),
+                message="page loaded")
+            chat = browser.find_element(By.CSS_SELECTOR, "#tt-chat")
+            _wait(lambda: "Belum ada dokumen untuk ditanyakan" in chat.text,
+                  message="empty state")
+            assert "Unggah dokumen PDF, TXT atau MD" in chat.text
+            assert not browser.find_elements(By.CSS_SELECTOR, "#tt-chat button.example")
+            assert "Belum ada dokumen." in browser.find_element(By.CSS_SELECTOR, "#tt-docs").text
+            assert not _english_words(_visible_strings(browser))
+            _screenshot(browser, "kosong-desktop")
+        # An upload builds the first index: then an example about that document.
+        doc = tmp_path / "laporan-nelayan.txt"
+        doc.write_text("Laporan Lapangan Kampung Nelayan.\n\n" + PDF_FACT + "\n", "utf-8")
+        browser.find_element(By.CSS_SELECTOR, "#tt-sidebar input[type=file]") \
+            .send_keys(str(doc))
+        status = browser.find_element(By.CSS_SELECTOR, "#tt-upload-status")
+        _wait(lambda: "1 dari 1 berkas ditambahkan" in status.text, timeout=240,
+              message="first document indexed")
+        example = _wait(lambda: [b for b in browser.find_elements(
+            By.CSS_SELECTOR, "#tt-chat button.example")
+            if "Apa isi utama dokumen laporan-nelayan.txt?" in b.text],
+            message="an example about the uploaded document")
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#tt-chat button.example")) == 1
+        assert "Belum ada dokumen untuk ditanyakan" not in chat.text
+        example[0].click()
+        _wait(lambda: _finished_answers(browser) == 1, message="example answered")
+        assert "37 korban" in _ask(browser, PDF_QUESTION)
+    finally:
+        srv.close()
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _no_temporary_screenshots():
     yield
@@ -579,7 +792,8 @@ def _no_temporary_screenshots():
 
 
 def test_screenshots_were_saved() -> None:
-    for name in ("desktop-jawaban", "desktop-unggah", "ponsel-jawaban", "ponsel-panel"):
+    for name in ("desktop-jawaban", "desktop-unggah", "ponsel-jawaban", "ponsel-panel",
+                 "riwayat-desktop", "kosong-desktop", "gelap-desktop"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -24,11 +24,13 @@ import json
 import logging
 import os
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import pipeline
 from .. import ui_text as ui
 from . import guards, render
+from . import service as service_mod
 from .service import UPLOAD_TIME_LIMIT_S, ChatService
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,8 @@ CHAIN_MAX_CHARS = 300  # a chain of follow-ups carries at most this much earlier
 # cannot reach (Gradio scopes those rules inside its content area).
 CSS = render.static_text("chat.css")
 PAGE_JS = render.static_text("chat.js").replace(
-    "__TT_TEXT__", json.dumps(ui.PAGE_SCRIPT_TEXT, ensure_ascii=False))
+    "__TT_TEXT__", json.dumps(ui.PAGE_SCRIPT_TEXT, ensure_ascii=False)).replace(
+    "__TT_LIMIT_TEXT__", json.dumps(ui.INPUT_LIMIT_TEXT, ensure_ascii=False))
 HEAD = render.static_text("head.html").replace(
     "__TT_DESCRIPTION__", html.escape(ui.PAGE_DESCRIPTION))
 GRADIO_STRINGS = ui.GRADIO_STRINGS
@@ -75,6 +78,28 @@ def build_ui(service: ChatService):
         history = gr.State([])
         turns = gr.State({})  # message index -> the question and answer behind it
 
+        gr.HTML(render.header_html(), padding=False)
+        chatbot = gr.Chatbot(
+            label=ui.CHAT_LABEL, show_label=False, elem_id="tt-chat", scale=1, height="62vh",
+            min_height=320, buttons=[], feedback_options=("Like", "Dislike"),
+            latex_delimiters=[], line_breaks=False, sanitize_html=True, layout="bubble",
+            **chat_start(service.manifest()),  # the invitation and examples the index can answer
+        )
+        with gr.Row(elem_id="tt-input-row", equal_height=True):
+            box = gr.Textbox(label=ui.INPUT_LABEL, show_label=False, elem_id="tt-input",
+                             placeholder=ui.INPUT_PLACEHOLDER,
+                             max_length=settings.max_question_chars, scale=5, autofocus=True,
+                             submit_btn=False, lines=1, max_lines=4, container=False)
+            send = gr.Button(ui.SEND_BUTTON, variant="primary", scale=1, min_width=70,
+                             elem_id="tt-send")
+        input_limit_note()
+        with gr.Row(elem_id="tt-tools"):
+            new = gr.Button(ui.NEW_CHAT_BUTTON, variant="secondary", size="sm",
+                            elem_id="tt-new", scale=0, min_width=150)
+            kept = conversation_controls()
+
+        # The side panel comes after the chat in the page, so that Tab reaches the chat, the
+        # question box and its buttons first (it is drawn at the side all the same).
         with gr.Sidebar(label=ui.SIDEBAR_LABEL, open=True, width=330, elem_id="tt-sidebar"):
             gr.Markdown(ui.DOCUMENTS_HEADING)
             docs = gr.HTML(documents_panel(), elem_id="tt-docs")
@@ -87,29 +112,13 @@ def build_ui(service: ChatService):
             with gr.Accordion(ui.ABOUT_LABEL, open=False, elem_id="tt-about"):
                 gr.Markdown(ui.ABOUT)
 
-        gr.HTML(render.header_html(), padding=False)
-        chatbot = gr.Chatbot(
-            label=ui.CHAT_LABEL, show_label=False, elem_id="tt-chat", scale=1, height="62vh",
-            min_height=320, buttons=[], feedback_options=("Like", "Dislike"),
-            latex_delimiters=[], line_breaks=False, sanitize_html=True, layout="bubble",
-            placeholder=ui.CHAT_PLACEHOLDER,
-            examples=[{"text": q} for q in ui.EXAMPLES],
-        )
-        with gr.Row(elem_id="tt-input-row", equal_height=True):
-            box = gr.Textbox(label=ui.INPUT_LABEL, show_label=False, elem_id="tt-input",
-                             placeholder=ui.INPUT_PLACEHOLDER,
-                             max_length=settings.max_question_chars, scale=5, autofocus=True,
-                             submit_btn=False, lines=1, max_lines=4, container=False)
-            send = gr.Button(ui.SEND_BUTTON, variant="primary", scale=1, min_width=70,
-                             elem_id="tt-send")
-        with gr.Row(elem_id="tt-tools"):
-            new = gr.Button(ui.NEW_CHAT_BUTTON, variant="secondary", size="sm",
-                            elem_id="tt-new", scale=0, min_width=150)
-
         def respond(question, hist, trn):
             """One turn of the chat. The previous question of the conversation
             (``previous_question``) goes along: a follow-up is searched with it."""
             question = "" if question is None else str(question)
+            if not question.strip():  # "Kirim" on an empty box: nothing happens
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return
             hist, trn = _trim(list(hist or []), dict(trn or {}))
             previous = previous_question(trn)
             hist.append({"role": "user", "content": render.user_html(question.strip()[:2000])})
@@ -135,6 +144,7 @@ def build_ui(service: ChatService):
             hist[-1] = {"role": "assistant", "content": render.answer_html(result, bot)}
             trn[len(hist) - 1] = {
                 "question": result.question, "answer": result.text, "found": result.found,
+                "short_answer": result.short_answer,
                 "sources": [q.to_json() for q in result.quotes],
                 "generation": bot.generation,
                 **({"previous": result.context} if result.context else {}),
@@ -152,14 +162,15 @@ def build_ui(service: ChatService):
         common = dict(api_visibility="private", time_limit=EVENT_TIME_LIMIT_S,
                       concurrency_limit=STREAM_CONCURRENCY, concurrency_id="chat-page",
                       show_progress="hidden")
-        box.submit(respond, [box, history, turns], chat_outputs, **common)
-        send.click(respond, [box, history, turns], chat_outputs, **common)
-        chatbot.example_select(respond_example, [history, turns], chat_outputs, **common)
-        new.click(lambda: ([], [], {}, ""), None, chat_outputs, api_visibility="private",
-                  show_progress="hidden")
-        # The chat's own bin icon empties the chat in the browser: forget it here too.
-        chatbot.clear(lambda: ([], {}), None, [history, turns], api_visibility="private",
-                      show_progress="hidden")
+        asked = [box.submit(respond, [box, history, turns], chat_outputs, **common),
+                 send.click(respond, [box, history, turns], chat_outputs, **common),
+                 chatbot.example_select(respond_example, [history, turns], chat_outputs,
+                                        **common)]
+        emptied = [new.click(lambda: ([], [], {}, ""), None, chat_outputs,
+                             api_visibility="private", show_progress="hidden"),
+                   # The chat's own bin icon empties the chat in the browser: forget it here too.
+                   chatbot.clear(lambda: ([], {}), None, [history, turns],
+                                 api_visibility="private", show_progress="hidden")]
 
         def on_like(trn, data: gr.LikeData):
             index = data.index if isinstance(data.index, int) else None
@@ -196,9 +207,10 @@ def build_ui(service: ChatService):
                 else:
                     yield render.upload_status_html(event.text), documents_panel()
 
-        upload.upload(on_upload, [upload], [upload_status, docs], api_visibility="private",
-                      time_limit=UPLOAD_TIME_LIMIT_S, concurrency_limit=1,
-                      concurrency_id="upload", show_progress="hidden")
+        uploaded = upload.upload(on_upload, [upload], [upload_status, docs],
+                                 api_visibility="private", time_limit=UPLOAD_TIME_LIMIT_S,
+                                 concurrency_limit=1, concurrency_id="upload",
+                                 show_progress="hidden")
 
         def tanya(pertanyaan: str, sebelumnya: str = "") -> str:
             """Jawab satu pertanyaan; jawaban memuat kutipan dan sumbernya. `sebelumnya`
@@ -215,7 +227,98 @@ def build_ui(service: ChatService):
                concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
         demo.load(documents_panel, None, docs, api_visibility="private",
                   show_progress="hidden")
+        wire_conversation(service, kept, chatbot, history, turns, asked, emptied, uploaded,
+                          demo)
     return demo
+
+
+# --------------------------------------------------------------------------- conversation
+# The conversation kept in the browser across reloads ("Hapus riwayat" forgets it), its
+# Markdown export, the empty chat's invitation and examples, and the question box's limit
+# note. The logic (what is kept, the Markdown, which examples) is in ``service``.
+
+STORAGE_KEY = "tanya-trafficking-percakapan"
+# Starts the download of the exported Markdown ({"name", "text"}) in the browser.
+DOWNLOAD_JS = """(data) => {
+  if (!data) return;
+  const {name, text} = JSON.parse(data);
+  const url = URL.createObjectURL(new Blob([text], {type: 'text/markdown;charset=utf-8'}));
+  const a = document.createElement('a');
+  a.href = url; a.download = name; a.style.display = 'none';
+  document.body.appendChild(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}"""
+FORGET_JS = "() => { try { localStorage.removeItem(%s); } catch (e) {} }" % json.dumps(
+    STORAGE_KEY)
+
+
+def chat_start(manifest: dict) -> dict:
+    """The empty chat's placeholder and examples for the documents in the index."""
+    return {"placeholder": service_mod.chat_placeholder(manifest),
+            "examples": [{"text": q} for q in service_mod.example_questions(manifest)]}
+
+
+def input_limit_note():
+    """Under the question box: how many characters remain near the limit, and the note on a
+    pasted text that was too long (filled in by chat.js)."""
+    import gradio as gr
+
+    return gr.HTML('<p class="tt-limit-text" role="status" aria-live="polite"></p>',
+                   elem_id="tt-limit", padding=False)
+
+
+def conversation_controls() -> dict:
+    """The tool row's "Hapus riwayat" and "Ekspor Markdown", the browser's kept copy and the
+    hidden field the export travels through."""
+    import gradio as gr
+
+    return {
+        "clear": gr.Button(ui.CLEAR_HISTORY_BUTTON, variant="secondary", size="sm",
+                           elem_id="tt-clear-history", scale=0, min_width=130),
+        "export": gr.Button(ui.EXPORT_BUTTON, variant="secondary", size="sm",
+                            elem_id="tt-export", scale=0, min_width=150),
+        "saved": gr.BrowserState(None, storage_key=STORAGE_KEY),
+        "file": gr.Textbox("", visible="hidden", elem_id="tt-export-data", show_label=False,
+                           container=False, interactive=False),
+    }
+
+
+def wire_conversation(service: ChatService, kept: dict, chatbot, history, turns, asked: list,
+                      emptied: list, uploaded, demo) -> None:
+    """Keep the conversation in the browser after every change, restore it on load, clear it
+    with "Hapus riwayat", export it; offer the examples the index can answer."""
+    import gradio as gr
+
+    quiet = dict(api_visibility="private", show_progress="hidden")
+    key = service.conversation_key
+
+    def save(hist, trn):
+        hist, trn = _trim(list(hist or []), dict(trn or {}))
+        return service_mod.saved_conversation(hist, trn, key)
+
+    def restore(saved):
+        hist, trn = service_mod.restore_conversation(saved, key, MAX_HISTORY)
+        return gr.update(value=hist, **chat_start(service.manifest())), hist, trn
+
+    def clear():
+        gr.Info(ui.HISTORY_CLEARED, title=ui.HISTORY_CLEARED_TITLE, duration=4)
+        return [], [], {}, None
+
+    def export(trn):
+        now = datetime.now(timezone.utc)
+        return json.dumps({"name": service_mod.export_filename(now),
+                           "text": service_mod.conversation_markdown(trn or {}, now)},
+                          ensure_ascii=False)
+
+    for event in asked + emptied:
+        event.then(save, [history, turns], [kept["saved"]], **quiet)
+    demo.load(restore, [kept["saved"]], [chatbot, history, turns], **quiet)
+    kept["clear"].click(clear, None, [chatbot, history, turns, kept["saved"]], **quiet) \
+        .then(None, None, None, js=FORGET_JS, **quiet)
+    kept["export"].click(export, [turns], [kept["file"]], **quiet) \
+        .then(None, [kept["file"]], None, js=DOWNLOAD_JS, **quiet)
+    uploaded.then(lambda: gr.update(**chat_start(service.manifest())), None, [chatbot],
+                  **quiet)
 
 
 def previous_question(trn: dict) -> str | None:

@@ -95,4 +95,43 @@
     btn.setAttribute('data-copied', ok ? 'ya' : 'tidak');
     setTimeout(() => { btn.textContent = T.copy; }, 2000);
   });
+
+  // ---- The question box's limit (ui_text.INPUT_LIMIT_TEXT): near the limit, how many
+  // characters remain; a pasted text that the box cuts gets a note instead of a silent cut.
+  const L = __TT_LIMIT_TEXT__;
+  const num = (n) => n.toLocaleString('id-ID');
+  const NEAR = 0.8;  // the count shows from this share of the limit on
+  let pastedTooLong = false;
+  const showLimit = () => {
+    const box = document.querySelector('#tt-input textarea');
+    const out = document.querySelector('#tt-limit .tt-limit-text');
+    if (!box || !out) return;
+    const limit = box.maxLength > 0 ? box.maxLength : 0;
+    const len = box.value.length;
+    let text = '';
+    if (limit && pastedTooLong) text = L.pasted.replace('{limit}', num(limit));
+    else if (limit && len >= limit) text = L.full.replace('{limit}', num(limit));
+    else if (limit && len >= NEAR * limit) text = L.remaining.replace('{n}', num(limit - len));
+    if (out.textContent !== text) out.textContent = text;
+    out.classList.toggle('tt-limit-warn', !!limit && (pastedTooLong || len >= limit));
+  };
+  document.addEventListener('paste', (ev) => {
+    const box = ev.target.closest && ev.target.closest('#tt-input textarea');
+    if (!box || !(box.maxLength > 0)) return;
+    const pasted = (ev.clipboardData && ev.clipboardData.getData('text')) || '';
+    const kept = box.value.length - (box.selectionEnd - box.selectionStart);
+    pastedTooLong = kept + pasted.length > box.maxLength;
+    setTimeout(showLimit, 0);
+  }, true);
+  document.addEventListener('input', (ev) => {
+    if (!(ev.target.closest && ev.target.closest('#tt-input textarea'))) return;
+    if (ev.inputType !== 'insertFromPaste') pastedTooLong = false;
+    showLimit();
+  }, true);
+  // The box is emptied by the page after a question is sent: the note goes with it.
+  setInterval(() => {
+    const box = document.querySelector('#tt-input textarea');
+    if (box && !box.value) pastedTooLong = false;
+    showLimit();
+  }, 500);
 }
