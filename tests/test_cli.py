@@ -490,8 +490,7 @@ def test_an_empty_or_missing_corpus_is_one_clear_line(tmp_path: Path) -> None:
     env = _clean_env()
     for args, expected in (
             (("rebuild-index", "--corpus", empty, "--index", tmp_path / "ix"), "belum berisi"),
-            (("serve", "--corpus", empty, "--index", tmp_path / "ix2", "--port", "7993"),
-             "belum berisi"),
+            # (``serve`` on an empty corpus opens an empty chat: test_browser.py)
             (("serve", "--corpus", tmp_path / "tidak-ada", "--index", tmp_path / "ix3"),
              "tidak ada")):
         proc = run_cli(*args, env=env, timeout=120)

@@ -75,8 +75,8 @@ CHAT_EMPTY_PLACEHOLDER = ("<div class='tt-placeholder tt-empty'><strong>Belum ad
 NO_DOCUMENTS_ANSWER = ("Belum ada dokumen yang bisa ditanyakan. Unggah dokumen PDF, TXT atau MD "
                        "lewat panel dokumen terlebih dahulu.")
 EXAMPLE_ABOUT_DOCUMENT = "Apa isi utama dokumen {name}?"
-SERVE_EMPTY_CORPUS = ("Web chat dibuka tanpa dokumen ({problem}). Dokumen yang diunggah lewat "
-                      "halaman web langsung diindeks.")
+SERVE_EMPTY_CORPUS = ("Korpus {corpus} belum berisi dokumen yang bisa dibaca; web chat dibuka "
+                      "kosong. Dokumen yang diunggah lewat halaman web langsung diindeks.")
 CLEAR_HISTORY_BUTTON = "Hapus riwayat"
 HISTORY_CLEARED = "Riwayat percakapan dihapus dari peramban ini."
 HISTORY_CLEARED_TITLE = "Riwayat dihapus"

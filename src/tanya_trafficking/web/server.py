@@ -131,8 +131,8 @@ def prepare(settings: Settings) -> ChatService:
     empty: it invites an upload, which builds the first index."""
     try:
         report = pipeline.ensure_index(settings, progress=True)
-    except pipeline.CorpusEmpty as e:
-        print(ui.SERVE_EMPTY_CORPUS.format(problem=e), flush=True)
+    except pipeline.CorpusEmpty:
+        print(ui.SERVE_EMPTY_CORPUS.format(corpus=settings.corpus), flush=True)
         return ChatService(settings, empty=True)
     if report is not None:
         print(report.summary(), flush=True)
