@@ -144,6 +144,8 @@ DOC_FILE_MISSING = "berkasnya tidak ada lagi di korpus"
 DOC_REBUILD_BUSY = "pembaruan indeks lain sedang berjalan; coba lagi sebentar lagi"
 DOC_SERVER_ERROR = "indeks gagal dibangun karena kesalahan di server"
 DOC_WAITING = "Menunggu perubahan dokumen lain selesai"
+DOC_FAILED = ("Pembaruan indeks gagal karena kesalahan di server; dokumen tidak berubah. "
+              "Coba lagi, atau beri tahu pengelola.")
 DOC_CRASHED = "Proses pembaruan indeks berhenti tiba-tiba; dokumen tidak berubah."
 DOC_TIMED_OUT = "Pembaruan indeks melewati batas waktu; dokumen tidak berubah."
 DOC_ACTION_UNKNOWN = "Tindakan tidak dikenal."

@@ -331,7 +331,8 @@ def _upload_worker(settings: Settings, uploads, events) -> None:
         events.put(("error", ui.UPLOAD_FAILED))
 
 
-DOCUMENT_ACTIONS = {"hapus": pipeline.delete_document, "indeks-ulang": pipeline.reindex_document}
+# The page's action names -> the pipeline function that does it.
+DOCUMENT_ACTIONS = {"hapus": "delete_document", "indeks-ulang": "reindex_document"}
 
 
 def _document_worker(settings: Settings, action: str, source: str, events) -> None:
@@ -342,14 +343,15 @@ def _document_worker(settings: Settings, action: str, source: str, events) -> No
     except OSError:
         pass
     try:
-        outcome = DOCUMENT_ACTIONS[action](
-            settings, source, lambda text, fraction: events.put(("progress", text, fraction)))
+        change = getattr(pipeline, DOCUMENT_ACTIONS[action])
+        outcome = change(settings, source,
+                         lambda text, fraction: events.put(("progress", text, fraction)))
         events.put(("done", outcome))
     except BaseException:  # noqa: BLE001 - the parent must hear about every ending
         import traceback
 
         traceback.print_exc()
-        events.put(("error", ui.DOC_SERVER_ERROR))
+        events.put(("error", ui.DOC_FAILED))
 
 
 def parse_scope(text) -> list[str] | None:
