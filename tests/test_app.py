@@ -110,9 +110,11 @@ def test_api_lists_only_the_question_endpoint(app_server: AppServer) -> None:
     api = app_server.client().view_api(return_format="dict", print_info=False)
     assert set(api["named_endpoints"]) == named
     params = api["named_endpoints"]["/tanya"]["parameters"]
-    assert [p["parameter_name"] for p in params] == ["pertanyaan", "sebelumnya"], params
+    assert [p["parameter_name"] for p in params] == ["pertanyaan", "sebelumnya", "dokumen"], \
+        params
     assert not params[0]["parameter_has_default"]
     assert params[1]["parameter_has_default"] and params[1]["parameter_default"] == ""
+    assert params[2]["parameter_has_default"] and params[2]["parameter_default"] is None
 
 
 def test_answers_actip_with_quote_and_source(app_server: AppServer) -> None:
@@ -231,6 +233,24 @@ def test_chat_follow_up_after_a_refused_question(app_server: AppServer) -> None:
     assert "terlalu panjang" in refused
     follow = chat(app_server, FOLLOW_Q, "percakapan-c")
     assert f"{FOLLOW_NOTE}: «{FOLLOW_PREV}»" in follow and FOLLOW_QUOTE in follow, follow
+
+
+ABSTRACT_SOURCE = "abstrak-skripsi-asean-prinsip-non-intervensi.txt"
+
+
+def test_api_dokumen_searches_only_the_named_documents(app_server: AppServer) -> None:
+    found = ask(app_server, ACTIP_Q, "", [ACTIP_SOURCE])
+    assert ACTIP_A in found and "tidak ditemukan" not in found, found
+    scoped = ask(app_server, ACTIP_Q, "", [ABSTRACT_SOURCE])
+    assert "tidak ditemukan" in scoped, scoped  # the abstract does not spell ACTIP out
+    assert ABSTRACT_SOURCE in scoped and ACTIP_SOURCE not in scoped, scoped
+    assert ask(app_server, ACTIP_Q, "", []) == ask(app_server, ACTIP_Q)  # empty: every one
+
+
+def test_api_dokumen_with_an_unknown_name_gets_a_message(app_server: AppServer) -> None:
+    text = ask(app_server, ACTIP_Q, "", ["tidak-ada.pdf", ACTIP_SOURCE])
+    assert text.startswith("Dokumen tidak dikenal: «tidak-ada.pdf». Dokumen yang ada: "), text
+    assert ACTIP_SOURCE in text and ACTIP_A not in text, text
 
 
 def test_rebuild_elsewhere_is_picked_up_without_restart(app_server: AppServer) -> None:

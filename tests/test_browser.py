@@ -584,6 +584,149 @@ def test_desktop_shows_the_side_panel_open(browser, server) -> None:
     _wait(side_by_side, timeout=5, message="chat beside the panel, not under it")
 
 
+# --------------------------------------------------------------------------- documents panel
+
+DOC_NAME = "catatan-pelabuhan-tanjung-emas.txt"
+DOC_FACT = ("Pada tahun 2025 petugas Pelabuhan Tanjung Emas menyelamatkan 58 awak kapal dari "
+            "kerja paksa di kapal penangkap cumi.")
+DOC_QUESTION = "Berapa awak kapal yang diselamatkan petugas Pelabuhan Tanjung Emas?"
+
+
+def _doc_item(driver, source: str):
+    """The panel's row of a document (None when it is not listed)."""
+    from selenium.webdriver.common.by import By
+
+    for item in driver.find_elements(By.CSS_SELECTOR, "#tt-docs li.tt-doc"):
+        if item.find_element(By.CSS_SELECTOR, ".tt-doc-name").text == source:
+            return item
+    return None
+
+
+def _ask_for_message(driver, question: str, expected: str) -> str:
+    """Ask, and wait for the last bubble to hold ``expected`` (a message has no copy button)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    before = len(_answers(driver))
+    box = driver.find_element(By.CSS_SELECTOR, "#tt-input textarea")
+    box.click()
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    return _wait(lambda: len(_answers(driver)) > before and expected in _answers(driver)[-1]
+                 and _answers(driver)[-1], message=f"{expected!r} for {question!r}")
+
+
+def test_documents_panel_scopes_reindexes_and_deletes(browser, server, tmp_path) -> None:
+    from selenium.webdriver.common.by import By
+
+    upload = tmp_path / DOC_NAME
+    upload.write_text(f"Catatan Pelabuhan.\n\n{DOC_FACT}\n", encoding="utf-8")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 1280, "height": 800, "deviceScaleFactor": 1,
+                             "mobile": False})
+    try:
+        _open(browser, server)
+        browser.find_element(By.CSS_SELECTOR, "#tt-sidebar input[type=file]") \
+            .send_keys(str(upload))
+        status = browser.find_element(By.CSS_SELECTOR, "#tt-upload-status")
+        _wait(lambda: "1 dari 1 berkas ditambahkan" in status.text, timeout=180,
+              message="upload indexed")
+        item = _wait(lambda: _doc_item(browser, DOC_NAME), message="new document listed")
+        assert f"{DOC_NAME}\n1 halaman · 1 potongan\nditambahkan " in item.text, item.text
+        assert re.search(r"ditambahkan \d{1,2} \w+ 20\d\d, \d\d\.\d\d UTC", item.text), \
+            item.text
+        assert "Indeks ulang" in item.text and "Hapus" in item.text
+        boxes = browser.find_elements(By.CSS_SELECTOR, "#tt-docs input.tt-scope")
+        assert boxes and all(b.is_selected() for b in boxes)  # every document, by default
+
+        # Scope: only the new document. A question about the seed corpus is not found in it.
+        for other in boxes:
+            if other != item.find_element(By.CSS_SELECTOR, "input.tt-scope"):
+                other.click()
+        assert [b.is_selected() for b in boxes].count(True) == 1
+        answer = _ask(browser, ACTIP_Q)
+        assert "tidak ditemukan" in answer and ACTIP_SOURCE not in answer, answer
+        answer = _ask(browser, DOC_QUESTION)
+        assert "Menurut dokumen:" in answer and "58 awak kapal" in answer, answer
+        # Nothing checked: a message instead of an answer.
+        item.find_element(By.CSS_SELECTOR, "input.tt-scope").click()
+        message = _ask_for_message(browser, ACTIP_Q, "Tidak ada dokumen yang dipilih")
+        assert "Menurut dokumen" not in message
+        for b in boxes:
+            b.click()  # every document again
+        assert ACTIP_A in _ask(browser, ACTIP_Q)
+
+        # Re-index: read again, still listed, still answering.
+        item.find_element(By.CSS_SELECTOR, "button.tt-doc-reindex").click()
+        doc_status = browser.find_element(By.CSS_SELECTOR, "#tt-doc-status")
+        _wait(lambda: f"{DOC_NAME} diindeks ulang: 1 halaman, 1 potongan." in doc_status.text,
+              timeout=180, message="re-indexed")
+        item = _wait(lambda: _doc_item(browser, DOC_NAME), message="still listed")
+
+        # Delete: the page asks first; "Batal" keeps the document.
+        item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
+        confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
+        _wait(confirm.is_displayed, message="confirmation shown")
+        assert confirm.text.startswith(f"Hapus {DOC_NAME} dari korpus dan indeks?"), confirm.text
+        assert "Ya, hapus" in confirm.text and "Batal" in confirm.text
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+        time.sleep(0.3)
+        _screenshot(browser, "dokumen-desktop")
+        confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-no").click()
+        assert not confirm.is_displayed()
+        assert (server.corpus / DOC_NAME).is_file()
+        item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
+        _wait(confirm.is_displayed, message="confirmation shown again")
+        confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes").click()
+        _wait(lambda: f"{DOC_NAME} dihapus dari korpus dan indeks." in
+              browser.find_element(By.CSS_SELECTOR, "#tt-doc-status").text,
+              timeout=180, message="deleted")
+        _wait(lambda: _doc_item(browser, DOC_NAME) is None, message="gone from the panel")
+        assert DOC_NAME not in browser.find_element(By.CSS_SELECTOR, "#tt-docs").text
+        assert not (server.corpus / DOC_NAME).exists()
+        assert sorted(p.name for p in server.corpus.iterdir() if DOC_NAME in p.name) == []
+        answer = _ask(browser, DOC_QUESTION)
+        assert "tidak ditemukan" in answer and DOC_NAME not in answer, answer
+        assert "58 awak kapal" not in answer
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert server.proc.poll() is None
+
+
+def test_documents_panel_on_a_phone(browser, server) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 844, "deviceScaleFactor": 2,
+                             "mobile": True})
+    try:
+        _open(browser, server)
+        sidebar = browser.find_element(By.CSS_SELECTOR, "#tt-sidebar")
+        _wait(lambda: "open" not in sidebar.get_attribute("class"), message="starts closed")
+        browser.execute_script("window.scrollTo(0, 0)")
+        browser.find_element(By.CSS_SELECTOR, "button.tt-open-panel").click()
+        _wait(lambda: "open" in sidebar.get_attribute("class"), message="panel opens")
+        time.sleep(0.5)  # its slide-in animation
+        item = _doc_item(browser, ACTIP_SOURCE)
+        buttons = item.find_elements(By.CSS_SELECTOR, ".tt-doc-actions button")
+        assert [b.text for b in buttons] == ["Indeks ulang", "Hapus"]
+        for b in buttons + item.find_elements(By.CSS_SELECTOR, "input.tt-scope"):
+            r = b.rect
+            assert b.is_displayed() and r["x"] >= 0 and r["x"] + r["width"] <= 390, r
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth")
+        buttons[1].click()
+        confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
+        _wait(confirm.is_displayed, message="confirmation shown")
+        yes = confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes")
+        assert yes.rect["x"] + yes.rect["width"] <= 390
+        _screenshot(browser, "dokumen-ponsel")
+        confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-no").click()  # nothing deleted
+        assert not confirm.is_displayed() and (server.corpus / ACTIP_SOURCE).is_file()
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def test_password_protected_page(browser, server, tmp_path) -> None:
     """With TANYA_PASSWORD the browser asks with its own login dialog (HTTP Basic): without
     credentials no chat, with them the chat as usual (the 401 page itself is checked over
@@ -793,7 +936,8 @@ def _no_temporary_screenshots():
 
 def test_screenshots_were_saved() -> None:
     for name in ("desktop-jawaban", "desktop-unggah", "ponsel-jawaban", "ponsel-panel",
-                 "riwayat-desktop", "kosong-desktop", "gelap-desktop"):
+                 "riwayat-desktop", "kosong-desktop", "gelap-desktop", "dokumen-desktop",
+                 "dokumen-ponsel"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -233,6 +233,33 @@ def test_ask_finds_sentence_on_pdf_page_two(cli_index: CliIndex) -> None:
     assert data["quotes"][0]["source"] == PDF_NAME  # the PDF quote is the first one
 
 
+def test_ask_dokumen_searches_only_the_named_documents(cli_index: CliIndex) -> None:
+    # The PDF answers this; scoped to the article (twice named, once by the same name) it
+    # cannot, and every quote comes from the article.
+    data = _ask_json(PDF_Q, cli_index.index, cli_index.env, "--dokumen", ACTIP_SOURCE,
+                     "--dokumen", ACTIP_SOURCE)
+    assert data["found"] is False, data
+    assert data["quotes"] and {q["source"] for q in data["quotes"]} == {ACTIP_SOURCE}, data
+    data = _ask_json(PDF_Q, cli_index.index, cli_index.env, "--dokumen", PDF_NAME,
+                     "--dokumen", ACTIP_SOURCE)
+    assert data["found"] is True and data["quotes"][0]["source"] == PDF_NAME, data
+    data = _ask_json(ACTIP_Q, cli_index.index, cli_index.env, "--dokumen", PDF_NAME)
+    assert {q["source"] for q in data["quotes"]} == {PDF_NAME}, data
+
+
+def test_ask_dokumen_with_an_unknown_name_fails_politely(cli_index: CliIndex) -> None:
+    proc = run_cli("ask", ACTIP_Q, "--dokumen", "tidak-ada.pdf", "--dokumen", PDF_NAME,
+                   "--index", cli_index.index, env=cli_index.env)
+    assert proc.returncode != 0, _show(proc)
+    assert "Dokumen tidak dikenal: «tidak-ada.pdf»" in proc.stderr, _show(proc)
+    assert ACTIP_SOURCE in proc.stderr and "Traceback" not in proc.stderr, _show(proc)
+    assert not proc.stdout.strip()
+    proc = run_cli("ask", ACTIP_Q, "--json", "--dokumen", "../corpus", "--index",
+                   cli_index.index, env=cli_index.env)
+    assert proc.returncode != 0, _show(proc)
+    assert json.loads(proc.stdout)["error"].startswith("Dokumen tidak dikenal"), _show(proc)
+
+
 def test_ask_empty_question_fails_politely(cli_index: CliIndex) -> None:
     for question in ("", "   \t "):
         proc = run_cli("ask", question, "--index", cli_index.index, env=cli_index.env)

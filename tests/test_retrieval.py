@@ -161,3 +161,27 @@ def test_rerank_puts_the_chunk_with_the_asked_answer_type_first(bot) -> None:
     hits = search(bot, question, k=3)
     assert expansion not in plain[0].chunk.text
     assert expansion in hits[0].chunk.text
+
+
+@pytest.mark.parametrize("flat_max", [50_000, 100])  # exact search, then IVF
+def test_selection_limits_faiss_to_the_allowed_rows(flat_max) -> None:
+    from tanya_trafficking import ann
+    from tanya_trafficking.retrieval import _selection
+
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(3000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = ann.build(vectors, flat_max=flat_max)
+    if ann.kind(len(vectors), flat_max) == "ivf":
+        import faiss
+
+        ivf = faiss.extract_index_ivf(index)
+        ivf.nprobe = ivf.nlist  # every list: the selection must keep the index's nprobe
+    allowed = np.zeros(len(vectors), dtype=bool)
+    allowed[1200:1260] = True
+    allowed[2990:] = True
+    q = vectors[5]  # its own row (and its neighbours) are not allowed
+    scores, ids = index.search(q.reshape(1, -1), 10, params=_selection(index, allowed))
+    assert all(allowed[i] for i in ids[0]) and len(set(ids[0])) == 10
+    best = np.flatnonzero(allowed)[np.argsort(-(vectors[allowed] @ q))[:10]]
+    assert list(ids[0]) == list(best)  # the exact best allowed rows

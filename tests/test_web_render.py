@@ -84,3 +84,37 @@ def test_names_in_the_documents_panel_and_upload_report_are_neutralised() -> Non
     report = render.upload_status_html("Selesai", outcomes=[outcome])
     for html in (panel, report):
         assert "\u202e" not in html and "[U+202E]" in html
+
+
+def test_documents_panel_offers_scope_reindex_and_a_confirmed_delete() -> None:
+    name = "laporan/kasus \u202e2024.md"
+    manifest = {"documents": [{"source": "a.txt", "pages": 1, "chunks": 2,
+                               "added": "2026-12-03T18:01:05+00:00"},
+                              {"source": name, "pages": 3, "chunks": 4}],
+                "counts": {"documents": 2, "pages": 4, "chunks": 6},
+                "built_at": "2026-12-03T18:05:00+00:00"}
+    html = render.documents_html(manifest)
+    assert "\n" not in html and html.count('<li class="tt-doc"') == 2
+    assert "ditambahkan 3 Desember 2026, 18.01 UTC" in html
+    assert html.count("ditambahkan ") == 1  # a document without the record shows no time
+    # every row: a checked scope box and both actions, named by the percent-encoded source
+    assert html.count('type="checkbox" class="tt-scope"') == 2 and html.count("checked") == 2
+    assert 'data-source="a.txt"' in html
+    assert 'data-source="laporan%2Fkasus%20%E2%80%AE2024.md"' in html
+    assert html.count(">Indeks ulang</button>") == 2 and html.count(">Hapus</button>") == 2
+    # the confirmation is there, hidden until "Hapus" is clicked
+    assert re.search(r'<span class="tt-doc-confirm" role="group" hidden>'
+                     r'<span class="tt-doc-question">Hapus a\.txt dari korpus dan indeks\?',
+                     html), html
+    assert "Ya, hapus" in html and "Batal" in html
+    assert 'aria-label="Cari jawaban di laporan/kasus [U+202E]2024.md"' in html
+
+
+def test_document_status_shows_progress_then_the_outcome() -> None:
+    busy = render.document_status_html("Menghapus a.txt", 0.4)
+    assert 'role="progressbar"' in busy and 'aria-valuenow="40"' in busy
+    assert "Menghapus a.txt…" in busy
+    done = render.document_status_html("", outcome=pipeline.ChangeOutcome(True, "<a> dihapus."))
+    assert 'class="tt-ok"' in done and "&lt;a&gt; dihapus." in done and "<a>" not in done
+    failed = render.document_status_html("", outcome=pipeline.ChangeOutcome(False, "gagal"))
+    assert 'class="tt-bad"' in failed and "✗" in failed

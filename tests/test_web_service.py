@@ -225,3 +225,72 @@ def test_an_empty_service_invites_an_upload(tmp_path) -> None:
     assert service.reply("").text == ui.QUESTION_EMPTY
     html = render.documents_html(service.manifest())
     assert ui.NO_DOCUMENTS in html and ui.BUILT_AT not in html
+# --------------------------------------------------------------------------- documents
+
+
+def test_the_page_scope_and_action_boxes_are_read_strictly() -> None:
+    assert web_service.parse_scope("") is None and web_service.parse_scope(None) is None
+    assert web_service.parse_scope('["a.txt", "b/c.md"]') == ["a.txt", "b/c.md"]
+    assert web_service.parse_scope("[]") == []
+    assert web_service.parse_scope("{}") is None and web_service.parse_scope("[1") is None
+    assert web_service.parse_scope('["a.txt", 3, null]') == ["a.txt"]
+    assert web_service.parse_document_action('{"action": "hapus", "source": "a.txt"}') == \
+        ("hapus", "a.txt")
+    for bad in ("", "x", "[]", '{"action": "hapus"}', '{"action": 1, "source": "a"}'):
+        assert web_service.parse_document_action(bad) == ("", "")
+
+
+@pytest.mark.slow
+def test_service_answers_within_the_scope_and_says_when_it_cannot(small_index) -> None:
+    bot = pipeline.Bot.open(small_index)
+    service = web_service.ChatService(small_index, bot=bot)
+    everything = service.reply(ACTIP_Q)
+    assert everything.result.found
+    assert service.reply(ACTIP_Q, scope=["actip.txt", "laporan/kasus.md"]).result \
+        is everything.result  # every document: the plain search and its cached answer
+    scoped = service.reply(ACTIP_Q, scope=["kasus.md"])
+    assert not scoped.result.found
+    assert {h.chunk.source for h in scoped.result.hits} == {"laporan/kasus.md"}
+    assert service.reply(ACTIP_Q).result is everything.result  # cached apart
+    none = service.reply(ACTIP_Q, scope=[])
+    assert none.result is None and none.text.startswith("Tidak ada dokumen yang dipilih.")
+    unknown = service.reply(ACTIP_Q, scope=["../rahasia.txt"])
+    assert unknown.result is None and unknown.text.startswith("Dokumen tidak dikenal:")
+    # an empty question is refused first, whatever the scope
+    assert service.reply(" ", scope=[]).text.startswith("Pertanyaannya masih kosong")
+
+
+@pytest.mark.slow
+def test_service_deletes_a_document_in_another_process_and_swaps_in_the_result(
+        small_index) -> None:
+    service = web_service.ChatService(small_index, bot=pipeline.Bot.open(small_index))
+    before = service.generation
+    events = list(service.change_document("hapus", "laporan/kasus.md"))
+    assert [e.kind for e in events][-1] == "done", events
+    assert any(e.kind == "progress" and e.text.startswith("Menghapus") for e in events)
+    outcome = events[-1].outcomes[0]
+    assert outcome.ok and outcome.message == "laporan/kasus.md dihapus dari korpus dan indeks."
+    assert service.generation != before  # swapped in, no restart
+    assert [d["source"] for d in service.manifest()["documents"]] == ["actip.txt"]
+    assert not (small_index.corpus / "laporan" / "kasus.md").exists()
+    # the same action again: no longer indexed, nothing changes
+    again = list(service.change_document("hapus", "laporan/kasus.md"))[-1]
+    assert again.kind == "done" and not again.outcomes[0].ok
+    assert "tidak ada di indeks" in again.outcomes[0].message
+    unknown = list(service.change_document("hapus-semua", "actip.txt"))
+    assert [(e.kind, e.text) for e in unknown] == [("error", "Tindakan tidak dikenal.")]
+
+
+def test_a_failed_document_change_reports_no_python_text(monkeypatch) -> None:
+    import queue
+
+    def broken(*args, **kwargs):
+        raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    monkeypatch.setattr(pipeline, "delete_document", broken)
+    monkeypatch.setattr(os, "nice", lambda n: 0)  # runs in this process here, not spawned
+    events = queue.Queue()
+    web_service._document_worker(None, "hapus", "a.txt", events)
+    kind, message = events.get_nowait()
+    assert kind == "error" and "dokumen tidak berubah" in message
+    assert "Expecting" not in message and "ValueError" not in message

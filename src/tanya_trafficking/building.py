@@ -257,12 +257,13 @@ def _unchanged(settings: Settings, live: str, manifest: dict, started: float) ->
 
 
 def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex | None,
-                  report: BuildReport, progress: bool = False) -> tuple[list, dict]:
+                  report: BuildReport, progress: bool = False,
+                  refresh: frozenset[str] = frozenset()) -> tuple[list, dict]:
     """[("old", source) | ("new", Document)] in corpus order, and the old rows by source.
 
     Files with the sha256 the live generation recorded are not read: their rows (or their
-    skip reason) are reused. PDF workers are forked here, before the model exists in this
-    process (loaders.py)."""
+    skip reason) are reused, except the sources in ``refresh`` (re-read on request). PDF
+    workers are forked here, before the model exists in this process (loaders.py)."""
     same_chunking = old is not None and \
         old.manifest.get("chunking") == settings.chunking_params() and \
         old.manifest.get("reading") == READING_VERSION
@@ -282,7 +283,7 @@ def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex |
         source = source_name(path, settings.corpus)
         if bar:
             bar.update()
-        if old_files.get(source) == scan.hashes[source]:
+        if old_files.get(source) == scan.hashes[source] and source not in refresh:
             if source in old_rows:
                 order.append(("old", source))
                 continue
@@ -333,19 +334,38 @@ def _assemble(old: store.LoadedIndex | None, plan: _Plan, new_vectors: np.ndarra
             TermTable.concat(tables) if tables else TermTable.from_lists([]))
 
 
+def _with_added(entries: list[dict], old: store.LoadedIndex | None, now: str) -> list[dict]:
+    """The manifest's document entries, each with ``added``: when its source first entered
+    the index. A document the old generation had keeps its time (re-read or not); one it had
+    without a time (an index built before times were recorded) gets the old build's time; a
+    new one gets ``now``."""
+    old_docs = {d["source"]: d for d in (old.manifest.get("documents") or [])} if old else {}
+    old_built = old.manifest.get("built_at") if old else None
+    out = []
+    for entry in entries:
+        before = old_docs.get(entry["source"])
+        added = (before.get("added") or old_built) if before else None
+        out.append({**entry, "added": added or now})
+    return out
+
+
 def build(settings: Settings, progress: bool = False,
           before_publish: Callable[[], None] | None = None, force: bool = False,
-          versions: dict | None = None) -> BuildReport:
+          versions: dict | None = None, refresh=()) -> BuildReport:
     """Bring the index up to date with the corpus, doing only what changed (module docstring).
 
     ``force`` rebuilds even when nothing changed (vectors are still reused by text).
-    Holds the rebuild lock; on any failure the previous generation stays live.
+    ``refresh``: sources to read again even when their files did not change (documents.py's
+    re-index); implies ``force``. Holds the rebuild lock; on any failure the previous
+    generation stays live.
     """
     from .chunking import chunk_document
     from .embedding import load_embedder
 
     t0 = time.perf_counter()
     emb_id = embedder_id(settings.model)
+    refresh = frozenset(refresh)
+    force = force or bool(refresh)
     with store.rebuild_lock(settings.index):
         live = store.current_name(settings.index)
         manifest = store.read_manifest(settings.index)
@@ -360,7 +380,7 @@ def build(settings: Settings, progress: bool = False,
 
         report = BuildReport()
         old = _open_old(settings, emb_id)
-        order, old_rows = _read_changed(settings, scan, old, report, progress)
+        order, old_rows = _read_changed(settings, scan, old, report, progress, refresh)
         embedder = load_embedder(settings.model) if any(k == "new" for k, _ in order) \
             else None
         plan = _Plan()
@@ -381,6 +401,7 @@ def build(settings: Settings, progress: bool = False,
         report.pages = sum(d["pages"] for d in plan.entries)
         report.chunks = sum(d["chunks"] for d in plan.entries)
         report.reused_files += len(plan.kept_rows)
+        built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest = {
             "format_version": store.FORMAT_VERSION,
             "embedder": {"id": emb_id, "dim": dim, "model": settings.model},
@@ -392,8 +413,8 @@ def build(settings: Settings, progress: bool = False,
             "skipped": [{"source": s.source, "reason": s.reason} for s in report.skipped],
             "counts": {"documents": report.files, "pages": report.pages,
                        "chunks": report.chunks},
-            "documents": plan.entries,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "documents": _with_added(plan.entries, old, built_at),
+            "built_at": built_at,
             "versions": versions or {},
         }
         if not chunks:  # nothing to search: say so instead of writing an empty index

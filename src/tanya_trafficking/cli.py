@@ -88,9 +88,11 @@ TOP_K_MAX = 50
               help="Cetak satu objek JSON (juga untuk galat: {\"error\": ...}).")
 @click.option("--top-k", type=int, default=None,
               help=f"Jumlah potongan yang diambil (1-{TOP_K_MAX}).")
+@click.option("--dokumen", "dokumen", multiple=True, metavar="NAMA",
+              help="Cari hanya di dokumen ini (nama berkas di korpus); boleh diulang.")
 @_index
 @_model
-def ask(question, as_json, top_k, index, model):
+def ask(question, as_json, top_k, dokumen, index, model):
     """Jawab satu PERTANYAAN dengan kutipan dan sumbernya ("-": baca dari masukan standar)."""
     from . import pipeline, store
 
@@ -110,7 +112,13 @@ def ask(question, as_json, top_k, index, model):
         bot = pipeline.Bot.open(settings)
     except store.IndexProblem as e:
         fail(str(e))
-    result = bot.ask(question)
+    sources = None
+    if dokumen:
+        try:
+            sources = bot.scope(dokumen)
+        except pipeline.UnknownDocuments as e:
+            fail(str(e))
+    result = bot.ask(question, sources=sources)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:

@@ -13,6 +13,10 @@
 The web chat's two other doors live in their own modules and are handed out here:
 ``add_to_corpus`` (uploads.py: check, save and index uploaded files) and ``record_feedback``
 (feedback.py: the thumbs up/down file).
+
+The documents one by one (documents.py): ``Bot.scope(names)`` turns document names into the
+``sources`` that ``Bot.ask`` searches only; ``delete_document`` and ``reindex_document``
+change one document of the corpus and publish a new generation.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from . import building, store, uploads
+from . import building, documents, store, uploads
 from . import ui_text as ui
 from .answering import add_short_answer, answer, rerank, sentence_evidence
 from .building import BuildReport
 from .config import Settings
+from .documents import ChangeOutcome, DocumentInfo, UnknownDocuments
 from .embedding import load_embedder
 from .feedback import record_feedback
 from .followup import context_for
@@ -46,6 +51,8 @@ __all__ = [
     "corpus_hashes", "word_frequencies", "IndexProblem", "CorpusEmpty", "Passage",
     # the web chat's other doors (uploads.py, feedback.py)
     "add_to_corpus", "UploadOutcome", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_FILES", "record_feedback",
+    # one document at a time (documents.py)
+    "delete_document", "reindex_document", "ChangeOutcome", "DocumentInfo", "UnknownDocuments",
 ]
 
 
@@ -75,15 +82,15 @@ def ensure_index(settings: Settings, progress: bool = False) -> BuildReport | No
 
 def build_index(settings: Settings, progress: bool = False,
                 before_publish: Callable[[], None] | None = None,
-                force: bool = False) -> BuildReport:
+                force: bool = False, refresh=()) -> BuildReport:
     """Bring index/ up to date with the corpus, redoing only what changed (building.py).
 
     Nothing changed: returns at once with ``report.unchanged`` and the live generation's name.
     Otherwise reads only new or changed files, embeds only chunks whose text the live index
     does not have, and publishes a new generation. Holds the rebuild lock; on any failure the
-    previous generation stays live.
+    previous generation stays live. ``refresh``: sources read again even when unchanged.
     """
-    return building.build(settings, progress, before_publish, force, _versions())
+    return building.build(settings, progress, before_publish, force, _versions(), refresh)
 
 
 def word_frequencies(texts) -> dict[str, int]:
@@ -128,14 +135,17 @@ class Bot:
         return cls(settings, index, retriever, Speller(index.words), reader)
 
     def ask(self, question: str, top_k: int | None = None, retrieve: int = 0,
-            previous: str | None = None) -> Answer:
+            previous: str | None = None, sources=None) -> Answer:
         """Answer from the ``top_k`` best chunks; ``retrieve`` > top_k keeps more ranked hits
         in ``Answer.hits`` (for evaluation) without changing the answer. ``previous`` is the
-        user's previous question in a chat: a follow-up ("Kapan didirikan?") searches with it."""
+        user's previous question in a chat: a follow-up ("Kapan didirikan?") searches with it.
+        ``sources``: search only these documents (sources as ``scope`` returns them); None:
+        all of them."""
         top_k = top_k or self.settings.top_k
         context = follow_up_context(question, previous)
         query = parse(question, self.speller, context=context)  # the one parse of the question
-        hits = self.retriever.search(query, k=max(top_k, retrieve))
+        allowed = None if sources is None else documents.row_mask(self.index, sources)
+        hits = self.retriever.search(query, k=max(top_k, retrieve), allowed=allowed)
         top = hits[:top_k]
         # the reader reads the top chunks whole: it may pick the sentence, and it reranks
         # the chunks the answer lists (the rules' confidence keeps the retrieval order)
@@ -165,6 +175,12 @@ class Bot:
 
     def documents(self) -> list[dict]:
         return list(self.index.manifest.get("documents", []))
+
+    def scope(self, names) -> list[str]:
+        """The sources of the documents ``names`` names (a source, or a file name that only
+        one document has), for ``ask(sources=...)``. Raises ``UnknownDocuments`` (an
+        Indonesian message) for an empty list or a name the index does not have."""
+        return documents.resolve_scope(self.index.manifest, names)
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         return self.index.chunk_by_id(chunk_id)  # a binary search over chunks.ids.npy
@@ -199,6 +215,20 @@ def add_to_corpus(settings: Settings, files: list[tuple[str, Path]],
     """Check uploaded files (name, path), save the good ones into the corpus and rebuild the
     index once (``uploads.add_to_corpus``); a failed rebuild takes them out again."""
     return uploads.add_to_corpus(settings, files, build_index, progress, busy_wait_s)
+
+
+def delete_document(settings: Settings, source: str,
+                    progress: Callable[[str, float], None] | None = None) -> ChangeOutcome:
+    """Delete an indexed document: its corpus file and its chunks, through a rebuild that
+    publishes atomically (``documents.delete_document``); on failure nothing changes."""
+    return documents.delete_document(settings, source, build_index, progress)
+
+
+def reindex_document(settings: Settings, source: str,
+                     progress: Callable[[str, float], None] | None = None) -> ChangeOutcome:
+    """Read an indexed document's file again and replace its chunks, through a rebuild that
+    publishes atomically (``documents.reindex_document``)."""
+    return documents.reindex_document(settings, source, build_index, progress)
 
 
 def check_question(question: str | None, settings: Settings) -> str | None:

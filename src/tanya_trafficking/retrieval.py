@@ -53,15 +53,26 @@ class Retriever:
     candidates: int = 50
     rerank: bool = True  # off: the pure fusion (the baselines of benchmarks/facqa.py)
 
-    def dense(self, q: np.ndarray, k: int) -> dict[int, float]:
-        if self.index.faiss_index.ntotal == 0:
+    def dense(self, q: np.ndarray, k: int, allowed: np.ndarray | None = None
+              ) -> dict[int, float]:
+        """The ``k`` nearest chunks; with ``allowed`` (a boolean mask over the rows) FAISS
+        searches only those rows, so a scoped question still gets ``k`` of them."""
+        index = self.index.faiss_index
+        if index.ntotal == 0:
             return {}
-        scores, ids = self.index.faiss_index.search(q.reshape(1, -1),
-                                                    min(k, self.index.faiss_index.ntotal))
+        if allowed is None:
+            scores, ids = index.search(q.reshape(1, -1), min(k, index.ntotal))
+        else:
+            n = int(np.count_nonzero(allowed))
+            if n == 0:
+                return {}
+            scores, ids = index.search(q.reshape(1, -1), min(k, n),
+                                       params=_selection(index, allowed))
         return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
 
-    def lexical(self, query_terms: list[str], k: int) -> dict[int, float]:
-        return dict(self.index.lexical.search(query_terms, k))
+    def lexical(self, query_terms: list[str], k: int,
+                allowed: np.ndarray | None = None) -> dict[int, float]:
+        return dict(self.index.lexical.search(query_terms, k, allowed))
 
     def lexical_terms(self, query: Query) -> list[str]:
         """Per concept, its first form the corpus knows (else its first form).
@@ -76,11 +87,14 @@ class Retriever:
             out += (known or c.alternatives)[0]
         return out
 
-    def search(self, query: Query, k: int = 5) -> list[Hit]:
-        """The ``k`` best chunks for the parsed question, best first."""
+    def search(self, query: Query, k: int = 5, allowed: np.ndarray | None = None
+               ) -> list[Hit]:
+        """The ``k`` best chunks for the parsed question, best first. ``allowed``: a boolean
+        mask over the chunk rows (a question scoped to some documents): both rankers pick
+        their candidates among these rows only, so the scope does not thin the results."""
         q = self.embedder.embed_query(query.normalized)
-        dense = self.dense(q, self.candidates)
-        lex = self.lexical(self.lexical_terms(query), self.candidates)
+        dense = self.dense(q, self.candidates, allowed)
+        lex = self.lexical(self.lexical_terms(query), self.candidates, allowed)
         nd, nl = _minmax(dense), _minmax(lex)
         fused = {i: self.alpha * nd.get(i, 0.0) + (1 - self.alpha) * nl.get(i, 0.0)
                  for i in set(dense) | set(lex)}
@@ -102,3 +116,19 @@ class Retriever:
             dense.update({i: float(s) for i, s in zip(missing, vecs @ q)})
         return [Hit(self.index.chunks[i], fused[i], dense.get(i, 0.0), lex.get(i, 0.0))
                 for i in order]
+
+
+def _selection(index, allowed: np.ndarray):
+    """FAISS search parameters that visit only the rows ``allowed`` marks (a bitmap
+    selector; IVF keeps its own ``nprobe``, which the parameters would otherwise reset)."""
+    import faiss
+
+    bitmap = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
+    selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+    ivf = faiss.try_extract_index_ivf(index) if not isinstance(index, faiss.IndexFlat) else None
+    if ivf is not None:
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=int(ivf.nprobe))
+    else:
+        params = faiss.SearchParameters(sel=selector)
+    params._keep = (bitmap, selector)  # the selector reads the bitmap's memory
+    return params

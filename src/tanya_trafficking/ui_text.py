@@ -141,6 +141,44 @@ SKIPPED_FILES = "{count} berkas dilewati"
 BUILT_AT = "Indeks terakhir dibangun"
 TOTALS = "{documents} dokumen · {pages} halaman · {chunks} bagian teks"
 
+# --------------------------------------------------------------------------- documents: actions
+
+# The panel's rows (web/templates/documents.html): when a document was added, its actions,
+# the in-page confirmation before deleting, and the search scope's checkboxes.
+DOC_ADDED = "ditambahkan {time}"
+DOC_SCOPE_HINT = "Centang dokumen tempat jawaban dicari."
+DOC_SCOPE_LABEL = "Cari jawaban di {name}"
+DOC_REINDEX_BUTTON = "Indeks ulang"
+DOC_DELETE_BUTTON = "Hapus"
+DOC_CONFIRM_DELETE = "Hapus {name} dari korpus dan indeks?"
+DOC_CONFIRM_YES = "Ya, hapus"
+DOC_CONFIRM_NO = "Batal"
+# A question asked with no document, or unknown documents, in its scope (chat, /tanya, CLI).
+SCOPE_NONE = ("Tidak ada dokumen yang dipilih. Centang sedikitnya satu dokumen di panel "
+              "dokumen, lalu tanyakan lagi.")
+SCOPE_UNKNOWN = "Dokumen tidak dikenal: {names}. Dokumen yang ada: {known}."
+# Deleting and re-indexing one document (``documents.py``), with their progress.
+DOC_DELETING = "Menghapus {name}"
+DOC_REINDEXING = "Membaca ulang {name}"
+DOC_REBUILDING = "Membangun indeks"
+DOC_DELETED = "{name} dihapus dari korpus dan indeks."
+DOC_DELETE_FAILED = "{name} tidak dihapus: {problem}."
+DOC_DELETE_LAST = ("{name} tidak dihapus: ini dokumen terakhir, dan indeks butuh sedikitnya "
+                   "satu dokumen.")
+DOC_REINDEXED = "{name} diindeks ulang: {pages} halaman, {chunks} potongan."
+DOC_REINDEX_FAILED = "{name} tidak diindeks ulang: {problem}."
+DOC_REINDEX_SKIPPED = "{name} tidak bisa dibaca lagi ({reason}); dokumen ini keluar dari indeks."
+DOC_NOT_INDEXED = "dokumen ini tidak ada di indeks (mungkin sudah dihapus)"
+DOC_FILE_MISSING = "berkasnya tidak ada lagi di korpus"
+DOC_REBUILD_BUSY = "pembaruan indeks lain sedang berjalan; coba lagi sebentar lagi"
+DOC_SERVER_ERROR = "indeks gagal dibangun karena kesalahan di server"
+DOC_WAITING = "Menunggu perubahan dokumen lain selesai"
+DOC_FAILED = ("Pembaruan indeks gagal karena kesalahan di server; dokumen tidak berubah. "
+              "Coba lagi, atau beri tahu pengelola.")
+DOC_CRASHED = "Proses pembaruan indeks berhenti tiba-tiba; dokumen tidak berubah."
+DOC_TIMED_OUT = "Pembaruan indeks melewati batas waktu; dokumen tidak berubah."
+DOC_ACTION_UNKNOWN = "Tindakan tidak dikenal."
+
 # --------------------------------------------------------------------------- uploads
 
 PROGRESS_LABEL = "Kemajuan pengindeksan"

@@ -15,6 +15,13 @@ it leaned on when it was a follow-up itself; refused ones are skipped) to
 ``ChatService.reply``, which uses it only when the new question leans on it; the answer then
 starts with a note naming it. The ``/tanya`` API takes it as an optional second argument,
 ``sebelumnya``.
+
+Documents panel: each document has a search-scope checkbox, "Indeks ulang" and "Hapus" (with
+an in-page confirmation). The page script (``static/chat.js``) keeps the checked documents in
+the hidden ``tt-scope`` box (which goes along with every question) and puts an action in the
+hidden ``tt-doc-action`` box before it clicks the hidden ``tt-doc-run`` button
+(``document_actions``). The ``/tanya`` API takes the scope as an optional third argument,
+``dokumen`` (a list of document names).
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from .. import pipeline
 from .. import ui_text as ui
 from . import guards, render
 from . import service as service_mod
-from .service import UPLOAD_TIME_LIMIT_S, ChatService
+from .service import (UPLOAD_TIME_LIMIT_S, ChatService, parse_document_action,
+                      parse_scope)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +111,7 @@ def build_ui(service: ChatService):
         with gr.Sidebar(label=ui.SIDEBAR_LABEL, open=True, width=330, elem_id="tt-sidebar"):
             gr.Markdown(ui.DOCUMENTS_HEADING)
             docs = gr.HTML(documents_panel(), elem_id="tt-docs")
+            doc_status, scope_box, doc_action, doc_run = document_controls()
             gr.Markdown(ui.ADD_DOCUMENTS_HEADING)
             upload = gr.UploadButton(ui.UPLOAD_BUTTON, file_count="multiple",
                                      type="filepath", variant="secondary",
@@ -112,9 +121,10 @@ def build_ui(service: ChatService):
             with gr.Accordion(ui.ABOUT_LABEL, open=False, elem_id="tt-about"):
                 gr.Markdown(ui.ABOUT)
 
-        def respond(question, hist, trn):
+        def respond(question, hist, trn, scope_text=None):
             """One turn of the chat. The previous question of the conversation
-            (``previous_question``) goes along: a follow-up is searched with it."""
+            (``previous_question``) goes along: a follow-up is searched with it; so does the
+            documents panel's scope (the hidden ``tt-scope`` box)."""
             question = "" if question is None else str(question)
             if not question.strip():  # "Kirim" on an empty box: nothing happens
                 yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -125,7 +135,7 @@ def build_ui(service: ChatService):
             hist.append({"role": "assistant", "content": render.thinking_html()})
             yield hist, hist, trn, ""
             try:
-                reply = service.reply(question, previous)
+                reply = service.reply(question, previous, scope=parse_scope(scope_text))
                 text, result, bot = reply.text, reply.result, reply.bot
             except Exception:  # noqa: BLE001 - the user gets a sentence, the log the details
                 log.exception("answering failed: %r", question[:200])  # the user sees a polite line
@@ -151,9 +161,9 @@ def build_ui(service: ChatService):
             }
             yield hist, hist, trn, gr.skip()
 
-        def respond_example(hist, trn, evt: gr.SelectData):
+        def respond_example(hist, trn, scope_text, evt: gr.SelectData):
             value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
-            yield from respond(value.get("text", ""), hist, trn)
+            yield from respond(value.get("text", ""), hist, trn, scope_text)
 
         # This module's annotations are strings; Gradio spots event-data parameters by type.
         respond_example.__annotations__["evt"] = gr.SelectData
@@ -162,10 +172,12 @@ def build_ui(service: ChatService):
         common = dict(api_visibility="private", time_limit=EVENT_TIME_LIMIT_S,
                       concurrency_limit=STREAM_CONCURRENCY, concurrency_id="chat-page",
                       show_progress="hidden")
-        asked = [box.submit(respond, [box, history, turns], chat_outputs, **common),
-                 send.click(respond, [box, history, turns], chat_outputs, **common),
-                 chatbot.example_select(respond_example, [history, turns], chat_outputs,
-                                        **common)]
+        asked = [box.submit(respond, [box, history, turns, scope_box], chat_outputs,
+                            **common),
+                 send.click(respond, [box, history, turns, scope_box], chat_outputs,
+                            **common),
+                 chatbot.example_select(respond_example, [history, turns, scope_box],
+                                        chat_outputs, **common)]
         emptied = [new.click(lambda: ([], [], {}, ""), None, chat_outputs,
                              api_visibility="private", show_progress="hidden"),
                    # The chat's own bin icon empties the chat in the browser: forget it here too.
@@ -212,19 +224,23 @@ def build_ui(service: ChatService):
                                  concurrency_limit=1, concurrency_id="upload",
                                  show_progress="hidden")
 
-        def tanya(pertanyaan: str, sebelumnya: str = "") -> str:
+        def tanya(pertanyaan: str, sebelumnya: str = "",
+                  dokumen: list[str] | None = None) -> str:
             """Jawab satu pertanyaan; jawaban memuat kutipan dan sumbernya. `sebelumnya`
             (boleh kosong): pertanyaan sebelumnya dalam percakapan yang sama. Bila pertanyaan
             ini bersandar padanya ("itu", "tersebut", "-nya", "bagaimana dengan ...", atau
             sangat pendek), pencarian memakainya juga dan jawaban diawali catatan
-            "Pertanyaan lanjutan: ..."."""
-            reply = service.reply(pertanyaan, sebelumnya or None)
+            "Pertanyaan lanjutan: ...". `dokumen` (boleh kosong: semua dokumen): daftar nama
+            dokumen tempat jawaban dicari; nama yang tidak dikenal dijawab dengan pesan."""
+            scope = [str(d) for d in dokumen] if dokumen else None
+            reply = service.reply(pertanyaan, sebelumnya or None, scope=scope)
             if reply.context:
                 return f"{render.follow_up_note(reply.context)}\n\n{reply.text}"
             return reply.text
 
         gr.api(tanya, api_name="tanya", time_limit=EVENT_TIME_LIMIT_S,
                concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
+        document_actions(service, documents_panel, doc_action, doc_run, doc_status, docs)
         demo.load(documents_panel, None, docs, api_visibility="private",
                   show_progress="hidden")
         wire_conversation(service, kept, chatbot, history, turns, asked, emptied, uploaded,
@@ -319,6 +335,45 @@ def wire_conversation(service: ChatService, kept: dict, chatbot, history, turns,
         .then(None, [kept["file"]], None, js=DOWNLOAD_JS, **quiet)
     uploaded.then(lambda: gr.update(**chat_start(service.manifest())), None, [chatbot],
                   **quiet)
+
+
+# --------------------------------------------------------------------------- documents panel
+
+
+def document_controls():
+    """The documents panel's parts besides the list: the status line of a delete or
+    re-index, and the hidden boxes and button the page script drives (the search scope, the
+    action to run, the button that runs it)."""
+    import gradio as gr
+
+    status = gr.HTML("", elem_id="tt-doc-status")
+    scope = gr.Textbox("", visible="hidden", elem_id="tt-scope", label=ui.DOC_SCOPE_HINT)
+    action = gr.Textbox("", visible="hidden", elem_id="tt-doc-action",
+                        label=ui.DOC_REINDEX_BUTTON)
+    run = gr.Button(ui.DOC_REINDEX_BUTTON, visible="hidden", elem_id="tt-doc-run")
+    return status, scope, action, run
+
+
+def document_actions(service: ChatService, documents_panel, action, run, status, docs) -> None:
+    """Wire the hidden run button: the action in the hidden box (``{"action", "source"}``)
+    runs in ``ChatService.change_document``; its progress and result show under the list,
+    and the list is drawn again. One change of the corpus at a time (shared with uploads)."""
+    import gradio as gr
+
+    def on_action(request):
+        kind, source = parse_document_action(request)
+        for event in service.change_document(kind, source):
+            if event.kind == "progress":
+                yield render.document_status_html(event.text, event.fraction), gr.skip()
+            elif event.kind == "done":
+                yield (render.document_status_html("", outcome=event.outcomes[0]),
+                       documents_panel())
+            else:
+                yield render.document_status_html(event.text), documents_panel()
+
+    run.click(on_action, [action], [status, docs], api_visibility="private",
+              time_limit=UPLOAD_TIME_LIMIT_S, concurrency_limit=1, concurrency_id="upload",
+              show_progress="hidden")
 
 
 def previous_question(trn: dict) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from functools import lru_cache
 from importlib.resources import files
+from urllib.parse import quote
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 from markupsafe import Markup, escape
@@ -182,12 +183,26 @@ def documents_html(manifest: dict) -> str:
     built = manifest.get("built_at")
     totals = ui.TOTALS.format(documents=counts.get("documents", len(docs)),
                               pages=counts.get("pages", 0), chunks=counts.get("chunks", 0))
-    documents = [{"source": d.get("source", "?"),
-                  "meta": ui.DOC_META.format(pages=d.get("pages", 0), chunks=d.get("chunks", 0))}
+    # ``key``: the source percent-encoded for the page script (which decodes it), so that no
+    # control or bidi character of a file name reaches the HTML, even inside an attribute
+    documents = [{"source": d.get("source", "?"), "key": quote(d.get("source", "?"), safe=""),
+                  "meta": ui.DOC_META.format(pages=d.get("pages", 0), chunks=d.get("chunks", 0)),
+                  "added": (ui.DOC_ADDED.format(time=format_time(d["added"]))
+                            if d.get("added") else None),
+                  "label": ui.DOC_SCOPE_LABEL.format(name=display_name(d.get("source", "?"))),
+                  "confirm": ui.DOC_CONFIRM_DELETE.format(
+                      name=display_name(d.get("source", "?")))}
                  for d in docs]
     return _render("documents.html", documents=documents, skipped=manifest.get("skipped", []),
                    built=str(built), built_text=format_time(built) if built else "",
                    totals=totals)
+
+
+def document_status_html(text: str, fraction: float | None = None, outcome=None) -> str:
+    """The progress of a delete or re-index in the documents panel, or its result
+    (``outcome``: a ``pipeline.ChangeOutcome``)."""
+    pct = None if fraction is None else max(0, min(100, round(fraction * 100)))
+    return _render("document_status.html", text=text, pct=pct, outcome=outcome)
 
 
 def upload_status_html(text: str, fraction: float | None = None, outcomes=()) -> str:

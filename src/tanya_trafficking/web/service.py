@@ -156,7 +156,8 @@ class ChatService:
         reply = self.reply(question, previous)
         return reply.text, reply.result, reply.bot
 
-    def reply(self, question: str | None, previous: str | None = None) -> Reply:
+    def reply(self, question: str | None, previous: str | None = None,
+              scope: list[str] | None = None) -> Reply:
         """Answer ``question``; ``previous`` is the user's previous question in the same
         conversation. When the question leans on it (``pipeline.follow_up_context``: "itu",
         "tersebut", "-nya", "bagaimana dengan ...", a very short question), the search uses
@@ -165,26 +166,41 @@ class ChatService:
 
         The length cap comes first: a huge question costs nothing but its length. Answers are
         cached per generation under (context used, question), so a follow-up never gets the
-        cached answer of the same words asked alone, nor the other way round."""
+        cached answer of the same words asked alone, nor the other way round.
+
+        ``scope``: the names of the documents to search (None: all of them). An empty scope
+        or an unknown name gets an Indonesian message instead of an answer."""
         problem = pipeline.check_question(question, self.settings)
         bot = self.bot  # one generation for the whole answer
         if problem:
             return Reply(problem, None, bot)
         if bot is None:  # no document yet: nothing to search
             return Reply(ui.NO_DOCUMENTS_ANSWER, None, None)
+        sources = None
+        if scope is not None:
+            try:
+                sources = bot.scope(scope)
+            except pipeline.UnknownDocuments as e:
+                return Reply(str(e), None, bot)
+            if len(sources) == len(bot.documents()):
+                sources = None  # every document: the plain search (and its cached answers)
         question = str(question).strip()
         context = None
         previous = None if previous is None else str(previous)
         if previous is not None and not pipeline.check_question(previous, self.settings):
             context = pipeline.follow_up_context(question, previous.strip())
-        key = (bot.generation, context or "", question)
+        key = (bot.generation, context or "", question) if sources is None \
+            else (bot.generation, context or "", question, tuple(sources))
         with self._cache_lock:
             result = self._cache.get(key)
             if result is not None:
                 self._cache.move_to_end(key)
         if result is None:
-            result = (bot.ask(question, previous=context) if context
-                      else bot.ask(question))
+            if sources is not None:
+                result = bot.ask(question, previous=context, sources=sources)
+            else:
+                result = (bot.ask(question, previous=context) if context
+                          else bot.ask(question))
             with self._cache_lock:
                 self._cache[key] = result
                 while len(self._cache) > ANSWER_CACHE_SIZE:
@@ -238,6 +254,60 @@ class ChatService:
                 proc.kill()
                 proc.join(timeout=5)
         if result.kind == "done" and any(o.added for o in result.outcomes):
+            yield UploadEvent("progress", ui.UPLOAD_LOADING, 0.95)
+            self.swap(pipeline.Bot.open(self.settings))
+        yield result
+
+    # -- one document: delete or re-index
+
+    def change_document(self, action: str, source: str) -> Iterator[UploadEvent]:
+        """Delete (``"hapus"``) or re-index (``"indeks-ulang"``) one indexed document, named
+        by its source, in a spawned process like an upload (``_document_worker``), relaying
+        its progress; then load the new generation and swap it in. The final event is
+        ``done`` (outcomes: one ``pipeline.ChangeOutcome``) or ``error``. Shares the upload
+        lock: one change of the corpus at a time."""
+        if action not in DOCUMENT_ACTIONS:
+            yield UploadEvent("error", ui.DOC_ACTION_UNKNOWN)
+            return
+        if not self._upload_lock.acquire(blocking=False):
+            yield UploadEvent("progress", ui.DOC_WAITING, 0.02)
+            self._upload_lock.acquire()
+        try:
+            yield from self._change_document(action, str(source))
+        finally:
+            self._upload_lock.release()
+
+    def _change_document(self, action: str, source: str) -> Iterator[UploadEvent]:
+        ctx = mp.get_context("spawn")  # not forked: see _add_files
+        events = ctx.Queue()
+        proc = ctx.Process(target=_document_worker, args=(self.settings, action, source, events),
+                           name="tanya-dokumen")
+        yield UploadEvent("progress", ui.UPLOAD_PREPARING, 0.05)
+        proc.start()
+        deadline = time.monotonic() + UPLOAD_TIME_LIMIT_S
+        result = None
+        try:
+            while result is None:
+                try:
+                    kind, *rest = events.get(timeout=0.5)
+                except queue_mod.Empty:
+                    if not proc.is_alive():
+                        result = UploadEvent("error", ui.DOC_CRASHED)
+                    elif time.monotonic() > deadline:
+                        result = UploadEvent("error", ui.DOC_TIMED_OUT)
+                    continue
+                if kind == "progress":
+                    yield UploadEvent("progress", rest[0], rest[1])
+                elif kind == "done":
+                    result = UploadEvent("done", outcomes=(rest[0],))
+                else:
+                    result = UploadEvent("error", rest[0])
+        finally:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=5)
+        if pipeline.current_generation(self.settings) != self.generation:
             yield UploadEvent("progress", ui.UPLOAD_LOADING, 0.95)
             self.swap(pipeline.Bot.open(self.settings))
         yield result
@@ -443,3 +513,58 @@ def export_filename(exported_at: datetime | None = None) -> str:
     """The downloaded file's name: the conversation and when it was exported."""
     when = (exported_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return ui.EXPORT_FILENAME.format(stamp=when.strftime("%Y%m%d-%H%M"))
+# The page's action names -> the pipeline function that does it.
+DOCUMENT_ACTIONS = {"hapus": "delete_document", "indeks-ulang": "reindex_document"}
+
+
+def _document_worker(settings: Settings, action: str, source: str, events) -> None:
+    """Runs in the spawned process: delete or re-index one document, progress on a queue.
+    At a lower CPU priority: answering questions comes first."""
+    try:
+        os.nice(10)
+    except OSError:
+        pass
+    try:
+        change = getattr(pipeline, DOCUMENT_ACTIONS[action])
+        outcome = change(settings, source,
+                         lambda text, fraction: events.put(("progress", text, fraction)))
+        events.put(("done", outcome))
+    except BaseException:  # noqa: BLE001 - the parent must hear about every ending
+        import traceback
+
+        traceback.print_exc()
+        events.put(("error", ui.DOC_FAILED))
+
+
+def parse_scope(text) -> list[str] | None:
+    """The page's search scope (the hidden ``tt-scope`` box): empty or not a JSON list of
+    names means every document (None); a JSON list, those documents (maybe none)."""
+    import json
+
+    if not text:
+        return None
+    try:
+        value = json.loads(str(text))
+    except ValueError:
+        return None
+    if not isinstance(value, list):
+        return None
+    return [str(v) for v in value if isinstance(v, str)]
+
+
+def parse_document_action(text) -> tuple[str, str]:
+    """(action, source) from the page's hidden ``tt-doc-action`` box
+    (``{"action": "hapus" | "indeks-ulang", "source": ...}``); ("", "") when unreadable
+    (``ChatService.change_document`` refuses an unknown action)."""
+    import json
+
+    try:
+        value = json.loads(str(text or ""))
+    except ValueError:
+        return "", ""
+    if not isinstance(value, dict):
+        return "", ""
+    action, source = value.get("action"), value.get("source")
+    if not isinstance(action, str) or not isinstance(source, str):
+        return "", ""
+    return action, source

@@ -134,4 +134,66 @@
     if (box && !box.value) pastedTooLong = false;
     showLimit();
   }, 500);
+  // ---- Documents panel: search scope, "Indeks ulang", "Hapus" (after an in-page confirmation).
+  // The checked documents go into the hidden #tt-scope box, which every question sends along:
+  // "" while all are checked (every document, also ones added later), else a JSON list. An
+  // action goes into the hidden #tt-doc-action box, then the hidden #tt-doc-run button runs it.
+  // The list names documents by their percent-encoded source (web/render.py).
+  const unchecked = new Set();  // sources the user unchecked, kept when the list is redrawn
+  const setBox = (id, value) => {
+    const el = document.querySelector(`#${id} textarea, #${id} input`);
+    if (!el) return false;
+    if (el.value !== value) {
+      el.value = value;
+      el.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+    return true;
+  };
+  const scopeBoxes = () => Array.from(document.querySelectorAll('#tt-docs input.tt-scope'));
+  const syncScope = () => {
+    const boxes = scopeBoxes();
+    for (const b of boxes) b.checked = !unchecked.has(b.value);
+    const chosen = boxes.filter((b) => b.checked).map((b) => decodeURIComponent(b.value));
+    setBox('tt-scope', chosen.length === boxes.length ? '' : JSON.stringify(chosen));
+  };
+  document.addEventListener('change', (ev) => {
+    const box = ev.target.closest && ev.target.closest('#tt-docs input.tt-scope');
+    if (!box) return;
+    if (box.checked) unchecked.delete(box.value); else unchecked.add(box.value);
+    syncScope();
+  });
+  let docsRoot = null;  // the list drawn last: a new one (after a change) gets the scope again
+  new MutationObserver(() => {
+    const root = document.querySelector('#tt-docs .tt-docs');
+    if (root && root !== docsRoot) { docsRoot = root; syncScope(); }
+  }).observe(document.body, {subtree: true, childList: true});
+  const runAction = (action, source) => {
+    if (!setBox('tt-doc-action', JSON.stringify({action, source}))) return;
+    // the box's new value reaches Gradio on its input event; the click follows it
+    setTimeout(() => {
+      const run = document.querySelector('#tt-doc-run');
+      if (run) run.click();
+    }, 60);
+  };
+  document.addEventListener('click', (ev) => {
+    const btn = ev.target.closest && ev.target.closest('#tt-docs li.tt-doc button');
+    if (!btn) return;
+    ev.preventDefault();
+    const item = btn.closest('li.tt-doc');
+    const ask = item.querySelector('.tt-doc-confirm');
+    const actions = item.querySelector('.tt-doc-actions');
+    if (btn.classList.contains('tt-doc-delete')) {
+      ask.hidden = false; actions.hidden = true;
+      item.querySelector('.tt-doc-no').focus();
+    } else if (btn.classList.contains('tt-doc-no')) {
+      ask.hidden = true; actions.hidden = false;
+      item.querySelector('.tt-doc-delete').focus();
+    } else if (btn.classList.contains('tt-doc-yes')) {
+      ask.hidden = true; item.classList.add('tt-busy');
+      runAction('hapus', decodeURIComponent(item.getAttribute('data-source')));
+    } else if (btn.classList.contains('tt-doc-reindex')) {
+      item.classList.add('tt-busy');
+      runAction('indeks-ulang', decodeURIComponent(item.getAttribute('data-source')));
+    }
+  });
 }
