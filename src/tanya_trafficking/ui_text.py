@@ -254,6 +254,7 @@ SOURCE_VIEWER_CLOSE = "Tutup"
 SOURCE_IMAGE_ALT = "Halaman {page} dari {file}, kutipan ditandai kuning"
 SOURCE_IMAGE_ALT_PLAIN = "Halaman {page} dari {file}"
 SOURCE_QUOTE_LABEL = "Kutipan:"
+SOURCE_OPEN_IMAGE = "Buka gambar halaman (bisa diperbesar)"
 SOURCE_MARKED_NOTE = "Kutipan ditandai kuning pada halaman."
 SOURCE_NOT_LOCATED = ("Letak kutipan pada halaman ini tidak bisa ditandai; teks kutipannya ada "
                       "di bawah.")
