@@ -8,8 +8,8 @@ Like the reader, the worker answers with one JSON message (``loaders._send``), n
 pickle: ``{"result": {"png": base64, "width", "height", "boxes": [[x0, y0, x1, y1], ...]}}``
 or ``{"reason": "..."}``. The parent checks its shape; anything else is a broken file.
 
-Only the drawing lives here; what to draw (``pageview.locate``, ``pageview.line_boxes``) and
-which file may be drawn (``pageview.page_image``) do not.
+Only the drawing lives here; where the quote is (``pagematch.py``) and which file may be drawn
+(``pageview.page_image``) do not.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from . import loaders
 from . import ui_text as ui
-from .pageview import line_boxes, locate
+from .pagematch import line_boxes, locate
 
 RENDER_WIDTH_PX = 1100  # a page is drawn this wide (A4: 1100 x 1556 pixels) ...
 RENDER_MAX_PIXELS = 4_000_000  # ... unless that makes more pixels than this (huge pages)
