@@ -263,6 +263,7 @@ SOURCE_NOT_IN_INDEX = "dokumen ini tidak ada di indeks yang sedang dipakai"
 SOURCE_CHANGED = "berkasnya sudah berubah sejak diindeks"
 SOURCE_GONE = ("Sumber ini tidak ada di indeks yang sedang dipakai (mungkin indeks baru saja "
                "diperbarui). Ajukan pertanyaannya lagi.")
+SOURCE_ERROR = "Maaf, sumber ini tidak bisa ditampilkan sekarang. Silakan coba lagi sebentar lagi."
 # The page script's words for the viewer (web/static/chat.js, its "source viewer" section).
 SOURCE_SCRIPT_TEXT = {
     "title": SOURCE_VIEWER_TITLE,

@@ -182,9 +182,14 @@ def source_view_html(view: SourceView, link: str) -> str:
                    before=text[:s], inside=text[s:e], after=text[e:])
 
 
-def source_gone_html() -> str:
-    """The source viewer's content when the live index has no such source."""
-    return _render("source_gone.html")
+def source_gone_html(text: str = ui.SOURCE_GONE) -> str:
+    """The source viewer's content when the live index has no such source (or ``text``)."""
+    return _render("source_gone.html", text=text)
+
+
+def source_error_html() -> str:
+    """The source viewer's content when showing the source failed."""
+    return source_gone_html(ui.SOURCE_ERROR)
 
 
 # --------------------------------------------------------------------------- side panel

@@ -21,6 +21,7 @@ Gradio is mounted on our own FastAPI app so that our middleware sits outside Gra
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -33,6 +34,8 @@ from .. import ui_text as ui
 from ..config import PROJECT_ROOT, Settings
 from . import guards, page, render
 from .service import ChatService
+
+log = logging.getLogger(__name__)
 
 QUEUE_MAX = 64  # events waiting beyond this are refused ("queue full")
 MAX_REQUEST_BYTES = 256 * 1024
@@ -144,8 +147,12 @@ def add_source_routes(app, service: ChatService) -> None:
     def source(source_id: str, page: str, span: str):
         match = SOURCE_SPAN.match(span)
         view = None
-        if match and SOURCE_ID.match(source_id) and SOURCE_PAGE.match(page):
-            view = service.source_view(source_id, int(page), int(match[1]), int(match[2]))
+        try:
+            if match and SOURCE_ID.match(source_id) and SOURCE_PAGE.match(page):
+                view = service.source_view(source_id, int(page), int(match[1]), int(match[2]))
+        except Exception:  # noqa: BLE001 - the user gets a sentence, the log the details
+            log.exception("source view failed: %s/%s/%s", source_id, page, span)
+            return HTMLResponse(render.source_error_html(), status_code=500)
         if match and match[3]:  # the page image
             if view is None or view.image is None:
                 return JSONResponse({"detail": ui.NOT_FOUND}, status_code=404)
