@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 
 ACTIP_Q = "Apa kepanjangan dari ACTIP?"
 ACTIP_A = "ASEAN Convention Against Trafficking in Persons"
+ACTIP_SOURCE = "artikel-perdagangan-orang-asia-tenggara-actip.txt"
 
 # Runs in the server process before app.py: records every unpickling (pickle's functions and
 # Unpickler wrapped, plus the interpreter's "pickle.find_class" audit event) as JSON lines.
@@ -352,6 +353,31 @@ def test_a_file_sent_through_the_upload_route_is_still_accepted(server) -> None:
 # --------------------------------------------------------------------------- pickle
 
 
+def test_source_route_serves_only_the_live_index_documents(server) -> None:
+    """The source viewer's address names a document of the live index by id, a page and a
+    span: anything else is an Indonesian 404, never a file from a path."""
+    from tanya_trafficking import store
+    from tanya_trafficking.pageview import source_id
+
+    live = store.load_generation(server.index / store.current_name(server.index), verify=False)
+    text = live.page_text(ACTIP_SOURCE, None)
+    start = text.index("ASEAN Convention Against")
+    end = text.index("(ACTIP).") + len("(ACTIP).")
+    actip = source_id(ACTIP_SOURCE)
+    status, headers, body = server.get(f"/sumber/{actip}/0/{start}-{end}")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert f'<mark class="tt-in-source">{text[start:end]}</mark>' in body
+    for path in (f"/sumber/{actip}/0/{start}-{end}.png",  # a text file has no page image
+                 f"/sumber/{actip}/1/{start}-{end}", f"/sumber/{actip}/0/{end}-{start}",
+                 f"/sumber/{actip}/abc/0-9", f"/sumber/{actip}/0/0-99999999",
+                 f"/sumber/{source_id('/etc/passwd')}/0/0-9", "/sumber/..%2F..%2Fetc/0/0-9",
+                 f"/sumber/{source_id('../app.py')}/0/0-9", "/sumber/ABCDEF0123456789/0/0-9"):
+        status, headers, body = server.get(path)
+        assert status == 404, path
+        assert "root:" not in body and "import" not in body
+        assert "Traceback" not in body and "valid" not in body, body  # no English
+
+
 def test_nothing_in_the_index_is_read_with_pickle(server) -> None:
     # The server built and loaded its index and answered: exercise it once more.
     assert ACTIP_A in server.client().predict(ACTIP_Q, api_name="/tanya")
@@ -448,7 +474,7 @@ def test_password_from_environment_protects_page_and_api(server, tmp_path) -> No
     bad = {"Authorization": "Basic " + base64.b64encode(b"tanya:salah").decode()}
     try:
         for path in ("/", "/config", "/gradio_api/info", "/gradio_api/file=/etc/passwd",
-                     "/gradio_api/upload", "/theme.css"):
+                     "/gradio_api/upload", "/theme.css", "/sumber/0123456789abcdef/0/0-9"):
             status, headers, body = srv.get(path)
             assert status == 401, path
             assert headers["www-authenticate"].startswith('Basic realm="Tanya Trafficking"')

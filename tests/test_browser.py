@@ -924,6 +924,163 @@ def test_empty_index_invites_an_upload(browser, tmp_path) -> None:
         srv.close()
 
 
+# --------------------------------------------------------------------------- source viewer
+
+SOURCE_PDF_NAME = "laporan-awak-kapal.pdf"
+SOURCE_PDF_FACT = ("Pada tahun 2025 Lembaga Pelindung Pesisir mencatat 52 awak kapal asal Desa "
+                   "Karangjati yang dipekerjakan paksa di kapal penangkap cumi.")
+SOURCE_PDF_QUESTION = "Berapa awak kapal asal Desa Karangjati yang dipekerjakan paksa?"
+
+# Pixels of the shown page image that the highlight turned yellow (red and green high, blue
+# low): counted on a canvas, and where they are, in the image's own pixels.
+HIGHLIGHT_PIXELS_JS = """
+const img = arguments[0];
+const c = document.createElement('canvas');
+c.width = img.naturalWidth; c.height = img.naturalHeight;
+const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+const d = g.getImageData(0, 0, c.width, c.height).data;
+let n = 0, x0 = 1e9, y0 = 1e9, x1 = -1, y1 = -1;
+for (let i = 0; i < d.length; i += 4) {
+  if (d[i] > 150 && d[i + 1] > 120 && d[i] - d[i + 2] > 80) {
+    n++; const p = i / 4, x = p % c.width, y = Math.floor(p / c.width);
+    x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+  }
+}
+return [n, x0, y0, x1, y1, c.width, c.height];
+"""
+
+
+def _viewer_open(driver) -> bool:
+    return driver.execute_script(
+        "const v = document.querySelector('#tt-viewer'); return !!v && !v.hidden")
+
+
+def _open_last_citation(driver, keyboard: bool = False):
+    """Click (or focus and press Enter on) the [1] of the latest answer; the viewer opens."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    answer = driver.find_elements(By.CSS_SELECTOR, "#tt-chat .tt-answer")[-1]
+    link = answer.find_element(By.CSS_SELECTOR, "blockquote.tt-quote a.tt-cite")
+    assert link.tag_name == "a" and link.get_attribute("href")
+    assert "Lihat sumber kutipan 1" in link.get_attribute("textContent")
+    if keyboard:
+        driver.execute_script("arguments[0].focus()", link)
+        ActionChains(driver).send_keys(Keys.ENTER).perform()
+    else:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+        link.click()
+    _wait(lambda: _viewer_open(driver), message="source viewer opens")
+    return link
+
+
+def _close_button_on_screen(driver) -> bool:
+    return driver.execute_script("""
+        const b = document.querySelector('#tt-viewer button.tt-viewer-close');
+        const r = b.getBoundingClientRect();
+        return r.width >= 40 && r.height >= 40 && r.left >= 0 && r.top >= 0
+          && r.right <= window.innerWidth && r.bottom <= window.innerHeight
+          && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+               .closest('button') === b;""")
+
+
+def _check_pdf_page_shown(driver) -> None:
+    from selenium.webdriver.common.by import By
+
+    img = _wait(lambda: [i for i in driver.find_elements(
+        By.CSS_SELECTOR, "#tt-viewer img.tt-page-image")
+        if driver.execute_script("return arguments[0].complete && "
+                                 "arguments[0].naturalWidth > 0", i)],
+        message="page image loaded")[0]
+    content = driver.find_element(By.CSS_SELECTOR, "#tt-viewer .tt-viewer-content").text
+    assert f"{SOURCE_PDF_NAME} · halaman 2" in content, content
+    assert "Kutipan ditandai kuning" in content, content
+    assert SOURCE_PDF_FACT in content.replace("\n", " ")  # the quote's text under the page
+    assert img.get_attribute("alt") == f"Halaman 2 dari {SOURCE_PDF_NAME}, kutipan ditandai kuning"
+    count, x0, y0, x1, y1, width, height = driver.execute_script(HIGHLIGHT_PIXELS_JS, img)
+    assert count > 2000, count  # the quote's two lines are highlighted ...
+    assert y1 < height / 4 and x1 - x0 > width / 2, (x0, y0, x1, y1)  # ... near the top
+    assert _close_button_on_screen(driver)
+
+
+def test_source_of_a_pdf_quote_shows_its_page_with_the_quote_highlighted(
+        browser, server, tmp_path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    pdf = write_pdf(tmp_path / SOURCE_PDF_NAME,
+                    ["Laporan Tahunan Lembaga Pelindung Pesisir. Bagian pertama berisi "
+                     "pengantar dan ucapan terima kasih kepada para mitra.",
+                     SOURCE_PDF_FACT + " Mereka kini didampingi oleh pekerja sosial desa."])
+    _open(browser, server)
+    browser.find_element(By.CSS_SELECTOR, "#tt-sidebar input[type=file]").send_keys(str(pdf))
+    status = browser.find_element(By.CSS_SELECTOR, "#tt-upload-status")
+    _wait(lambda: f"{SOURCE_PDF_NAME}: ditambahkan" in status.text, timeout=180,
+          message="PDF indexed")
+    # Desktop: click [1], see page 2 with the quote highlighted, close with Esc.
+    answer = _ask(browser, SOURCE_PDF_QUESTION)
+    assert "52 awak kapal" in answer, answer
+    link = _open_last_citation(browser)
+    _check_pdf_page_shown(browser)
+    time.sleep(0.3)
+    _screenshot(browser, "sumber-pdf-desktop")
+    assert browser.execute_script(
+        "return document.activeElement.classList.contains('tt-viewer-close')")
+    browser.find_element(By.CSS_SELECTOR, "body").send_keys(Keys.ESCAPE)
+    _wait(lambda: not _viewer_open(browser), message="Esc closes the viewer")
+    assert browser.execute_script("return document.activeElement === arguments[0]", link)
+    # The image route serves only this index's documents: an unknown id or page is a 404.
+    assert server.get("/sumber/0123456789abcdef/2/0-10.png")[0] == 404
+    href = link.get_attribute("href")
+    path = href[len(server.url) - 1:]
+    status_, headers, _ = server.get(path + ".png")
+    assert status_ == 200 and headers["Content-Type"] == "image/png"
+    wrong_page = re.sub(r"/2/", "/7/", path)
+    assert server.get(wrong_page + ".png")[0] == 404
+    # Phone: the same, closed with its "Tutup" button.
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 844, "deviceScaleFactor": 2,
+                             "mobile": True})
+    try:
+        _open(browser, server)
+        _ask(browser, SOURCE_PDF_QUESTION)
+        _open_last_citation(browser)
+        _check_pdf_page_shown(browser)
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth")
+        time.sleep(0.3)
+        _screenshot(browser, "sumber-pdf-ponsel")
+        browser.find_element(By.CSS_SELECTOR, "#tt-viewer button.tt-viewer-close").click()
+        _wait(lambda: not _viewer_open(browser), message="Tutup closes the viewer")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_source_of_a_text_quote_marks_it_in_its_passage(browser, server) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server)
+    _ask(browser, ACTIP_Q)
+    _open_last_citation(browser, keyboard=True)  # a real link: Tab and Enter reach it
+    mark = _wait(lambda: browser.find_element(By.CSS_SELECTOR, "#tt-viewer mark.tt-in-source"),
+                 message="passage shown")
+    assert ACTIP_A in mark.text
+    content = browser.find_element(By.CSS_SELECTOR, "#tt-viewer .tt-viewer-content")
+    assert ACTIP_SOURCE in content.text and "tanpa nomor halaman" in content.text
+    assert len(content.text) > len(mark.text) + 500  # the document around the quote
+    # The quote is scrolled into view inside the viewer.
+    assert browser.execute_script("""
+        const m = arguments[0].getBoundingClientRect(), c = arguments[1].getBoundingClientRect();
+        return m.top >= c.top - 1 && m.bottom <= c.bottom + 1 && m.height > 0;""",
+                                  mark, content)
+    assert _close_button_on_screen(browser)
+    browser.find_element(By.CSS_SELECTOR, "#tt-viewer button.tt-viewer-close").click()
+    _wait(lambda: not _viewer_open(browser), message="Tutup closes the viewer")
+    # "Lihat bagian sekitarnya" is still there.
+    assert browser.find_elements(By.CSS_SELECTOR, "#tt-chat details.tt-passage > summary")
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _no_temporary_screenshots():
     yield
@@ -937,7 +1094,7 @@ def _no_temporary_screenshots():
 def test_screenshots_were_saved() -> None:
     for name in ("desktop-jawaban", "desktop-unggah", "ponsel-jawaban", "ponsel-panel",
                  "riwayat-desktop", "kosong-desktop", "gelap-desktop", "dokumen-desktop",
-                 "dokumen-ponsel"):
+                 "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

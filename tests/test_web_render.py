@@ -118,3 +118,44 @@ def test_document_status_shows_progress_then_the_outcome() -> None:
     assert 'class="tt-ok"' in done and "&lt;a&gt; dihapus." in done and "<a>" not in done
     failed = render.document_status_html("", outcome=pipeline.ChangeOutcome(False, "gagal"))
     assert 'class="tt-bad"' in failed and "✗" in failed
+# --------------------------------------------------------------------------- source viewer
+
+
+@pytest.mark.slow
+def test_quote_numbers_link_to_their_source(seed_bot) -> None:
+    result = seed_bot.ask(ACTIP_Q)
+    html = render.answer_html(result, seed_bot)
+    link = pipeline.source_link(result.quotes[0])
+    cite = (f'<a class="tt-cite" href="{link}" title="Lihat sumber kutipan 1">'
+            '<span class="tt-sr">Lihat sumber kutipan 1 </span>'
+            '<span class="tt-cite-num">[1]</span></a>')
+    assert html.count(cite) == 2  # after the quote, and in the "Sumber" block
+    assert render.answer_html(result, seed_bot, reveal=10).count("tt-cite") == 0
+
+
+def test_source_view_html_escapes_the_document_and_marks_the_quote() -> None:
+    from tanya_trafficking.pageview import PageImage, SourceView
+
+    evil = '<img src=x onerror="alert(1)">'
+    text = f"Sebelum {evil}. Kutipan <b>ini</b>. Sesudah."
+    start = text.index("Kutipan")
+    end = text.index(". Sesudah")
+    view = SourceView("catatan\u202e.txt", None, text[start:end], False, text=text,
+                      quote_start=start, quote_end=end, more_after=True)
+    html = render.source_view_html(view, "sumber/0123456789abcdef/0/5-9")
+    assert "<img" not in html and "<b>" not in html and "\u202e" not in html
+    assert '<mark class="tt-in-source">Kutipan &lt;b&gt;ini&lt;/b&gt;</mark>' in html
+    assert "tanpa nomor halaman" in html and html.endswith("…</p></div>")
+    # A PDF page: the image from the quote's own address, or why it cannot be shown.
+    image = PageImage(b"\x89PNG", 1100, 1556, ((1.0, 2.0, 3.0, 4.0),))
+    pdf = SourceView("laporan.pdf", 2, evil, True, image=image)
+    html = render.source_view_html(pdf, "sumber/0123456789abcdef/2/5-9")
+    assert 'src="sumber/0123456789abcdef/2/5-9.png"' in html
+    assert 'alt="Halaman 2 dari laporan.pdf, kutipan ditandai kuning"' in html
+    assert "Kutipan ditandai kuning pada halaman." in html and "<img src=x" not in html
+    unplaced = SourceView("laporan.pdf", 2, "teks", True, image=PageImage(b"", 10, 10, ()))
+    assert "tidak bisa ditandai" in render.source_view_html(unplaced, "sumber/x/2/1-2")
+    broken = SourceView("laporan.pdf", 2, "teks kutipan", True, problem="rusak: x")
+    html = render.source_view_html(broken, "sumber/x/2/1-2")
+    assert "Halaman ini tidak bisa ditampilkan (rusak: x)." in html and "<img" not in html
+    assert "teks kutipan" in html

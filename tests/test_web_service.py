@@ -294,3 +294,29 @@ def test_a_failed_document_change_reports_no_python_text(monkeypatch) -> None:
     kind, message = events.get_nowait()
     assert kind == "error" and "dokumen tidak berubah" in message
     assert "Expecting" not in message and "ValueError" not in message
+@pytest.mark.slow
+def test_service_follows_a_quotes_link_to_its_source(seed_bot) -> None:
+    from tanya_trafficking.schema import Quote
+
+    service = web_service.ChatService(seed_bot.settings, bot=seed_bot)
+
+    def follow(quote):
+        _, sid, page, span = pipeline.source_link(quote).split("/")
+        start, end = map(int, span.split("-"))
+        return service.source_view(sid, int(page), start, end)
+
+    # A text file's quote, from an answer: its passage, the quote marked inside.
+    result = service.reply(ACTIP_Q).result
+    view = follow(result.quotes[0])
+    assert not view.is_pdf and view.quote == result.quotes[0].text
+    assert view.text[view.quote_start:view.quote_end] == view.quote
+    # A sentence of the seed regulation (a real 38-page PDF): its page drawn, the sentence
+    # located on it.
+    source = next(d["source"] for d in seed_bot.documents() if d["source"].endswith(".pdf"))
+    sentence = "Gubernur adalah Gubernur Daerah Istimewa Yogyakarta."
+    page = next(n for n in range(1, 40)
+                if sentence in (seed_bot.index.page_text(source, n) or ""))
+    start = seed_bot.index.page_text(source, page).index(sentence)
+    view = follow(Quote(sentence, source, page, "", 1.0, start, start + len(sentence)))
+    assert view.is_pdf and view.problem is None and view.image.located
+    assert len(view.image.boxes) == 1  # one line

@@ -7,6 +7,9 @@
     Bot.open(settings).ask(q)    load once, answer many questions; the Answer carries the
                                  parsed question, a follow-up's context and the highlights
     Bot.passage(quote)           the text around a quote (passages.py)
+    Bot.source_view(id, page, s, e)  a quote where it stands: its PDF page drawn with the quote
+                                 highlighted, or a text file's passage (pageview.py);
+                                 source_link(quote) is its address
     check_question(q, settings)  the polite refusal of an empty or too long question
     follow_up_context(q, prev)   the previous question a follow-up leans on, or None
 
@@ -38,6 +41,7 @@ from .embedding import load_embedder
 from .feedback import record_feedback
 from .followup import context_for
 from .highlight import quote_highlights
+from .pageview import SourceView, source_link, source_view
 from .passages import Passage, passage_for
 from .query import Speller, is_english, parse
 from .schema import Answer, Chunk
@@ -53,6 +57,8 @@ __all__ = [
     "add_to_corpus", "UploadOutcome", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_FILES", "record_feedback",
     # one document at a time (documents.py)
     "delete_document", "reindex_document", "ChangeOutcome", "DocumentInfo", "UnknownDocuments",
+    # the source viewer (pageview.py)
+    "SourceView", "source_link",
 ]
 
 
@@ -188,6 +194,13 @@ class Bot:
     def passage(self, quote) -> Passage:
         """The chunk a quote came from, with the quote's position in it."""
         return passage_for(self.index, quote)
+
+    def source_view(self, source_id: str, page: int, start: int, end: int) -> SourceView | None:
+        """The quote at [start, end) of page ``page`` (0: a text file) of the document
+        ``source_id`` (``source_link``) where it stands: the PDF page drawn with the quote
+        highlighted, or the text around it. None when this index has no such document, page
+        or span (the corpus file is never named by the caller)."""
+        return source_view(self.index, self.settings.corpus, source_id, page, start, end)
 
 
 def ask(question: str, settings: Settings) -> Answer:

@@ -314,6 +314,32 @@ PAGE_SCRIPT_TEXT = {
 PASSWORD_PAGE_TEXT = ("Web chat ini memakai kata sandi. Muat ulang halaman, lalu masukkan nama "
                       "pengguna <code>tanya</code> dan kata sandinya.")  # HTML: <code> is kept
 
+# --- the source viewer: a click on [n] shows quote n where it stands (pageview.py) ---------
+CITE_LABEL = "Lihat sumber kutipan {n}"  # the [n] link's accessible name (hidden text)
+SOURCE_VIEWER_TITLE = "Sumber kutipan"
+SOURCE_VIEWER_CLOSE = "Tutup"
+SOURCE_IMAGE_ALT = "Halaman {page} dari {file}, kutipan ditandai kuning"
+SOURCE_IMAGE_ALT_PLAIN = "Halaman {page} dari {file}"
+SOURCE_QUOTE_LABEL = "Kutipan:"
+SOURCE_OPEN_IMAGE = "Buka gambar halaman (bisa diperbesar)"
+SOURCE_MARKED_NOTE = "Kutipan ditandai kuning pada halaman."
+SOURCE_NOT_LOCATED = ("Letak kutipan pada halaman ini tidak bisa ditandai; teks kutipannya ada "
+                      "di bawah.")
+SOURCE_PAGE_PROBLEM = "Halaman ini tidak bisa ditampilkan ({reason})."
+SOURCE_NOT_IN_INDEX = "dokumen ini tidak ada di indeks yang sedang dipakai"
+SOURCE_CHANGED = "berkasnya sudah berubah sejak diindeks"
+SOURCE_GONE = ("Sumber ini tidak ada di indeks yang sedang dipakai (mungkin indeks baru saja "
+               "diperbarui). Ajukan pertanyaannya lagi.")
+SOURCE_ERROR = "Maaf, sumber ini tidak bisa ditampilkan sekarang. Silakan coba lagi sebentar lagi."
+# The page script's words for the viewer (web/static/chat.js, its "source viewer" section).
+SOURCE_SCRIPT_TEXT = {
+    "title": SOURCE_VIEWER_TITLE,
+    "close": SOURCE_VIEWER_CLOSE,
+    "loading": "Memuat sumber…",
+    "failed": "Sumber tidak bisa dimuat. Periksa koneksi lalu coba lagi.",
+    "cite": CITE_LABEL,
+}
+
 GRADIO_LOCALES = ("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi",
                   "id", "ja", "ko", "lt", "nb", "nl", "pl", "pt-BR", "pt", "ro", "ru", "sv",
                   "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW")

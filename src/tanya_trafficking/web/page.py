@@ -58,7 +58,8 @@ CHAIN_MAX_CHARS = 300  # a chain of follow-ups carries at most this much earlier
 CSS = render.static_text("chat.css")
 PAGE_JS = render.static_text("chat.js").replace(
     "__TT_TEXT__", json.dumps(ui.PAGE_SCRIPT_TEXT, ensure_ascii=False)).replace(
-    "__TT_LIMIT_TEXT__", json.dumps(ui.INPUT_LIMIT_TEXT, ensure_ascii=False))
+    "__TT_LIMIT_TEXT__", json.dumps(ui.INPUT_LIMIT_TEXT, ensure_ascii=False)).replace(
+    "__TT_VIEWER_TEXT__", json.dumps(ui.SOURCE_SCRIPT_TEXT, ensure_ascii=False))
 HEAD = render.static_text("head.html").replace(
     "__TT_DESCRIPTION__", html.escape(ui.PAGE_DESCRIPTION))
 GRADIO_STRINGS = ui.GRADIO_STRINGS

@@ -24,6 +24,7 @@ from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 from markupsafe import Markup, escape
 
 from .. import ui_text as ui
+from ..pipeline import SourceView, source_link
 from ..schema import Answer, Span
 from ..textnorm import display_name
 
@@ -110,7 +111,8 @@ def answer_html(result: Answer, bot, reveal: int | None = None) -> str:
             break
         text = q.text if left is None else q.text[:left]
         shown = [(s, min(e, len(text)), k) for s, e, k in spans if s < len(text)]
-        quotes.append({"segments": _segments(text, shown, kinds), "partial": text != q.text})
+        quotes.append({"segments": _segments(text, shown, kinds), "partial": text != q.text,
+                       "link": source_link(q)})
         if left is not None:
             left -= len(q.text)
     html = _render("answer.html", result=result, quotes=quotes,
@@ -138,6 +140,7 @@ def sources_html(result: Answer, bot) -> str:
             "after": passage.text[passage.quote_end:],
             "more_before": passage.more_before,
             "more_after": passage.more_after,
+            "link": source_link(q),
         })
     title = ui.SOURCES_TITLE if result.found else ui.RELATED_SOURCES_TITLE
     return _render("sources.html", title=title, items=items)
@@ -160,6 +163,34 @@ def thinking_html() -> str:
 
 def user_html(question: str) -> str:
     return _render("question.html", question=question)
+
+
+# --------------------------------------------------------------------------- source viewer
+
+
+def source_view_html(view: SourceView, link: str) -> str:
+    """The source viewer's content for a quote (``pipeline.Bot.source_view``); ``link`` is the
+    quote's ``source_link`` (its page image is ``link + ".png"``)."""
+    file = display_name(view.source)
+    page = ui.PAGE.format(page=view.page) if view.page is not None else ui.NO_PAGE
+    alt = ""
+    if view.image is not None:
+        alt = (ui.SOURCE_IMAGE_ALT if view.image.located else ui.SOURCE_IMAGE_ALT_PLAIN).format(
+            page=view.page, file=file)
+    text, s, e = view.text, view.quote_start, view.quote_end
+    return _render("source_view.html", view=view, file=file, page=page, alt=alt,
+                   image_link=link + ".png",
+                   before=text[:s], inside=text[s:e], after=text[e:])
+
+
+def source_gone_html(text: str = ui.SOURCE_GONE) -> str:
+    """The source viewer's content when the live index has no such source (or ``text``)."""
+    return _render("source_gone.html", text=text)
+
+
+def source_error_html() -> str:
+    """The source viewer's content when showing the source failed."""
+    return source_gone_html(ui.SOURCE_ERROR)
 
 
 # --------------------------------------------------------------------------- side panel

@@ -21,6 +21,7 @@ Gradio is mounted on our own FastAPI app so that our middleware sits outside Gra
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -31,8 +32,10 @@ from pathlib import Path
 from .. import pipeline
 from .. import ui_text as ui
 from ..config import PROJECT_ROOT, Settings
-from . import guards, page
+from . import guards, page, render
 from .service import ChatService
+
+log = logging.getLogger(__name__)
 
 QUEUE_MAX = 64  # events waiting beyond this are refused ("queue full")
 MAX_REQUEST_BYTES = 256 * 1024
@@ -107,6 +110,7 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
     if password:
         app.add_middleware(guards.PasswordMiddleware, user=USER, password=password)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    add_source_routes(app, service)  # before the mount: Gradio takes every other path
     gr.mount_gradio_app(
         app, demo, path="/",
         server_name=settings.host, server_port=settings.port,
@@ -124,6 +128,42 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
     # own check backs up ``UploadGuardMiddleware``.
     demo.has_launched = True
     return app
+
+
+# /sumber/<source id>/<page>/<start>-<end>[.png]: pageview.source_link's addresses.
+SOURCE_SPAN = re.compile(r"^(\d{1,7})-(\d{1,7})(\.png)?$")
+SOURCE_ID = re.compile(r"^[0-9a-f]{16}$")
+SOURCE_PAGE = re.compile(r"^\d{1,5}$")
+
+
+def add_source_routes(app, service: ChatService) -> None:
+    """The source viewer's two addresses: the viewer's HTML for a quote, and its PDF page as a
+    PNG. They name a document of the live index by id and a page, never a path; behind the
+    same middleware (host, password, limits) as the page."""
+    from starlette.responses import HTMLResponse, JSONResponse, Response
+
+    headers = {"Cache-Control": "private, max-age=600", "X-Content-Type-Options": "nosniff"}
+
+    def source(source_id: str, page: str, span: str):
+        match = SOURCE_SPAN.match(span)
+        view = None
+        try:
+            if match and SOURCE_ID.match(source_id) and SOURCE_PAGE.match(page):
+                view = service.source_view(source_id, int(page), int(match[1]), int(match[2]))
+        except Exception:  # noqa: BLE001 - the user gets a sentence, the log the details
+            log.exception("source view failed: %s/%s/%s", source_id, page, span)
+            return HTMLResponse(render.source_error_html(), status_code=500)
+        if match and match[3]:  # the page image
+            if view is None or view.image is None:
+                return JSONResponse({"detail": ui.NOT_FOUND}, status_code=404)
+            return Response(view.image.png, media_type="image/png", headers=headers)
+        if view is None:
+            return HTMLResponse(render.source_gone_html(), status_code=404)
+        link = f"sumber/{source_id}/{page}/{span}"
+        return HTMLResponse(render.source_view_html(view, link), headers=headers)
+
+    app.add_api_route("/sumber/{source_id}/{page}/{span}", source, methods=["GET"],
+                      include_in_schema=False)
 
 
 def prepare(settings: Settings) -> ChatService:

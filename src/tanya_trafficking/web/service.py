@@ -207,6 +207,14 @@ class ChatService:
                     self._cache.popitem(last=False)
         return Reply(result.text, result, bot)
 
+    # -- the source viewer
+
+    def source_view(self, source_id: str, page: int, start: int,
+                    end: int) -> pipeline.SourceView | None:
+        """A quote where it stands, from the live generation (``pipeline.Bot.source_view``):
+        None when it has no such document, page or span."""
+        return self.bot.source_view(source_id, page, start, end)
+
     # -- uploads
 
     def add_files(self, uploads: list[tuple[str, Path]]) -> Iterator[UploadEvent]:

@@ -196,4 +196,91 @@
       runAction('indeks-ulang', decodeURIComponent(item.getAttribute('data-source')));
     }
   });
+  // --- The source viewer: a click on a quote's [n] (a link to "sumber/...", pageview.py)
+  // shows the quote where it stands, in a dialog: the HTML the server renders for it (a PDF
+  // page drawn with the quote highlighted, or a text file's passage with the quote marked).
+  // Esc, the "Tutup" button and a click beside the dialog close it; focus returns to [n].
+  const V = __TT_VIEWER_TEXT__;
+  let viewer = null;
+  let opener = null;
+  const closeViewer = () => {
+    if (!viewer || viewer.hidden) return;
+    viewer.hidden = true;
+    viewer.querySelector('.tt-viewer-content').replaceChildren();
+    if (opener && document.contains(opener)) opener.focus();
+    opener = null;
+  };
+  const makeViewer = () => {
+    // Inside Gradio's container: the page's style sheet (chat.css) is scoped to it.
+    const root = document.querySelector('.gradio-container') || document.body;
+    viewer = document.createElement('div');
+    viewer.id = 'tt-viewer';
+    viewer.hidden = true;
+    const backdrop = document.createElement('div');
+    backdrop.className = 'tt-viewer-backdrop';
+    const box = document.createElement('div');
+    box.className = 'tt-viewer-box';
+    box.setAttribute('role', 'dialog');
+    box.setAttribute('aria-modal', 'true');
+    box.setAttribute('aria-labelledby', 'tt-viewer-title');
+    const head = document.createElement('div');
+    head.className = 'tt-viewer-head';
+    const title = document.createElement('h2');
+    title.id = 'tt-viewer-title';
+    title.textContent = V.title;
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'tt-viewer-close';
+    close.textContent = V.close;
+    const content = document.createElement('div');
+    content.className = 'tt-viewer-content';
+    content.tabIndex = 0;
+    head.append(title, close);
+    box.append(head, content);
+    viewer.append(backdrop, box);
+    backdrop.addEventListener('click', closeViewer);
+    close.addEventListener('click', closeViewer);
+    root.appendChild(viewer);
+  };
+  const openViewer = async (link) => {
+    if (!viewer) makeViewer();
+    opener = link;
+    const content = viewer.querySelector('.tt-viewer-content');
+    const note = document.createElement('p');
+    note.className = 'tt-viewer-note';
+    note.setAttribute('role', 'status');
+    note.textContent = V.loading;
+    content.replaceChildren(note);
+    viewer.hidden = false;
+    viewer.querySelector('.tt-viewer-close').focus();
+    let html = null;
+    try {
+      const r = await fetch(link.href, {credentials: 'same-origin'});
+      if ((r.headers.get('content-type') || '').startsWith('text/html')) html = await r.text();
+    } catch (e) { html = null; }
+    if (viewer.hidden || opener !== link) return;
+    if (html === null) { note.textContent = V.failed; return; }
+    content.innerHTML = html;  // this server's own escaped HTML (web/templates/source_view.html)
+    content.scrollTop = 0;
+    const mark = content.querySelector('mark.tt-in-source');
+    if (mark) mark.scrollIntoView({block: 'center'});
+  };
+  document.addEventListener('click', (ev) => {
+    const link = ev.target.closest && ev.target.closest('a.tt-cite');
+    if (!link || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    openViewer(link);
+  }, true);
+  document.addEventListener('keydown', (ev) => {
+    if (!viewer || viewer.hidden) return;
+    if (ev.key === 'Escape') { ev.preventDefault(); closeViewer(); return; }
+    if (ev.key !== 'Tab') return;
+    // Keep the keyboard inside the dialog while it is open.
+    const items = Array.from(viewer.querySelectorAll('button, [href], [tabindex="0"]'));
+    const first = items[0], last = items[items.length - 1];
+    if (ev.shiftKey && document.activeElement === first) { ev.preventDefault(); last.focus(); }
+    else if (!ev.shiftKey && document.activeElement === last) { ev.preventDefault(); first.focus(); }
+    else if (!viewer.contains(document.activeElement)) { ev.preventDefault(); first.focus(); }
+  }, true);
 }
