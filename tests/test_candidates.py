@@ -133,3 +133,16 @@ def test_an_item_brings_its_lead_in_and_its_sibling_items() -> None:
     got = [t for _, _, t in follows_best(parse("Apa tanggung jawab pemerintah?"), item, page)]
     assert got == ["(1) Pemerintah Daerah bertanggung jawab meliputi:",
                    "a. sosialisasi mengenai:", "1. hak pekerja; dan", "2. Perdagangan Orang."]
+
+
+def test_the_tail_of_a_sentence_from_the_page_before_is_no_candidate() -> None:
+    text = ("Indonesia Tahun 2023 Nomor 41, Tambahan Lembaran Negara Republik Indonesia "
+            "Nomor 6856);\n\nPeraturan ini mulai berlaku pada tanggal diundangkan.")
+    chunk = Chunk("c", "perda.pdf", 3, 0, len(text), text)
+    got = [c.text for c in _candidates([Hit(chunk, 1.0, 1.0, 1.0)])]
+    assert got == ["Peraturan ini mulai berlaku pada tanggal diundangkan."]
+    # the same words opening the first page, or later on a page, are sentences of their own
+    first = Chunk("c", "perda.pdf", 1, 0, len(text), text)
+    later = Chunk("c", "perda.pdf", 3, 40, 40 + len(text), text)
+    for c in (first, later):
+        assert len(_candidates([Hit(c, 1.0, 1.0, 1.0)])) == 2

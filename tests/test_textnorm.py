@@ -581,3 +581,15 @@ def test_normalize_for_match() -> None:
     assert normalize_for_match("STRASSE") == normalize_for_match("straße")
     assert normalize_for_match("5,82%") == "5,82%"
     assert normalize_for_match("") == ""
+
+
+def test_a_page_that_opens_inside_the_previous_pages_sentence_is_told() -> None:
+    from tanya_trafficking.textnorm import continues_from_before
+
+    assert continues_from_before("Indonesia Tahun 2023 Nomor 41, Tambahan Lembaran Negara "
+                                 "Republik Indonesia Nomor 6856);")
+    assert continues_from_before("dan korban dipulangkan ke daerah asalnya.")
+    assert not continues_from_before("Pasal 3 (1) mengatur pencegahan (lihat Pasal 2).")
+    assert not continues_from_before("b. penanganan korban;")
+    assert not continues_from_before("a) pencegahan (primer) dan penindakan;")
+    assert not continues_from_before("Korban berjumlah 52 orang.")

@@ -26,7 +26,8 @@ from .lexical import LexicalIndex, terms
 from .matching import acronyms, answers_type, coverage, expands, new_names
 from .query import vocabulary
 from .schema import Concept, Hit, Query
-from .textnorm import has_words, is_heading, is_question, list_style, split_sentences
+from .textnorm import (continues_from_before, has_words, is_heading, is_question, list_style,
+                       split_sentences)
 
 # --- candidates --------------------------------------------------------------------------
 
@@ -60,6 +61,8 @@ def _candidates(hits: list[Hit]) -> list[Candidate]:
             text = c.text[s:e]
             if not answerable_sentence(text, _whole_line(c.text, s, e)):
                 continue
+            if (c.page or 1) > 1 and c.start + s == 0 and continues_from_before(text):
+                continue  # the tail of the previous page's sentence: not a sentence alone
             key = (c.source, c.page, c.start + s)
             if key not in seen:
                 seen[key] = Candidate(hit, rank, c.start + s, c.start + e, text)

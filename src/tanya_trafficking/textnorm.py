@@ -180,6 +180,28 @@ def is_heading(line: str) -> bool:
             and not any(ch in s for ch in ",;:") and not _LIST_ITEM.match(s))
 
 
+def continues_from_before(sentence: str) -> bool:
+    """Whether a sentence that opens a page is the end of one the page before began: it
+    starts with a small letter, or closes a bracket it never opened («Indonesia Tahun 2023
+    Nomor 41);» after a citation broken by the page turn). A list item («b. penanganan
+    korban;», «a) ...») is neither: its marker is no bracket, and items start small."""
+    s = sentence.strip()
+    item = _LIST_ITEM.match(s)
+    if item:
+        s = s[item.end():]
+    elif s[:1].islower():
+        return True
+    depth = 0
+    for ch in s:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
+
+
 def has_words(text: str) -> bool:
     """Whether ``text`` holds a word at all ("(6-151/2025)" and "-2-" do not)."""
     return any(ch.isalpha() for ch in text)
