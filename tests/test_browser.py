@@ -322,6 +322,33 @@ def test_thumbs_up_appends_a_line_to_the_feedback_file(browser, server) -> None:
     _wait(lambda: len(server.feedback.read_text("utf-8").splitlines()) ==
           len(lines_before) + 2, message="second feedback line")
     assert json.loads(server.feedback.read_text("utf-8").splitlines()[-1])["verdict"] == "down"
+    # A clicked thumb keeps an Indonesian name (Gradio itself writes "Liked"/"Disliked").
+    labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#tt-chat button[aria-label]'))"
+        ".map(b => b.getAttribute('aria-label'))")
+    assert "Dinilai kurang tepat" in labels, labels
+    assert not {"Liked", "Disliked"} & set(labels), labels
+
+
+def test_a_lost_connection_is_told_in_indonesian(browser, server, tmp_path) -> None:
+    """Gradio's own "Connection Lost" notice (hard-coded English) reads Indonesian."""
+    from selenium.webdriver.common.by import By
+
+    srv = start_app(tmp_path / "putus", index=server.index)
+    try:
+        browser.get(srv.url)
+        _wait(lambda: browser.execute_script("return window.__tt === true"),
+              message="page script ran")
+        box = browser.find_element(By.CSS_SELECTOR, "#tt-input textarea")
+    finally:
+        srv.close()
+    box.send_keys(ACTIP_Q)  # a question with no server behind the page
+    browser.find_element(By.CSS_SELECTOR, "#tt-send").click()
+    toast = _wait(lambda: browser.execute_script(
+        "return Array.from(document.querySelectorAll(\"[data-testid='toast-body']\"))"
+        ".map(t => t.innerText).join(' ')"), timeout=60, message="connection notice")
+    assert "Koneksi ke server terputus" in toast and "menyambung kembali" in toast, toast
+    assert "Connection" not in toast and not _english_words([toast]), toast
 
 
 def test_new_conversation_empties_the_chat(browser, server) -> None:
@@ -632,7 +659,7 @@ def test_documents_panel_scopes_reindexes_and_deletes(browser, server, tmp_path)
         _wait(lambda: "1 dari 1 berkas ditambahkan" in status.text, timeout=180,
               message="upload indexed")
         item = _wait(lambda: _doc_item(browser, DOC_NAME), message="new document listed")
-        assert f"{DOC_NAME}\n1 halaman · 1 potongan\nditambahkan " in item.text, item.text
+        assert f"{DOC_NAME}\n1 halaman · 1 bagian teks\nditambahkan " in item.text, item.text
         assert re.search(r"ditambahkan \d{1,2} \w+ 20\d\d, \d\d\.\d\d UTC", item.text), \
             item.text
         assert "Indeks ulang" in item.text and "Hapus" in item.text
@@ -659,7 +686,7 @@ def test_documents_panel_scopes_reindexes_and_deletes(browser, server, tmp_path)
         # Re-index: read again, still listed, still answering.
         item.find_element(By.CSS_SELECTOR, "button.tt-doc-reindex").click()
         doc_status = browser.find_element(By.CSS_SELECTOR, "#tt-doc-status")
-        _wait(lambda: f"{DOC_NAME} diindeks ulang: 1 halaman, 1 potongan." in doc_status.text,
+        _wait(lambda: f"{DOC_NAME} diindeks ulang: 1 halaman, 1 bagian teks." in doc_status.text,
               timeout=180, message="re-indexed")
         item = _wait(lambda: _doc_item(browser, DOC_NAME), message="still listed")
 

@@ -165,7 +165,7 @@ DOC_DELETED = "{name} dihapus dari korpus dan indeks."
 DOC_DELETE_FAILED = "{name} tidak dihapus: {problem}."
 DOC_DELETE_LAST = ("{name} tidak dihapus: ini dokumen terakhir, dan indeks butuh sedikitnya "
                    "satu dokumen.")
-DOC_REINDEXED = "{name} diindeks ulang: {pages} halaman, {chunks} potongan."
+DOC_REINDEXED = "{name} diindeks ulang: {pages} halaman, {chunks} bagian teks."
 DOC_REINDEX_FAILED = "{name} tidak diindeks ulang: {problem}."
 DOC_REINDEX_SKIPPED = "{name} tidak bisa dibaca lagi ({reason}); dokumen ini keluar dari indeks."
 DOC_NOT_INDEXED = "dokumen ini tidak ada di indeks (mungkin sudah dihapus)"
@@ -295,18 +295,23 @@ GRADIO_STRINGS = {
     "upload_text.paste_clipboard": "Tempel dari papan klip",
 }
 # The page script (web/static/chat.js) gets these as one JSON object: Gradio writes a few
-# accessibility labels and notice titles in English whatever the locale (``exact``: whole
-# labels; ``patterns``: [JavaScript regex source, replacement]), and the copy button's states.
+# accessibility labels, notice titles and messages in English whatever the locale (``exact``:
+# whole labels; ``patterns``: [JavaScript regex source, replacement]), and the copy button's states.
 PAGE_DESCRIPTION = "Tanya jawab tentang perdagangan orang di Asia Tenggara, dijawab dengan kutipan."
 PAGE_SCRIPT_TEXT = {
     "exact": {"chatbot conversation": "Percakapan",
               "Toggle Sidebar": "Buka atau tutup panel dokumen", "Close": "Tutup",
-              "Clear": "Bersihkan", "Loading": "Memuat", "Remove": "Hapus"},
+              "Clear": "Bersihkan", "Loading": "Memuat", "Remove": "Hapus",
+              # a thumb once clicked (Gradio's words, not its translatable ones)
+              "Liked": "Dinilai bagus", "Disliked": "Dinilai kurang tepat"},
     "patterns": [[r"^Select example (\d+): ([\s\S]*)$", "Pilih contoh $1: $2"],
                  [r"^bot's message: [\s\S]*$", "Jawaban bot"],
                  [r"^user's message: [\s\S]*$", "Pertanyaan Anda"]],
     "titles": {"Info": "Informasi", "Success": "Berhasil", "Warning": "Perhatian",
-               "Error": "Galat"},
+               "Error": "Galat", "Connection Lost": "Koneksi terputus"},
+    # notices Gradio writes in English whatever the locale (whole texts)
+    "messages": {"Connection to the server was lost. Attempting reconnection...":
+                 "Koneksi ke server terputus. Mencoba menyambung kembali…"},
     "copied": "Tersalin ✓",
     "copy_failed": "Gagal menyalin",
     "copy": COPY_BUTTON,

@@ -14,14 +14,17 @@
     for (const [re, rep] of patterns) if (re.test(v)) return v.replace(re, rep);
     return null;
   };
-  // Notices are titled with their English level name ("Info", "Error"...).
-  const titles = T.titles;
+  // Notices are titled with their English level name ("Info", "Error"...); a few of Gradio's
+  // own notices ("Connection Lost") have English messages too.
+  const titles = Object.assign({}, T.titles, T.messages);
+  const TOAST = '.toast-title, [data-testid="toast-body"]';
   const fixTitles = (root) => {
-    const scope = root.closest && root.closest('.toast-title') ? [root.closest('.toast-title')]
-      : (root.querySelectorAll ? root.querySelectorAll('.toast-title') : []);
+    const scope = root.closest && root.closest(TOAST) ? [root.closest(TOAST)]
+      : (root.querySelectorAll ? root.querySelectorAll(TOAST) : []);
     for (const el of scope) {
-      for (const node of el.childNodes) {
-        const t = node.nodeType === 3 && node.nodeValue.trim();
+      const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+        const t = node.nodeValue.trim();
         if (t && titles[t]) node.nodeValue = node.nodeValue.replace(t, titles[t]);
       }
     }
