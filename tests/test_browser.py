@@ -591,6 +591,13 @@ def test_phone_screen_390px(browser, server) -> None:
         assert uncovered and w >= 40 and h >= 40, box  # a whole, thumb-sized control
         sidebar.find_element(By.CSS_SELECTOR, ".toggle-button").click()
         _wait(lambda: "open" not in sidebar.get_attribute("class"), message="panel closes")
+        # A reload on the phone keeps the conversation, and its tools fit the screen.
+        _open(browser, server, keep=True)
+        _wait(lambda: any(ACTIP_A in a for a in _answers(browser)),
+              message="conversation restored on the phone")
+        for tool in ("#tt-clear-history", "#tt-export"):
+            r = browser.find_element(By.CSS_SELECTOR, tool).rect
+            assert r["x"] >= 0 and r["x"] + r["width"] <= 390, (tool, r)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
