@@ -87,7 +87,7 @@ TOP_K_MAX = 50
 @click.option("--json", "as_json", is_flag=True,
               help="Cetak satu objek JSON (juga untuk galat: {\"error\": ...}).")
 @click.option("--top-k", type=int, default=None,
-              help=f"Jumlah potongan yang diambil (1-{TOP_K_MAX}).")
+              help=f"Jumlah bagian teks yang diambil (1-{TOP_K_MAX}).")
 @click.option("--dokumen", "dokumen", multiple=True, metavar="NAMA",
               help="Cari hanya di dokumen ini (nama berkas di korpus); boleh diulang.")
 @_index
