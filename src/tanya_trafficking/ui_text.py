@@ -471,3 +471,24 @@ def number(n: int) -> str:
 def megabytes(n: int) -> str:
     """A size in bytes as megabytes the Indonesian way: 20 MB, 20,5 MB (a decimal comma)."""
     return f"{n / 2**20:.1f}".removesuffix(".0").replace(".", ",") + " MB"
+
+
+# --------------------------------------------------------------------------- build progress
+
+# One line of progress of an index build or an upload (``progress.py``): the web chat's upload
+# status and the lines ``rebuild-index`` / ``serve`` print while building. {done} and {total}
+# count pages, chunks or files.
+PROGRESS_CHECK = "Memeriksa {name}"
+PROGRESS_CHECK_PAGES = "Memeriksa {name}: halaman {done} dari {total}"
+PROGRESS_READ = "Membaca {name} (berkas {item} dari {items})"
+PROGRESS_READ_PAGES = "Membaca {name} (berkas {item} dari {items}): halaman {done} dari {total}"
+PROGRESS_MODEL = "Memuat model bahasa"
+PROGRESS_EMBED = "Menghitung vektor potongan teks: {done} dari {total}"
+PROGRESS_WRITE = "Menulis indeks"
+PROGRESS_LOAD = "Memuat indeks baru"
+PROGRESS_ETA = "sisa sekitar {time}"
+PROGRESS_SECONDS = "{n} detik"
+PROGRESS_MINUTES = "{n} menit"
+PROGRESS_MINUTES_SECONDS = "{m} menit {s} detik"
+PROGRESS_LINE = "[{pct:3d}%] {text}"  # a line ``rebuild-index`` prints (standard error)
+PROGRESS_LINE_ETA = "[{pct:3d}%] {text}, {eta}"
