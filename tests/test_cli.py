@@ -164,6 +164,40 @@ def test_rebuild_summary_reports_broken_pdf_and_indexes_the_rest(cli_index: CliI
     assert [s["source"] for s in manifest["skipped"]] == ["rusak.pdf"]
 
 
+def test_rebuild_prints_indonesian_progress_to_stderr(cli_index: CliIndex) -> None:
+    """Progress per page read and per batch embedded, with counts, in Indonesian, on standard
+    error (standard output keeps the report), and the percentage never goes back."""
+    err = cli_index.build.stderr
+    lines = [line for line in err.splitlines() if re.match(r"\[\s*\d+%\] ", line)]
+    assert lines, _show(cli_index.build)
+    assert not any("%]" in line for line in cli_index.build.stdout.splitlines())
+    pcts = [int(re.match(r"\[\s*(\d+)%", line).group(1)) for line in lines]
+    assert pcts == sorted(pcts) and pcts[-1] == 100, lines
+    text = "\n".join(lines)
+    assert re.search(r"Membaca \S+ \(berkas \d+ dari \d+\)", text), text
+    assert re.search(r"Menghitung vektor potongan teks: (\S+) dari \1$", text, re.M), text
+    assert "Memuat model bahasa" in text and lines[-1] == "[100%] Menulis indeks", text
+    for english in ("it/s", "Embedding", "page", "remaining", "Traceback", "Reading"):
+        assert english not in err, (english, err)
+
+
+def test_rebuild_quiet_and_json_print_no_progress(cli_index: CliIndex) -> None:
+    args = ("rebuild-index", "--corpus", cli_index.corpus, "--index", cli_index.index,
+            "--force")
+    quiet = run_cli(*args, "--quiet", env=_clean_env(), timeout=600)
+    assert quiet.returncode == 0, _show(quiet)
+    assert "%]" not in quiet.stderr and "Potongan teks" in quiet.stdout, _show(quiet)
+    as_json = run_cli(*args, "--json", env=_clean_env(), timeout=600)
+    assert as_json.returncode == 0, _show(as_json)
+    assert "%]" not in as_json.stderr, _show(as_json)
+    report = json.loads(as_json.stdout)
+    assert report["chunks"] > 0 and report["embedded"] == 0 and not report["unchanged"]
+    assert [s["source"] for s in report["skipped"]] == ["rusak.pdf"]
+    failed = run_cli("rebuild-index", "--corpus", cli_index.corpus / "tidak-ada", "--json",
+                     env=_clean_env())
+    assert failed.returncode != 0 and "error" in json.loads(failed.stdout), _show(failed)
+
+
 # --------------------------------------------------------------------------- ask
 
 

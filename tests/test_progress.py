@@ -152,3 +152,26 @@ def test_line_printer_prints_each_phase_and_at_most_one_line_a_second() -> None:
     assert lines[-1] == "[100%] Menulis indeks"
     pcts = [int(line[1:4]) for line in lines]
     assert pcts == sorted(pcts)
+
+
+def test_eta_of_a_file_counts_its_own_pages() -> None:
+    """Reading: the estimate is for the file whose pages the text counts, measured afresh."""
+    clock = Clock()
+    tracker = Tracker(progress.BUILD_PHASES, clock)
+    tracker.update(Step("read", 1, 1, 1, 2, "kecil.txt"))
+    clock.t += 0.1
+    tracker.update(Step("read", 0, 40, 2, 2, "besar.pdf"))
+    clock.t += 2.0
+    assert tracker.update(Step("read", 10, 40, 2, 2, "besar.pdf")).eta_s == pytest.approx(6.0)
+
+
+def test_work_measures_the_share_better_than_the_count() -> None:
+    """Chunks are embedded shortest first: characters, not chunks, say how far it is."""
+    clock = Clock()
+    tracker = Tracker(("embed",), clock)
+    tracker.update(Step("embed", 0, 100, work=0, work_total=10_000))
+    clock.t += 2.0
+    snap = tracker.update(Step("embed", 50, 100, work=2_000, work_total=10_000))
+    assert snap.fraction == pytest.approx(0.2)
+    assert snap.eta_s == pytest.approx(8.0)
+    assert snap.text.endswith("50 dari 100")

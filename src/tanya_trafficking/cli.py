@@ -56,26 +56,37 @@ def main():
 @click.option("--force", is_flag=True,
               help="Tulis generasi baru walaupun korpus tidak berubah "
                    "(vektor tetap dipakai ulang).")
-def rebuild_index(corpus, index, model, force):
-    """Bangun ulang indeks dari korpus (aman: indeks lama tetap dipakai bila gagal)."""
+@click.option("--quiet", "-q", is_flag=True,
+              help="Tanpa baris kemajuan (yang biasanya dicetak ke galat standar).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Cetak laporan sebagai satu objek JSON (juga untuk galat: {\"error\": ...}); "
+                   "tanpa baris kemajuan.")
+def rebuild_index(corpus, index, model, force, quiet, as_json):
+    """Bangun ulang indeks dari korpus (aman: indeks lama tetap dipakai bila gagal). Kemajuannya
+    (halaman dibaca, potongan dihitung, perkiraan sisa waktu) dicetak ke galat standar."""
     from . import pipeline, store
 
+    fail = _fail_json if as_json else _fail
     try:
         settings, which = pipeline.corpus_to_rebuild(
             _settings(corpus=corpus, index=index, model=model), corpus_given=corpus is not None)
     except store.IndexProblem as e:
-        _fail(str(e))
+        fail(str(e))
     if not settings.corpus.is_dir():
-        _fail(ui.CLI_NO_CORPUS.format(corpus=settings.corpus))
-    click.echo(which)
+        fail(ui.CLI_NO_CORPUS.format(corpus=settings.corpus))
+    if not as_json:
+        click.echo(which)
     try:
-        report = pipeline.build_index(settings, progress=True, force=force)
+        report = pipeline.build_index(settings, progress=not (quiet or as_json), force=force)
     except store.IndexProblem as e:
-        _fail(str(e))
+        fail(str(e))
     except OSError as e:  # the index folder itself cannot be created or locked, say
-        _fail(ui.CLI_REBUILD_FAILED.format(reason=ui.os_reason(e),
-                                           path=e.filename or settings.index))
-    click.echo(report.summary())
+        fail(ui.CLI_REBUILD_FAILED.format(reason=ui.os_reason(e),
+                                          path=e.filename or settings.index))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(report.summary())
 
 
 TOP_K_MAX = 50

@@ -33,7 +33,9 @@ ETA_MAX_S = 24 * 3600
 class Step:
     """Where a build is: ``phase`` (a key of WEIGHTS), ``done`` of ``total`` in it (pages of
     the file being read, chunks embedded; 0 of 0: started, no count), and for per-file phases
-    the file: ``item`` (1-based) of ``items``, named ``name``."""
+    the file: ``item`` (1-based) of ``items``, named ``name``. ``work``/``work_total``, when
+    given, measure the share better than the count (characters embedded: chunks are embedded
+    shortest first, so the last ones take longest)."""
 
     phase: str
     done: int = 0
@@ -41,22 +43,29 @@ class Step:
     item: int = 0
     items: int = 0
     name: str = ""
+    work: int = 0
+    work_total: int = 0
 
     def share(self) -> float:
         """How far into its phase this step is, 0..1."""
-        part = min(1.0, max(0.0, self.done / self.total)) if self.total > 0 else 0.0
+        if self.work_total > 0:
+            part = min(1.0, max(0.0, self.work / self.work_total))
+        else:
+            part = min(1.0, max(0.0, self.done / self.total)) if self.total > 0 else 0.0
         if self.items > 0:
             return min(1.0, max(0.0, (min(self.item, self.items) - 1 + part) / self.items))
         return part
 
     def to_tuple(self) -> tuple:
         """Plain values, to cross a process boundary (``from_tuple``)."""
-        return (self.phase, self.done, self.total, self.item, self.items, self.name)
+        return (self.phase, self.done, self.total, self.item, self.items, self.name, self.work,
+                self.work_total)
 
     @classmethod
     def from_tuple(cls, values) -> Step:
-        phase, done, total, item, items, name = values
-        return cls(str(phase), int(done), int(total), int(item), int(items), str(name))
+        phase, done, total, item, items, name, work, work_total = values
+        return cls(str(phase), int(done), int(total), int(item), int(items), str(name),
+                   int(work), int(work_total))
 
 
 @dataclass(frozen=True)
@@ -134,19 +143,20 @@ class Tracker:
         self._clock = clock
         self.fraction = 0.0
         self.text = ""
-        self._phase: str | None = None
-        self._anchor: tuple[float, float] = (0.0, 0.0)  # (time, share) when the phase began
+        self._key: tuple[str, int] | None = None  # the phase and file being measured
+        self._anchor: tuple[float, float] = (0.0, 0.0)  # (time, local share) when it began
 
     def update(self, step: Step) -> Snapshot:
         now = self._clock()
         share = step.share()
-        if step.phase != self._phase:
-            self._phase, self._anchor = step.phase, (now, share)
+        local = _local_share(step)
+        if (step.phase, step.item) != self._key:  # a new phase, or the next file in it
+            self._key, self._anchor = (step.phase, step.item), (now, local)
         if step.phase in self._start:
             self.fraction = max(self.fraction, min(
                 1.0, self._start[step.phase] + self._weight[step.phase] * share))
         self.text = step_text(step)
-        return Snapshot(self.fraction, self.text, self._eta(step, share, now))
+        return Snapshot(self.fraction, self.text, self._eta(step, local, now))
 
     def note(self, text: str) -> Snapshot:
         """A message without a count (waiting for another upload, say): same fraction."""
@@ -157,19 +167,24 @@ class Tracker:
         self.fraction = 1.0
         return Snapshot(1.0, text or self.text)
 
-    def _eta(self, step: Step, share: float, now: float) -> float | None:
-        """Time left in the current phase at the rate measured since it began; None until it
-        has run ETA_AFTER_S and moved, and for phases without counts."""
-        if step.total <= 0 and step.items <= 0:
-            return None
-        t0, share0 = self._anchor
+    def _eta(self, step: Step, local: float, now: float) -> float | None:
+        """Time left in the current phase (of a phase per file: in the current file, whose
+        pages the text counts) at the rate measured since it began; None until it has run
+        ETA_AFTER_S and moved, when it is done, and for phases without counts."""
+        t0, local0 = self._anchor
         elapsed = now - t0
-        if share >= 1.0:  # done: nothing left to estimate
+        if step.total <= 0 or local >= 1.0 or elapsed < ETA_AFTER_S or local <= local0:
             return None
-        if elapsed < ETA_AFTER_S or share <= share0:
-            return None
-        left = (1.0 - share) * elapsed / (share - share0)
+        left = (1.0 - local) * elapsed / (local - local0)
         return min(ETA_MAX_S, max(0.0, left))
+
+
+def _local_share(step: Step) -> float:
+    """How far into what the text counts a step is: the current file's pages for a phase per
+    file, else the phase."""
+    if step.items > 0:
+        return min(1.0, max(0.0, step.done / step.total)) if step.total > 0 else 0.0
+    return step.share()
 
 
 class LinePrinter:
@@ -184,7 +199,7 @@ class LinePrinter:
         self._every = every_s
         self._clock = clock
         self._last: tuple[str, float] | None = None  # (phase, time) of the last line
-        self._last_line = ""
+        self._last_line = self._last_text = ""
 
     def __call__(self, step: Step) -> None:
         snap = self._tracker.update(step)
@@ -194,6 +209,7 @@ class LinePrinter:
         due = self._last is None or self._last[0] != step.phase or \
             now - self._last[1] >= self._every or complete
         line = snap.line()
-        if due and line != self._last_line:
+        repeated = snap.text == self._last_text and snap.fraction < 1.0  # "Memuat model" twice
+        if due and line != self._last_line and not repeated:
             self._write(line)
-            self._last, self._last_line = (step.phase, now), line
+            self._last, self._last_line, self._last_text = (step.phase, now), line, snap.text

@@ -127,10 +127,7 @@ UPLOAD_ADDED = "{added} dari {total} berkas ditambahkan dan sudah bisa ditanyaka
 UPLOAD_NONE_ADDED = "Tidak ada berkas yang ditambahkan."
 
 # Progress while an upload is indexed (``uploads.add_to_corpus``).
-UPLOAD_CHECKING = "Memeriksa {name}"
-UPLOAD_INDEXING = "Membangun indeks (hanya bagian yang baru diproses)"
 UPLOAD_WAITING_REBUILD = "Menunggu pembaruan indeks lain selesai"
-UPLOAD_DONE = "Selesai"
 
 # What happened to one uploaded file, shown beside its name (``uploads.py``). A file the corpus
 # reader refuses shows its REASON_* (files skipped, below).
@@ -277,9 +274,6 @@ BUILD_PAGES = "Halaman         : {pages}"
 BUILD_CHUNKS = "Potongan teks   : {chunks} ({embedded} di-embed baru)"
 BUILD_SKIPPED = "Berkas dilewati : {count}"
 BUILD_TIME = "Waktu           : {seconds:.1f} detik"
-# The progress bars of a rebuild: label and unit.
-PROGRESS_READING, PROGRESS_READING_UNIT = "Membaca berkas", "berkas"
-PROGRESS_EMBEDDING, PROGRESS_EMBEDDING_UNIT = "Embedding", "potongan"
 
 # The console of ``serve`` (``web/server.py``, ``web/service.py``, ``web/sessions.py``).
 SERVE_RUNNING = "Tanya Trafficking berjalan di http://{host}:{port}"
