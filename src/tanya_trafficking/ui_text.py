@@ -281,6 +281,7 @@ SERVE_RUNNING_PASSWORD = "Tanya Trafficking berjalan di http://{host}:{port} (de
 SERVE_REBUILDING = "Indeks tidak bisa dipakai ({problem}); membangun ulang."
 SERVE_NEW_GENERATION = "Generasi indeks baru dipakai: {generation} (sebelumnya {previous})"
 SERVE_SWEEP_FAILED = "Pembersihan sesi gagal ({error}); dicoba lagi."
+SERVE_STOPPED = "Server dihentikan."
 
 # --------------------------------------------------------------------------- index problems
 

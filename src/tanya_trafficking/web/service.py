@@ -77,6 +77,7 @@ class ChatService:
         # then cost nothing. Emptied on a swap.
         self._cache: OrderedDict[tuple[str, str, str], Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._upload_proc = None  # the running upload's worker process, if any
 
     # -- generations
 
@@ -209,6 +210,7 @@ class ChatService:
         # Not a daemon: it forks its own time-limited PDF readers.
         proc = ctx.Process(target=_upload_worker, args=(self.settings, uploads, events),
                            name="tanya-unggah")
+        self._upload_proc = proc
         yield event(tracker.note(ui.UPLOAD_PREPARING), force=True)
         proc.start()
         deadline = time.monotonic() + UPLOAD_TIME_LIMIT_S
@@ -241,10 +243,21 @@ class ChatService:
             if proc.is_alive():
                 proc.kill()
                 proc.join(timeout=5)
+            self._upload_proc = None
         if result.kind == "done" and any(o.added for o in result.outcomes):
             yield event(tracker.update(Step("load")), "load", force=True)
             self.swap(pipeline.Bot.open(self.settings))
         yield result
+
+    def close(self) -> None:
+        """The server is stopping: end a running upload's worker (its files are taken out of
+        the corpus only by a failed build; an unpublished build leaves the old index live)."""
+        proc = self._upload_proc
+        if proc is not None and proc.is_alive():
+            proc.terminate()
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
 
     # -- feedback
 
@@ -283,6 +296,8 @@ def _upload_worker(settings: Settings, uploads, events) -> None:
     try:
         outcomes, _ = pipeline.add_to_corpus(settings, uploads, relay)
         events.put(("done", outcomes))
+    except KeyboardInterrupt:  # Ctrl-C in the server's terminal reaches us too: quietly
+        events.put(("error", ui.UPLOAD_FAILED))
     except BaseException:  # noqa: BLE001 - the parent must hear about every ending
         import traceback
 
