@@ -540,3 +540,41 @@ def test_help_is_indonesian_to_its_last_line() -> None:
         assert proc.returncode == 0, _show(proc)
         assert "Show this message" not in proc.stdout
         assert "Tampilkan bantuan ini lalu keluar." in proc.stdout, _show(proc)
+
+
+CLICK_ENGLISH = ("Usage", "Options", "Commands", "Show this message", "Error", "Try ",
+                 "for help", "Missing", "No such", "Invalid value", "is not a valid",
+                 "does not exist", "requires an argument", "unexpected extra", "[OPTIONS]",
+                 "COMMAND", "[ARGS]", "INTEGER", "PATH", "TEXT", "default:")
+
+
+@pytest.mark.parametrize("command", ["", "rebuild-index", "ask", "eval", "check-index", "serve"])
+def test_help_of_every_command_has_no_english_from_click(command: str) -> None:
+    proc = run_cli(*command.split(), "--help", timeout=60)
+    assert proc.returncode == 0, _show(proc)
+    out = proc.stdout
+    assert out.startswith(f"Pemakaian: tanya-trafficking {command}".replace("  ", " ")), out
+    assert "\nOpsi:\n" in out and "Tampilkan bantuan ini lalu keluar." in out, out
+    assert ("\nPerintah:\n" in out) == (command == ""), out
+    found = [word for word in CLICK_ENGLISH if word in out]
+    assert not found, (found, out)
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("ask",), "Galat: Kurang argumen 'PERTANYAAN'."),
+    (("ask", "x", "--top-k", "z"), "Galat: Nilai tidak sah untuk '--top-k': 'z' bukan bilangan"),
+    (("ask", "--top-k"), "Galat: Opsi '--top-k' memerlukan nilai."),
+    (("ask", "a", "b"), "Galat: Ada argumen lebih yang tidak dikenal (b)"),
+    (("tanya",), "Galat: Tidak ada perintah 'tanya'."),
+    (("eval", "--foo"), "Galat: Tidak ada opsi '--foo'."),
+    (("eval", "/tidak/ada.jsonl"), "Galat: Nilai tidak sah untuk 'BERKAS': Jalur "),
+])
+def test_usage_errors_are_indonesian(args, expected) -> None:
+    proc = run_cli(*args, timeout=60)
+    assert proc.returncode == 2, _show(proc)
+    assert expected in proc.stderr, _show(proc)
+    if args != ("ask", "--top-k"):  # click shows no usage line for this one
+        assert "Pemakaian: tanya-trafficking" in proc.stderr, _show(proc)
+    found = [word for word in CLICK_ENGLISH if word in proc.stderr + proc.stdout]
+    assert not found, (found, _show(proc))
+    assert "Traceback" not in proc.stderr
