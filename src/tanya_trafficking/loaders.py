@@ -400,6 +400,9 @@ def _pdf_worker(fd: int, conn) -> None:
     done, or a reason string. ``fd``
     is the parent's open file (inherited by the fork), so the file checked is the file read."""
     _limit_memory(PDF_MEMORY_LIMIT_BYTES)
+    # Ctrl-C in the terminal reaches the whole process group: the parent stops, and ends this
+    # worker (a daemon) itself; no KeyboardInterrupt traceback from here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # the reason is reported instead
     try:
         with os.fdopen(os.dup(fd), "rb") as stream:
