@@ -456,6 +456,10 @@ def test_upload_pdf_then_ask_about_it(browser, server, tmp_path) -> None:
     assert file_input.get_attribute("accept").startswith(".pdf,.txt,.md")
     file_input.send_keys("\n".join(str(p) for p in (good, fake, binary)))
     status = browser.find_element(By.CSS_SELECTOR, "#tt-upload-status")
+    # A moment of the progress (counts, percentage, time left) for the README.
+    _wait(lambda: re.search(r'aria-valuenow="[1-9]', status.get_attribute("innerHTML")),
+          timeout=180, message="upload progress shown")
+    _screenshot(browser, "desktop-unggah-kemajuan")
     _wait(lambda: "berkas ditambahkan" in status.text, timeout=180, message="upload indexed")
     states = browser.execute_script("return window.__upload")
     assert any('role="progressbar"' in s for s in states), states[:5]  # a progress indicator
@@ -590,7 +594,8 @@ def _no_temporary_screenshots():
 
 
 def test_screenshots_were_saved() -> None:
-    for name in ("desktop-jawaban", "desktop-unggah", "ponsel-jawaban", "ponsel-panel"):
+    for name in ("desktop-jawaban", "desktop-unggah", "desktop-unggah-kemajuan", "ponsel-jawaban",
+                 "ponsel-panel"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
