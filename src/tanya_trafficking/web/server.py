@@ -173,7 +173,14 @@ def _quiet_server_class():
             super().__init__(config)
             self.service = service
             self.stopping = False
-            logging.getLogger("uvicorn.error").addFilter(_Quiet(self))
+
+        def run(self, *args, **kwargs):
+            quiet = _Quiet(self)
+            logging.getLogger("uvicorn.error").addFilter(quiet)
+            try:
+                return super().run(*args, **kwargs)
+            finally:
+                logging.getLogger("uvicorn.error").removeFilter(quiet)
 
         def handle_exit(self, sig, frame) -> None:
             if self.stopping:
