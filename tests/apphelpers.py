@@ -109,6 +109,63 @@ class AppServer:
                     break
         raise RuntimeError(f"the chat event {event_id} never completed")
 
+    def upload(self, paths: list[Path], session: str, timeout: float = 600) -> list[list]:
+        """The page's upload button, over HTTP as the page does it: the files go to Gradio's
+        ``/gradio_api/upload`` (with gradio_client's URL and headers), then the upload event
+        is joined on the queue and its event stream read to the end. ``gradio_client`` will
+        not call this event itself (it is private to the page). Returns every state of the
+        event's outputs (upload status HTML, documents panel) in the order they streamed,
+        Gradio's diffs applied."""
+        import json
+
+        import httpx
+        from gradio_client.utils import apply_diff
+
+        client = self.client()
+        files = [("files", (p.name, p.read_bytes())) for p in paths]
+        r = httpx.post(client.upload_url, headers=client.headers, files=files, timeout=60)
+        r.raise_for_status()
+        stored = r.json()
+        config = json.loads(self.get("/config")[2])
+        ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
+        button = ids["tt-upload"]
+        dep = next(d for d in config["dependencies"] if [button, "upload"] in d["targets"])
+        value = [{"path": s, "orig_name": p.name, "size": p.stat().st_size,
+                  "meta": {"_type": "gradio.FileData"}} for s, p in zip(stored, paths)]
+        body = json.dumps({
+            "data": [value if i == button else None for i in dep["inputs"]],
+            "event_data": None, "fn_index": dep["id"], "trigger_id": button,
+            "session_hash": session,
+        }).encode()
+        status, _, text = self.get("/gradio_api/queue/join", method="POST", data=body,
+                                   headers={"Content-Type": "application/json"})
+        if status != 200:
+            raise RuntimeError(f"queue/join answered {status}: {text[:500]}")
+        event_id = json.loads(text)["event_id"]
+        states: list[list] = []
+        current: list | None = None
+        req = urllib.request.Request(f"{self.url}gradio_api/queue/data?session_hash={session}")
+        with urllib.request.urlopen(req, timeout=timeout) as stream:
+            for raw in stream:
+                line = raw.decode("utf-8").strip()
+                if not line.startswith("data:"):
+                    continue
+                msg = json.loads(line[5:])
+                if msg.get("event_id") != event_id:
+                    continue
+                if msg["msg"] in ("process_generating", "process_completed"):
+                    if not msg.get("success", True):
+                        raise RuntimeError(f"the upload event failed: {msg}")
+                    data = msg["output"]["data"]
+                    if current is None or msg["msg"] == "process_completed":
+                        current = data
+                    else:
+                        current = [apply_diff(old, diff) for old, diff in zip(current, data)]
+                    states.append(current)
+                    if msg["msg"] == "process_completed":
+                        return states
+        raise RuntimeError(f"the upload event {event_id} never completed")
+
     def close(self) -> None:
         if self._client is not None:
             try:

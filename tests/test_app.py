@@ -281,3 +281,60 @@ def test_rebuild_elsewhere_is_picked_up_without_restart(app_server: AppServer) -
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
+
+
+# --------------------------------------------------------------------------- upload progress
+
+
+def _status_of(html: str) -> tuple[int | None, str, str]:
+    """(percent or None, progress text, time left) of the upload status HTML."""
+    from html import unescape
+
+    pct = re.search(r'aria-valuenow="(\d+)"', html)
+    text = re.search(r'<p class="tt-progress-text">(.*?)</p>', html, re.S)
+    eta = re.search(r'<span class="tt-progress-eta">(.*?)</span>', html, re.S)
+    return (int(pct.group(1)) if pct else None, unescape(text.group(1)) if text else "",
+            unescape(eta.group(1)) if eta else "")
+
+
+def test_upload_streams_progress_with_counts_that_never_goes_back(app_server: AppServer,
+                                                                  tmp_path) -> None:
+    """A 40-page PDF through the page's upload event: the status streams page and chunk
+    counts, in Indonesian, and its percentage never goes back (issue 17: it sat at 50% while
+    125 pages were embedded, then went from 100% back to 95%). Gradio's own status ("queue:
+    1/1", "processing") is hidden for this event: the status HTML is the only progress."""
+    from pdfs import write_pdf
+
+    sentence = ("Pada bulan {n} tim pendamping di Pelabuhan Tanjung Emas mencatat {k} pekerja "
+                "migran yang dijanjikan pekerjaan di kapal ikan asing tetapi dipaksa bekerja "
+                "tanpa upah. ")
+    pages = [" ".join(sentence.format(n=n, k=n * 3 + j) for j in range(8)) for n in range(40)]
+    pdf = write_pdf(tmp_path / "laporan-tanjung-emas.pdf", pages)
+    config = json.loads(app_server.get("/config")[2])
+    ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
+    dep = next(d for d in config["dependencies"] if [ids["tt-upload"], "upload"] in d["targets"])
+    assert dep["show_progress"] == "hidden", dep
+
+    states = app_server.upload([pdf], session="unggah-kemajuan")
+
+    statuses = [_status_of(s[0]) for s in states if isinstance(s[0], str)]
+    progress = [s for s in statuses if s[0] is not None]
+    assert len(progress) >= 5, statuses
+    pcts = [p for p, _, _ in progress]
+    assert pcts == sorted(pcts) and pcts[-1] < 100, pcts
+    texts = [t for _, t, _ in progress]
+    assert any(re.search(r"Memeriksa laporan-tanjung-emas\.pdf: halaman \d+ dari 40", t)
+               for t in texts), texts
+    assert any(re.search(r"Membaca laporan-tanjung-emas\.pdf \(berkas 1 dari 1\): halaman \d+ "
+                         r"dari 40", t) for t in texts), texts
+    embed = [t for t in texts if t.startswith("Mengolah bagian teks:")]
+    assert embed and re.search(r": (\d+) dari \1…$", embed[-1]), embed
+    assert "Memuat indeks baru…" in texts and "Menulis indeks…" in texts, texts
+    for _, _, eta in progress:
+        assert not eta or re.fullmatch(r"sisa sekitar \d+ (detik|menit)( \d+ detik)?", eta), eta
+    everything = " ".join(t + " " + e for _, t, e in statuses).lower()
+    for english in ("queue", "processing", "embedding", "page", " of ", "remaining"):
+        assert english not in everything, (english, statuses)
+    final = statuses[-1][1]
+    assert "1 dari 1 berkas ditambahkan" in final, final
+    assert app_server.proc.poll() is None

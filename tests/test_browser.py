@@ -500,17 +500,32 @@ def test_upload_pdf_then_ask_about_it(browser, server, tmp_path) -> None:
     assert "tidak ditemukan" in _ask(browser, PDF_QUESTION)  # not yet in the corpus
     browser.execute_script("""
         window.__upload = [];
+        window.__page = [];
         new MutationObserver(() => window.__upload.push(
             document.querySelector('#tt-upload-status').innerHTML))
           .observe(document.querySelector('#tt-upload-status'),
-                   {subtree: true, childList: true, characterData: true, attributes: true});""")
+                   {subtree: true, childList: true, characterData: true, attributes: true});
+        new MutationObserver(() => window.__page.push(document.body.innerText))
+          .observe(document.body,
+                   {subtree: true, childList: true, characterData: true});""")
     file_input = browser.find_element(By.CSS_SELECTOR, "#tt-sidebar input[type=file]")
     assert file_input.get_attribute("accept").startswith(".pdf,.txt,.md")
     file_input.send_keys("\n".join(str(p) for p in (good, fake, binary)))
     status = browser.find_element(By.CSS_SELECTOR, "#tt-upload-status")
+    # A moment of the progress (counts, percentage, time left) for the README.
+    _wait(lambda: re.search(r'aria-valuenow="[1-9]', status.get_attribute("innerHTML")),
+          timeout=180, message="upload progress shown")
+    _screenshot(browser, "desktop-unggah-kemajuan")
     _wait(lambda: "berkas ditambahkan" in status.text, timeout=180, message="upload indexed")
     states = browser.execute_script("return window.__upload")
     assert any('role="progressbar"' in s for s in states), states[:5]  # a progress indicator
+    # Only our Indonesian status: no Gradio "queue: 1/1" / "processing | 1.2s" on the way,
+    # and the percentage never goes back (issue 17).
+    pcts = [int(m) for s in states for m in re.findall(r'aria-valuenow="(\d+)"', s)]
+    assert pcts == sorted(pcts), pcts
+    page_texts = browser.execute_script("return window.__page")
+    flashes = [t for t in page_texts if re.search(r"\bqueue\b|processing|antrean", t, re.I)]
+    assert not flashes, flashes[:2]
     text = status.text
     assert "1 dari 3 berkas ditambahkan" in text, text
     assert "laporan-nelayan.pdf: ditambahkan sebagai laporan-nelayan.pdf (2 halaman)" in text
@@ -1126,9 +1141,9 @@ def _no_temporary_screenshots():
 
 
 def test_screenshots_were_saved() -> None:
-    for name in ("desktop-jawaban", "desktop-unggah", "ponsel-jawaban", "ponsel-panel",
-                 "riwayat-desktop", "kosong-desktop", "gelap-desktop", "dokumen-desktop",
-                 "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel"):
+    for name in ("desktop-jawaban", "desktop-unggah", "desktop-unggah-kemajuan", "ponsel-jawaban",
+                 "ponsel-panel", "riwayat-desktop", "kosong-desktop", "gelap-desktop",
+                 "dokumen-desktop", "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

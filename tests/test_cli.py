@@ -164,6 +164,40 @@ def test_rebuild_summary_reports_broken_pdf_and_indexes_the_rest(cli_index: CliI
     assert [s["source"] for s in manifest["skipped"]] == ["rusak.pdf"]
 
 
+def test_rebuild_prints_indonesian_progress_to_stderr(cli_index: CliIndex) -> None:
+    """Progress per page read and per batch embedded, with counts, in Indonesian, on standard
+    error (standard output keeps the report), and the percentage never goes back."""
+    err = cli_index.build.stderr
+    lines = [line for line in err.splitlines() if re.match(r"\[\s*\d+%\] ", line)]
+    assert lines, _show(cli_index.build)
+    assert not any("%]" in line for line in cli_index.build.stdout.splitlines())
+    pcts = [int(re.match(r"\[\s*(\d+)%", line).group(1)) for line in lines]
+    assert pcts == sorted(pcts) and pcts[-1] == 100, lines
+    text = "\n".join(lines)
+    assert re.search(r"Membaca \S+ \(berkas \d+ dari \d+\)", text), text
+    assert re.search(r"Mengolah bagian teks: (\S+) dari \1$", text, re.M), text
+    assert "Memuat model bahasa" in text and lines[-1] == "[100%] Menulis indeks", text
+    for english in ("it/s", "Embedding", "page", "remaining", "Traceback", "Reading"):
+        assert english not in err, (english, err)
+
+
+def test_rebuild_quiet_and_json_print_no_progress(cli_index: CliIndex) -> None:
+    args = ("rebuild-index", "--corpus", cli_index.corpus, "--index", cli_index.index,
+            "--force")
+    quiet = run_cli(*args, "--quiet", env=_clean_env(), timeout=600)
+    assert quiet.returncode == 0, _show(quiet)
+    assert "%]" not in quiet.stderr and "Potongan teks" in quiet.stdout, _show(quiet)
+    as_json = run_cli(*args, "--json", env=_clean_env(), timeout=600)
+    assert as_json.returncode == 0, _show(as_json)
+    assert "%]" not in as_json.stderr, _show(as_json)
+    report = json.loads(as_json.stdout)
+    assert report["chunks"] > 0 and report["embedded"] == 0 and not report["unchanged"]
+    assert [s["source"] for s in report["skipped"]] == ["rusak.pdf"]
+    failed = run_cli("rebuild-index", "--corpus", cli_index.corpus / "tidak-ada", "--json",
+                     env=_clean_env())
+    assert failed.returncode != 0 and "error" in json.loads(failed.stdout), _show(failed)
+
+
 # --------------------------------------------------------------------------- ask
 
 
@@ -532,3 +566,41 @@ def test_help_is_indonesian_to_its_last_line() -> None:
         assert proc.returncode == 0, _show(proc)
         assert "Show this message" not in proc.stdout
         assert "Tampilkan bantuan ini lalu keluar." in proc.stdout, _show(proc)
+
+
+CLICK_ENGLISH = ("Usage", "Options", "Commands", "Show this message", "Error", "Try ",
+                 "for help", "Missing", "No such", "Invalid value", "is not a valid",
+                 "does not exist", "requires an argument", "unexpected extra", "[OPTIONS]",
+                 "COMMAND", "[ARGS]", "INTEGER", "PATH", "TEXT", "default:")
+
+
+@pytest.mark.parametrize("command", ["", "rebuild-index", "ask", "eval", "check-index", "serve"])
+def test_help_of_every_command_has_no_english_from_click(command: str) -> None:
+    proc = run_cli(*command.split(), "--help", timeout=60)
+    assert proc.returncode == 0, _show(proc)
+    out = proc.stdout
+    assert out.startswith(f"Pemakaian: tanya-trafficking {command}".replace("  ", " ")), out
+    assert "\nOpsi:\n" in out and "Tampilkan bantuan ini lalu keluar." in out, out
+    assert ("\nPerintah:\n" in out) == (command == ""), out
+    found = [word for word in CLICK_ENGLISH if word in out]
+    assert not found, (found, out)
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("ask",), "Galat: Kurang argumen 'PERTANYAAN'."),
+    (("ask", "x", "--top-k", "z"), "Galat: Nilai tidak sah untuk '--top-k': 'z' bukan bilangan"),
+    (("ask", "--top-k"), "Galat: Opsi '--top-k' memerlukan nilai."),
+    (("ask", "a", "b"), "Galat: Ada argumen lebih yang tidak dikenal (b)"),
+    (("tanya",), "Galat: Tidak ada perintah 'tanya'."),
+    (("eval", "--foo"), "Galat: Tidak ada opsi '--foo'."),
+    (("eval", "/tidak/ada.jsonl"), "Galat: Nilai tidak sah untuk 'BERKAS': Jalur "),
+])
+def test_usage_errors_are_indonesian(args, expected) -> None:
+    proc = run_cli(*args, timeout=60)
+    assert proc.returncode == 2, _show(proc)
+    assert expected in proc.stderr, _show(proc)
+    if args != ("ask", "--top-k"):  # click shows no usage line for this one
+        assert "Pemakaian: tanya-trafficking" in proc.stderr, _show(proc)
+    found = [word for word in CLICK_ENGLISH if word in proc.stderr + proc.stdout]
+    assert not found, (found, _show(proc))
+    assert "Traceback" not in proc.stderr

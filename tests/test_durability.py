@@ -133,10 +133,10 @@ class Rebuild:
         self._reader.start()
 
     def _read(self) -> None:
-        # raw reads: the progress bar redraws with "\r" and writes no newline for a while
+        # raw reads, as they come (the progress lines are flushed one by one)
         while block := os.read(self.proc.stderr.fileno(), 4096):
             self.stderr += block.decode("utf-8", errors="replace")
-            if ui.PROGRESS_EMBEDDING in self.stderr:
+            if ui.PROGRESS_EMBED.split(":")[0] in self.stderr:
                 self.embedding.set()
             if f"{store.FAULT_ENV}: berhenti di titik" in self.stderr:
                 self.paused.set()

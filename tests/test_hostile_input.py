@@ -574,7 +574,7 @@ def test_rebuild_reports_links_odd_files_and_limits_and_shows_progress(tmp_path)
     for source, reason in expected.items():
         assert f"  - {source}: {reason}" in proc.stdout, proc.stdout
     assert f"Berkas dilewati : {len(expected)}" in proc.stdout
-    assert "Membaca berkas" in proc.stderr and "sub/laporan.pdf" in proc.stderr  # progress
+    assert "] Membaca " in proc.stderr and "sub/laporan.pdf (berkas" in proc.stderr  # progress
     manifest = store.read_manifest(index)
     assert {s["source"]: s["reason"] for s in manifest["skipped"]} == expected
     assert set(manifest["files"]) == set(expected) | {"baik.txt", "sub/laporan.pdf"}

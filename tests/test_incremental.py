@@ -61,9 +61,9 @@ def spy(monkeypatch, embedder) -> Spy:
         seen.embedded += list(texts)
         return seen.real_embed(texts)
 
-    def load_file(path, corpus):
+    def load_file(path, corpus, on_page=None):
         seen.read.append(path.relative_to(corpus).as_posix())
-        return load(path, corpus)
+        return load(path, corpus, on_page)
 
     monkeypatch.setattr(embedder, "embed_passages", embed_passages)
     monkeypatch.setattr(building, "load_file", load_file)

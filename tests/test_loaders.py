@@ -18,6 +18,8 @@ from tanya_trafficking import loaders, ui_text
 from tanya_trafficking.loaders import find_files, load_corpus, load_file
 from tanya_trafficking.schema import Document, Skipped
 
+from pdfs import write_pdf
+
 PAGE_TEXTS = [
     "Halaman pertama membahas ACTIP. Konvensi ini disahkan pada tahun 2015.",
     "Halaman kedua membahas peran ASEAN dalam pencegahan.",
@@ -510,3 +512,22 @@ def test_the_pdf_worker_speaks_json_and_nothing_else_is_a_page() -> None:
     assert message('"rusak: bukan berkas PDF"'.encode()) == "rusak: bukan berkas PDF"
     for junk in (b"\x80\x04K\x01.", b"[1]", b'{"a": 1}', b'["1", "x"]', b"[1, 2]"):
         assert message(junk) == ui_text.REASON_BROKEN, junk
+
+
+def test_load_file_reports_every_page_with_the_count(tmp_path) -> None:
+    """Progress while reading (progress.py): the worker sends the page count first, then each
+    page is reported as (done, total)."""
+    path = write_pdf(tmp_path / "tiga.pdf", [f"Halaman {n} tentang perdagangan orang."
+                                             for n in range(1, 6)])
+    seen: list[tuple[int, int]] = []
+    doc = loaders.load_file(path, tmp_path, on_page=lambda done, total: seen.append((done, total)))
+    assert len(doc.pages) == 5
+    assert seen == [(0, 5), (1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    text = tmp_path / "catatan.txt"
+    text.write_text("Satu halaman saja.\n", encoding="utf-8")
+    seen.clear()
+    loaders.load_file(text, tmp_path, on_page=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 1)]
+    assert loaders._page_message(b'{"pages": 7}') == 7
+    for junk in (b'{"pages": -1}', b'{"pages": "7"}', b'{"pages": true}', b'{"pages": 1, "x": 2}'):
+        assert loaders._page_message(junk) == ui_text.REASON_BROKEN, junk

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from tanya_trafficking import pipeline, store, uploads
+from tanya_trafficking import pipeline, progress, store, uploads
 
 
 @pytest.mark.parametrize("name, data, problem", [
@@ -64,7 +64,7 @@ def test_add_to_corpus_indexes_good_files_and_explains_bad_ones(small_index, tmp
     steps = []
     outcomes, report = pipeline.add_to_corpus(
         small_index, [(p.name, p) for p in (good, fake, scanned, same)],
-        lambda text, fraction: steps.append((text, fraction)))
+        steps.append)
     by_name = {o.name: o for o in outcomes}
     assert by_name["kupang.pdf"].added and by_name["kupang.pdf"].source == "kupang.pdf"
     assert "bukan PDF" in by_name["palsu.pdf"].message and not by_name["palsu.pdf"].added
@@ -73,7 +73,16 @@ def test_add_to_corpus_indexes_good_files_and_explains_bad_ones(small_index, tmp
     assert sorted(p.name for p in small_index.corpus.iterdir()) == \
         ["actip.txt", "kupang.pdf", "laporan"]
     assert report is not None and store.current_name(small_index.index) != before
-    assert [f for _, f in steps] == sorted(f for _, f in steps) and steps[-1][1] == 1.0
+    # Progress: every page checked and read, the model, every batch embedded, the writing.
+    tracker = progress.Tracker(progress.UPLOAD_PHASES)
+    fractions = [tracker.update(s).fraction for s in steps]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(0.95)
+    phases = [s.phase for s in steps]
+    assert phases == sorted(phases, key=progress.UPLOAD_PHASES.index)
+    assert {"check", "read", "model", "embed", "write"} == set(phases)
+    assert progress.Step("check", 1, 1, 1, 4, "kupang.pdf") in steps
+    assert progress.Step("read", 1, 1, 1, 1, "kupang.pdf") in steps
+    assert steps[-1] == progress.Step("write", 1, 1)
     answer = pipeline.Bot.open(small_index).ask("Berapa kasus yang ditangani Polres Kupang?")
     assert answer.found and "19 kasus" in answer.text and "kupang.pdf, hlm. 1" in answer.text
 
@@ -122,7 +131,7 @@ def test_add_to_corpus_waits_for_a_rebuild_elsewhere(small_index, tmp_path) -> N
     steps = []
     threading.Timer(1.5, release.set).start()
     outcomes, report = pipeline.add_to_corpus(
-        small_index, [("baru.txt", upload)], lambda text, f: steps.append(text))
+        small_index, [("baru.txt", upload)], steps.append)
     holder.join()
     assert outcomes[0].added and report is not None
-    assert any("Menunggu" in s for s in steps)
+    assert any(isinstance(s, str) and "Menunggu" in s for s in steps)

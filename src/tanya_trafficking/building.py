@@ -41,6 +41,7 @@ from . import ui_text as ui
 from .config import Settings
 from .embedding import embedder_id
 from .loaders import READING_VERSION, file_sha256, list_corpus, load_file, source_name
+from .progress import LinePrinter, Step
 from .schema import Chunk, Document, Skipped
 from .textnorm import display_name
 
@@ -62,6 +63,14 @@ class BuildReport:
     generation: str = ""
     unchanged: bool = False  # nothing changed: no new generation was written
     reused_files: int = 0  # files whose rows were copied from the live generation unread
+
+    def to_json(self) -> dict:
+        """The report as plain values (``rebuild-index --json``)."""
+        return {"generation": self.generation, "unchanged": self.unchanged,
+                "files": self.files, "reused_files": self.reused_files, "pages": self.pages,
+                "chunks": self.chunks, "embedded": self.embedded,
+                "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+                "seconds": round(self.seconds, 3)}
 
     def summary(self) -> str:
         lines = []
@@ -201,26 +210,24 @@ def _cached_vectors(old: store.LoadedIndex | None, texts: list[str]) -> dict[int
 
 
 def _embed(embedder, chunks: list[Chunk], cached: dict[int, np.ndarray], dim: int,
-           progress: bool) -> tuple[np.ndarray, int]:
-    """Vectors of ``chunks``: cached ones copied, the rest embedded in batches."""
+           on_step: Callable[[Step], None] | None = None) -> tuple[np.ndarray, int]:
+    """Vectors of ``chunks``: cached ones copied, the rest embedded in batches (``on_step``
+    hears every batch)."""
     vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     for i, v in cached.items():
         vectors[i] = v
     todo = sorted((i for i in range(len(chunks)) if i not in cached),
                   key=lambda i: len(chunks[i].text))
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(todo), desc=ui.PROGRESS_EMBEDDING, unit=ui.PROGRESS_EMBEDDING_UNIT)
+    work_total, work = sum(len(chunks[i].text) for i in todo), 0  # characters: the cost
+    if on_step and todo:
+        on_step(Step("embed", 0, len(todo), work_total=work_total))
     for b in range(0, len(todo), EMBED_BATCH):
         ids = todo[b:b + EMBED_BATCH]
         vectors[ids] = embedder.embed_passages([chunks[i].text for i in ids])
-        if bar:
-            bar.update(len(ids))
+        work += sum(len(chunks[i].text) for i in ids)
+        if on_step:
+            on_step(Step("embed", b + len(ids), len(todo), work=work, work_total=work_total))
         store.fault("embed")  # tests/test_durability.py: a crash mid-embedding
-    if bar:
-        bar.close()
     return vectors, len(todo)
 
 
@@ -245,6 +252,12 @@ def _words(old: store.LoadedIndex | None, plan: _Plan) -> dict[str, int]:
     return {w: n for w, n in sorted(counts.items()) if n > 0}
 
 
+def _stderr_line(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
 def _unchanged(settings: Settings, live: str, manifest: dict, started: float) -> BuildReport:
     """The report of a build that found nothing to do (the live generation stays)."""
     counts = manifest.get("counts") or {}
@@ -257,13 +270,14 @@ def _unchanged(settings: Settings, live: str, manifest: dict, started: float) ->
 
 
 def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex | None,
-                  report: BuildReport, progress: bool = False,
+                  report: BuildReport, on_step: Callable[[Step], None] | None = None,
                   refresh: frozenset[str] = frozenset()) -> tuple[list, dict]:
     """[("old", source) | ("new", Document)] in corpus order, and the old rows by source.
 
     Files with the sha256 the live generation recorded are not read: their rows (or their
     skip reason) are reused, except the sources in ``refresh`` (re-read on request). PDF
-    workers are forked here, before the model exists in this process (loaders.py)."""
+    workers are forked here, before the model exists in this process (loaders.py).
+    ``on_step`` hears every page read (``progress.py``)."""
     same_chunking = old is not None and \
         old.manifest.get("chunking") == settings.chunking_params() and \
         old.manifest.get("reading") == READING_VERSION
@@ -271,18 +285,17 @@ def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex |
     old_files = old.manifest.get("files", {}) if old_rows else {}
     old_skips = {s["source"]: s["reason"] for s in old.manifest.get("skipped", [])} \
         if old_rows else {}
+
+    def _reusable(source: str) -> bool:
+        return old_files.get(source) == scan.hashes[source] and source not in refresh and \
+            (source in old_rows or source in old_skips)
+
     order: list = []
     report.skipped += scan.refused
-    bar = None
-    if progress and scan.files:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(scan.files), desc=ui.PROGRESS_READING,
-                   unit=ui.PROGRESS_READING_UNIT)
-    for path in scan.files:
-        source = source_name(path, settings.corpus)
-        if bar:
-            bar.update()
+    sources = [source_name(path, settings.corpus) for path in scan.files]
+    to_read = sum(1 for source in sources if not _reusable(source))
+    item = 0
+    for path, source in zip(scan.files, sources):
         if old_files.get(source) == scan.hashes[source] and source not in refresh:
             if source in old_rows:
                 order.append(("old", source))
@@ -291,15 +304,17 @@ def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex |
                 report.skipped.append(Skipped(source, old_skips[source]))
                 report.reused_files += 1
                 continue
-        if bar:
-            bar.set_postfix_str(source)  # the file being read, so a long read is not silent
-        item = load_file(path, settings.corpus)
-        if isinstance(item, Skipped):
-            report.skipped.append(item)
+        item += 1
+        name = display_name(source)
+        say = (lambda done, total, n=item, name=name:  # noqa: E731
+               on_step(Step("read", done, total, n, to_read, name))) if on_step else None
+        if say:
+            say(0, 0)
+        doc = load_file(path, settings.corpus, on_page=say)
+        if isinstance(doc, Skipped):
+            report.skipped.append(doc)
         else:
-            order.append(("new", item))
-    if bar:
-        bar.close()
+            order.append(("new", doc))
     return order, old_rows
 
 
@@ -351,18 +366,22 @@ def _with_added(entries: list[dict], old: store.LoadedIndex | None, now: str) ->
 
 def build(settings: Settings, progress: bool = False,
           before_publish: Callable[[], None] | None = None, force: bool = False,
-          versions: dict | None = None, refresh=()) -> BuildReport:
+          versions: dict | None = None, refresh=(),
+          on_step: Callable[[Step], None] | None = None) -> BuildReport:
     """Bring the index up to date with the corpus, doing only what changed (module docstring).
 
     ``force`` rebuilds even when nothing changed (vectors are still reused by text).
     ``refresh``: sources to read again even when their files did not change (documents.py's
-    re-index); implies ``force``. Holds the rebuild lock; on any failure the previous
-    generation stays live.
+    re-index); implies ``force``. ``on_step`` hears the build's progress (``progress.Step``:
+    pages read, chunks embedded); ``progress`` without it prints Indonesian progress lines to
+    standard error. Holds the rebuild lock; on any failure the previous generation stays live.
     """
     from .chunking import chunk_document
     from .embedding import load_embedder
 
     t0 = time.perf_counter()
+    if on_step is None and progress:
+        on_step = LinePrinter(_stderr_line)
     emb_id = embedder_id(settings.model)
     refresh = frozenset(refresh)
     force = force or bool(refresh)
@@ -380,9 +399,14 @@ def build(settings: Settings, progress: bool = False,
 
         report = BuildReport()
         old = _open_old(settings, emb_id)
-        order, old_rows = _read_changed(settings, scan, old, report, progress, refresh)
-        embedder = load_embedder(settings.model) if any(k == "new" for k, _ in order) \
-            else None
+        order, old_rows = _read_changed(settings, scan, old, report, on_step, refresh)
+        embedder = None
+        if any(k == "new" for k, _ in order):
+            if on_step:
+                on_step(Step("model"))
+            embedder = load_embedder(settings.model)
+            if on_step:
+                on_step(Step("model", 1, 1))
         plan = _Plan()
         for kind, item in order:
             if kind == "old":
@@ -394,7 +418,9 @@ def build(settings: Settings, progress: bool = False,
         dim = embedder.dim if embedder else int(old.manifest["embedder"]["dim"]) if old \
             else load_embedder(settings.model).dim
         cached = _cached_vectors(old, [c.text for c in plan.new_chunks])
-        new_vectors, report.embedded = _embed(embedder, plan.new_chunks, cached, dim, progress)
+        new_vectors, report.embedded = _embed(embedder, plan.new_chunks, cached, dim, on_step)
+        if on_step:
+            on_step(Step("write"))
         chunks, pages, vectors, terms = _assemble(old, plan, new_vectors, dim)
 
         report.files = len(plan.entries)
@@ -425,5 +451,7 @@ def build(settings: Settings, progress: bool = False,
         if before_publish:
             before_publish()
         report.generation = store.write_generation(settings.index, content).name
+        if on_step:
+            on_step(Step("write", 1, 1))
     report.seconds = time.perf_counter() - t0
     return report

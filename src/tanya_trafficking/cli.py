@@ -1,7 +1,8 @@
 """``tanya-trafficking``: parse flags, call ``pipeline`` / ``evaluate``, print. No logic here.
 
 What it prints is in ``ui_text``; the help texts stay beside their options and commands (click's
-way: ``help=`` and the command docstrings)."""
+way: ``help=`` and the command docstrings). click's own words ("Usage:", "Options", its usage
+errors) are Indonesian too: ``speak_indonesian``."""
 
 from __future__ import annotations
 
@@ -14,11 +15,65 @@ import click
 from . import ui_text as ui
 from .config import Settings
 
+
+
+def speak_indonesian() -> None:
+    """click's own words in Indonesian: its headings ("Usage:", "Options", "Commands"), its
+    error prefix and its usage errors ("Missing argument", "No such option", ...).
+
+    click looks every such text up at the moment it prints it, through the ``_`` (gettext) and
+    ``ngettext`` its modules import; each module gets a look-up in ``ui.CLICK_TEXT`` instead
+    (a text not listed there stays as click wrote it). No global gettext domain, locale or
+    catalogue file is touched, so other libraries' gettext is left alone."""
+    import gettext
+    import importlib
+
+    def _(message: str) -> str:
+        return ui.CLICK_TEXT.get(message, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return _(singular if n == 1 else plural)
+
+    for name in ("core", "exceptions", "formatting", "parser", "types", "decorators", "utils",
+                 "termui"):
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:  # a click without this module: nothing of it to translate
+            continue
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = _
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = ngettext
+
+
+speak_indonesian()
+
+
+class _Command(click.Command):
+    """A command whose usage line reads "[OPSI]" for click's "[OPTIONS]"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", ui.CLI_OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
+class _Group(click.Group):
+    """The command group: "[OPSI] PERINTAH [ARGUMEN]..." in its usage line."""
+
+    command_class = _Command
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", ui.CLI_OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", ui.CLI_COMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
 _index = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
-                      help="Folder indeks (bawaan: index/ atau TANYA_INDEX).")
+                      metavar="FOLDER", help="Folder indeks (bawaan: index/ atau TANYA_INDEX).")
 _corpus = click.option("--corpus", "corpus", type=click.Path(path_type=Path), default=None,
+                       metavar="FOLDER",
                        help="Folder korpus (bawaan: corpus/ atau TANYA_CORPUS).")
-_model = click.option("--model", "model", default=None,
+_model = click.option("--model", "model", default=None, metavar="MODEL",
                       help="Model embedding: 'e5-onnx' (bawaan, luring) atau "
                            "id/folder sentence-transformers.")
 
@@ -41,7 +96,7 @@ def _fail_json(message: str, code: int = 1):
 _help = click.help_option("-h", "--help", help=ui.CLI_HELP_OPTION)
 
 
-@click.group()
+@click.group(cls=_Group)
 @_help
 def main():
     """Tanya Trafficking: tanya-jawab tentang perdagangan orang di Asia Tenggara,
@@ -56,26 +111,37 @@ def main():
 @click.option("--force", is_flag=True,
               help="Tulis generasi baru walaupun korpus tidak berubah "
                    "(vektor tetap dipakai ulang).")
-def rebuild_index(corpus, index, model, force):
-    """Bangun ulang indeks dari korpus (aman: indeks lama tetap dipakai bila gagal)."""
+@click.option("--quiet", "-q", is_flag=True,
+              help="Tanpa baris kemajuan (yang biasanya dicetak ke galat standar).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Cetak laporan sebagai satu objek JSON (juga untuk galat: {\"error\": ...}); "
+                   "tanpa baris kemajuan.")
+def rebuild_index(corpus, index, model, force, quiet, as_json):
+    """Bangun ulang indeks dari korpus (aman: indeks lama tetap dipakai bila gagal). Kemajuannya
+    (halaman dibaca, bagian teks diolah, perkiraan sisa waktu) dicetak ke galat standar."""
     from . import pipeline, store
 
+    fail = _fail_json if as_json else _fail
     try:
         settings, which = pipeline.corpus_to_rebuild(
             _settings(corpus=corpus, index=index, model=model), corpus_given=corpus is not None)
     except store.IndexProblem as e:
-        _fail(str(e))
+        fail(str(e))
     if not settings.corpus.is_dir():
-        _fail(ui.CLI_NO_CORPUS.format(corpus=settings.corpus))
-    click.echo(which)
+        fail(ui.CLI_NO_CORPUS.format(corpus=settings.corpus))
+    if not as_json:
+        click.echo(which)
     try:
-        report = pipeline.build_index(settings, progress=True, force=force)
+        report = pipeline.build_index(settings, progress=not (quiet or as_json), force=force)
     except store.IndexProblem as e:
-        _fail(str(e))
+        fail(str(e))
     except OSError as e:  # the index folder itself cannot be created or locked, say
-        _fail(ui.CLI_REBUILD_FAILED.format(reason=ui.os_reason(e),
-                                           path=e.filename or settings.index))
-    click.echo(report.summary())
+        fail(ui.CLI_REBUILD_FAILED.format(reason=ui.os_reason(e),
+                                          path=e.filename or settings.index))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(report.summary())
 
 
 TOP_K_MAX = 50
@@ -83,10 +149,10 @@ TOP_K_MAX = 50
 
 @main.command("ask")
 @_help
-@click.argument("question")
+@click.argument("question", metavar="PERTANYAAN")
 @click.option("--json", "as_json", is_flag=True,
               help="Cetak satu objek JSON (juga untuk galat: {\"error\": ...}).")
-@click.option("--top-k", type=int, default=None,
+@click.option("--top-k", type=int, default=None, metavar="N",
               help=f"Jumlah bagian teks yang diambil (1-{TOP_K_MAX}).")
 @click.option("--dokumen", "dokumen", multiple=True, metavar="NAMA",
               help="Cari hanya di dokumen ini (nama berkas di korpus); boleh diulang.")
@@ -127,10 +193,11 @@ def ask(question, as_json, top_k, dokumen, index, model):
 
 @main.command("eval")
 @_help
-@click.argument("file", type=click.Path(exists=True, path_type=Path))
-@click.option("--k", "k", type=int, default=5, show_default=True, help="K untuk recall@K.")
+@click.argument("file", type=click.Path(exists=True, path_type=Path), metavar="BERKAS")
+@click.option("--k", "k", type=int, default=5, show_default=True, metavar="K",
+              help="K untuk recall@K.")
 @click.option("--json", "as_json", is_flag=True, help="Cetak satu objek JSON.")
-@click.option("--plot", type=click.Path(path_type=Path), default=None,
+@click.option("--plot", type=click.Path(path_type=Path), default=None, metavar="BERKAS",
               help="Simpan grafik recall@k dan sebaran skor ke berkas PNG.")
 @click.option("--calibrate", is_flag=True,
               help="Sarankan ambang abstain yang paling memisahkan pertanyaan yang bisa dan "
@@ -183,8 +250,10 @@ def check_index(index, corpus, model):
 @_corpus
 @_index
 @_model
-@click.option("--host", default=None, help="Alamat (bawaan 127.0.0.1 atau TANYA_HOST).")
-@click.option("--port", type=int, default=None, help="Port (bawaan 7860 atau TANYA_PORT).")
+@click.option("--host", default=None, metavar="ALAMAT",
+              help="Alamat (bawaan 127.0.0.1 atau TANYA_HOST).")
+@click.option("--port", type=int, default=None, metavar="PORT",
+              help="Port (bawaan 7860 atau TANYA_PORT).")
 def serve(corpus, index, model, host, port):
     """Jalankan web chat (membangun indeks dulu bila belum ada atau usang)."""
     from . import store

@@ -32,7 +32,7 @@ import os
 import signal
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -226,7 +226,10 @@ def _open_checked(path: Path, corpus: Path) -> BinaryIO:
         raise
 
 
-def load_file(path: Path, corpus: Path) -> Document | Skipped:
+def load_file(path: Path, corpus: Path,
+              on_page: Callable[[int, int], None] | None = None) -> Document | Skipped:
+    """The file's pages, or why it is skipped. ``on_page(done, total)`` is called as pages are
+    read (progress: ``progress.py``); a text file is one page."""
     source = source_name(path, corpus)
     is_pdf = path.suffix.lower() == ".pdf"
     limit = PDF_MAX_BYTES if is_pdf else MAX_TEXT_BYTES
@@ -237,7 +240,7 @@ def load_file(path: Path, corpus: Path) -> Document | Skipped:
                 return Skipped(source, reason_too_big(size, limit))
             if is_pdf:
                 sha = _stream_sha256(f)
-                result = _read_pdf_in_worker(f.fileno())
+                result = _read_pdf_in_worker(f.fileno(), on_page)
                 if isinstance(result, str):
                     return Skipped(source, result)
                 raw_pages = strip_furniture(result)
@@ -251,6 +254,8 @@ def load_file(path: Path, corpus: Path) -> Document | Skipped:
                 if _looks_binary(text):
                     return Skipped(source, ui.REASON_NOT_TEXT)
                 raw_pages = [(None, text)]
+                if on_page:
+                    on_page(1, 1)
     except _Refused as e:
         return Skipped(source, e.reason)
     except OSError as e:
@@ -289,9 +294,11 @@ class PdfUnreadable(Exception):
         self.reason = reason
 
 
-def read_pdf_pages(stream: BinaryIO) -> Iterator[tuple[int, str]]:
+def read_pdf_pages(stream: BinaryIO,
+                   on_count: Callable[[int], None] | None = None) -> Iterator[tuple[int, str]]:
     """pypdf's text layer, page by page: (1-based number, text). Raises on an unusable file;
-    ``reason_for`` turns the exception into a reason. Runs in the worker."""
+    ``reason_for`` turns the exception into a reason. Runs in the worker. ``on_count`` hears
+    the page count before the first page."""
     from pypdf import PdfReader
 
     head = stream.read(1024)
@@ -309,6 +316,8 @@ def read_pdf_pages(stream: BinaryIO) -> Iterator[tuple[int, str]]:
     count = len(reader.pages)  # the page tree walked: /Count may lie
     if count > PDF_MAX_PAGES:
         raise PdfUnreadable(reason_too_many_pages(count, PDF_MAX_PAGES))
+    if on_count:
+        on_count(count)
     for number, page in enumerate(reader.pages, start=1):
         yield number, page.extract_text() or ""
 
@@ -387,14 +396,18 @@ def _send(conn, message) -> None:
 
 
 def _pdf_worker(fd: int, conn) -> None:
-    """The forked worker: send each page, then ``None`` when done, or a reason string. ``fd``
+    """The forked worker: send the page count (``{"pages": n}``), each page, then ``None`` when
+    done, or a reason string. ``fd``
     is the parent's open file (inherited by the fork), so the file checked is the file read."""
     _limit_memory(PDF_MEMORY_LIMIT_BYTES)
+    # Ctrl-C in the terminal reaches the whole process group: the parent stops, and ends this
+    # worker (a daemon) itself; no KeyboardInterrupt traceback from here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # the reason is reported instead
     try:
         with os.fdopen(os.dup(fd), "rb") as stream:
             stream.seek(0)
-            for page in read_pdf_pages(stream):
+            for page in read_pdf_pages(stream, lambda n: _send(conn, {"pages": n})):
                 _send(conn, page)
         message = None
     except Exception as e:  # noqa: BLE001 - whatever a hostile file raises becomes a reason
@@ -404,15 +417,18 @@ def _pdf_worker(fd: int, conn) -> None:
     conn.close()
 
 
-def _page_message(data: bytes) -> tuple[int, str] | str | None:
-    """A worker's message: a page (number, text), None when done, or a reason string; anything
-    else is a broken file."""
+def _page_message(data: bytes) -> tuple[int, str] | int | str | None:
+    """A worker's message: a page (number, text), the page count (int), None when done, or a
+    reason string; anything else is a broken file."""
     try:
         message = json.loads(data.decode("utf-8"))
     except ValueError:
         return ui.REASON_BROKEN
     if message is None or isinstance(message, str):
         return message
+    if isinstance(message, dict) and list(message) == ["pages"] and \
+            type(message["pages"]) is int and message["pages"] >= 0:
+        return message["pages"]
     if (isinstance(message, list) and len(message) == 2 and isinstance(message[0], int)
             and isinstance(message[1], str)):
         return message[0], message[1]
@@ -429,11 +445,13 @@ def _reason_died(exitcode: int | None) -> str:
     return ui.REASON_PDF_DIED.format(code=exitcode)
 
 
-def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
+def _read_pdf_in_worker(fd: int, on_page: Callable[[int, int], None] | None = None
+                        ) -> list[tuple[int, str]] | str:
     """The pages of the PDF open as ``fd``, read in a forked worker, or a reason string.
 
     The worker sends one message per page; it is killed when one step (opening, or one page)
     takes longer than PDF_STEP_TIME_LIMIT_S or the file longer than PDF_TIME_LIMIT_S.
+    ``on_page(done, total)`` hears every page read.
     """
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
@@ -442,6 +460,7 @@ def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
     send.close()
     deadline = time.monotonic() + PDF_TIME_LIMIT_S
     pages: list[tuple[int, str]] = []
+    count = 0
     try:
         while True:
             left = deadline - time.monotonic()
@@ -458,7 +477,14 @@ def _read_pdf_in_worker(fd: int) -> list[tuple[int, str]] | str:
                 return pages
             if isinstance(message, str):
                 return message
+            if isinstance(message, int):
+                count = message
+                if on_page:
+                    on_page(0, count)
+                continue
             pages.append(message)
+            if on_page:
+                on_page(len(pages), max(count, len(pages)))
     finally:
         if proc.is_alive():
             proc.kill()

@@ -88,15 +88,19 @@ def ensure_index(settings: Settings, progress: bool = False) -> BuildReport | No
 
 def build_index(settings: Settings, progress: bool = False,
                 before_publish: Callable[[], None] | None = None,
-                force: bool = False, refresh=()) -> BuildReport:
+                force: bool = False, refresh=(),
+                on_step: Callable | None = None) -> BuildReport:
     """Bring index/ up to date with the corpus, redoing only what changed (building.py).
 
     Nothing changed: returns at once with ``report.unchanged`` and the live generation's name.
     Otherwise reads only new or changed files, embeds only chunks whose text the live index
     does not have, and publishes a new generation. Holds the rebuild lock; on any failure the
     previous generation stays live. ``refresh``: sources read again even when unchanged.
+    ``on_step`` hears its progress (``progress.Step``); ``progress`` without it prints
+    Indonesian progress lines to standard error.
     """
-    return building.build(settings, progress, before_publish, force, _versions(), refresh)
+    return building.build(settings, progress, before_publish, force, _versions(), refresh,
+                          on_step)
 
 
 def word_frequencies(texts) -> dict[str, int]:

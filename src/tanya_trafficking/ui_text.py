@@ -194,10 +194,7 @@ UPLOAD_ADDED = "{added} dari {total} berkas ditambahkan dan sudah bisa ditanyaka
 UPLOAD_NONE_ADDED = "Tidak ada berkas yang ditambahkan."
 
 # Progress while an upload is indexed (``uploads.add_to_corpus``).
-UPLOAD_CHECKING = "Memeriksa {name}"
-UPLOAD_INDEXING = "Membangun indeks (hanya bagian yang baru diproses)"
 UPLOAD_WAITING_REBUILD = "Menunggu pembaruan indeks lain selesai"
-UPLOAD_DONE = "Selesai"
 
 # What happened to one uploaded file, shown beside its name (``uploads.py``). A file the corpus
 # reader refuses shows its REASON_* (files skipped, below).
@@ -375,9 +372,6 @@ BUILD_PAGES = "Halaman         : {pages}"
 BUILD_CHUNKS = "Bagian teks     : {chunks} ({embedded} baru diolah)"
 BUILD_SKIPPED = "Berkas dilewati : {count}"
 BUILD_TIME = "Waktu           : {seconds:.1f} detik"
-# The progress bars of a rebuild: label and unit.
-PROGRESS_READING, PROGRESS_READING_UNIT = "Membaca berkas", "berkas"
-PROGRESS_EMBEDDING, PROGRESS_EMBEDDING_UNIT = "Mengolah teks", "bagian"
 
 # The console of ``serve`` (``web/server.py``, ``web/service.py``, ``web/sessions.py``).
 SERVE_RUNNING = "Tanya Trafficking berjalan di http://{host}:{port}"
@@ -385,6 +379,7 @@ SERVE_RUNNING_PASSWORD = "Tanya Trafficking berjalan di http://{host}:{port} (de
 SERVE_REBUILDING = "Indeks tidak bisa dipakai ({problem}); membangun ulang."
 SERVE_NEW_GENERATION = "Generasi indeks baru dipakai: {generation} (sebelumnya {previous})"
 SERVE_SWEEP_FAILED = "Pembersihan sesi gagal ({error}); dicoba lagi."
+SERVE_STOPPED = "Server dihentikan."
 
 # --------------------------------------------------------------------------- index problems
 
@@ -570,3 +565,86 @@ def number(n: int) -> str:
 def megabytes(n: int) -> str:
     """A size in bytes as megabytes the Indonesian way: 20 MB, 20,5 MB (a decimal comma)."""
     return f"{n / 2**20:.1f}".removesuffix(".0").replace(".", ",") + " MB"
+
+
+# --------------------------------------------------------------------------- build progress
+
+# One line of progress of an index build or an upload (``progress.py``): the web chat's upload
+# status and the lines ``rebuild-index`` / ``serve`` print while building. {done} and {total}
+# count pages, chunks or files.
+PROGRESS_CHECK = "Memeriksa {name}"
+PROGRESS_CHECK_PAGES = "Memeriksa {name}: halaman {done} dari {total}"
+PROGRESS_READ = "Membaca {name} (berkas {item} dari {items})"
+PROGRESS_READ_PAGES = "Membaca {name} (berkas {item} dari {items}): halaman {done} dari {total}"
+PROGRESS_MODEL = "Memuat model bahasa"
+PROGRESS_EMBED = "Mengolah bagian teks: {done} dari {total}"
+PROGRESS_WRITE = "Menulis indeks"
+PROGRESS_LOAD = "Memuat indeks baru"
+PROGRESS_ETA = "sisa sekitar {time}"
+PROGRESS_SECONDS = "{n} detik"
+PROGRESS_MINUTES = "{n} menit"
+PROGRESS_MINUTES_SECONDS = "{m} menit {s} detik"
+PROGRESS_LINE = "[{pct:3d}%] {text}"  # a line ``rebuild-index`` prints (standard error)
+PROGRESS_LINE_ETA = "[{pct:3d}%] {text}, {eta}"
+
+
+# --------------------------------------------------------------------------- click's own words
+
+# The words click itself prints around our help texts and in its usage errors (its gettext
+# message ids -> Indonesian; ``cli.speak_indonesian``). A message missing here stays click's
+# English, so tests/test_cli.py checks the help of every command and the usual usage errors.
+CLICK_TEXT = {
+    "Usage:": "Pemakaian:",
+    "Options": "Opsi",
+    "Commands": "Perintah",
+    "Positional arguments": "Argumen",
+    "Show this message and exit.": CLI_HELP_OPTION,
+    "Error: {message}": CLI_ERROR,
+    "Try '{command} {option}' for help.": "Coba '{command} {option}' untuk bantuan.",
+    "Aborted!": "Dibatalkan.",
+    "deprecated": "usang",
+    "default: {default}": "bawaan: {default}",
+    "env var: {var}": "variabel lingkungan: {var}",
+    "(dynamic)": "(dinamis)",
+    "Missing command.": "Perintahnya belum disebut.",
+    "Missing argument": "Kurang argumen",
+    "Missing option": "Kurang opsi",
+    "Missing parameter": "Kurang parameter",
+    "Missing {param_type}": "Kurang {param_type}",
+    "Missing parameter: {param_name}": "Kurang parameter: {param_name}",
+    "No such option {name!r}.": "Tidak ada opsi {name!r}.",
+    "No such option: {name}": "Tidak ada opsi: {name}",
+    "No such command {name!r}.": "Tidak ada perintah {name!r}.",
+    "Did you mean {possibility}?": "Maksud Anda {possibility}?",
+    "(Did you mean one of: {possibilities}?)": "(Maksud Anda salah satu dari: {possibilities}?)",
+    "Invalid value: {message}": "Nilai tidak sah: {message}",
+    "Invalid value for {param_hint}: {message}": "Nilai tidak sah untuk {param_hint}: {message}",
+    "{value!r} is not a valid {number_type}.": "{value!r} bukan bilangan yang sah.",
+    "{value} is not in the range {range}.": "{value} di luar rentang {range}.",
+    "{value!r} is not {choice}.": "{value!r} bukan {choice}.",
+    "{value!r} is not one of {choices}.": "{value!r} bukan salah satu dari {choices}.",
+    "Choose from:\n\t{choices}": "Pilih dari:\n\t{choices}",
+    "Option {name!r} does not take a value.": "Opsi {name!r} tidak menerima nilai.",
+    "Option {name!r} requires an argument.": "Opsi {name!r} memerlukan nilai.",
+    "Option {name!r} requires {nargs} arguments.": "Opsi {name!r} memerlukan {nargs} nilai.",
+    "Argument {name!r} takes {nargs} values.": "Argumen {name!r} menerima {nargs} nilai.",
+    "Takes {nargs} values but 1 was given.": "Menerima {nargs} nilai, tetapi diberi 1.",
+    "Takes {nargs} values but {len} were given.": "Menerima {nargs} nilai, tetapi diberi {len}.",
+    "Got unexpected extra argument ({args})": "Ada argumen lebih yang tidak dikenal ({args})",
+    "Got unexpected extra arguments ({args})": "Ada argumen lebih yang tidak dikenal ({args})",
+    "Value must be an iterable.": "Nilainya harus berupa daftar.",
+    "file": "berkas",
+    "directory": "folder",
+    "path": "jalur",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} tidak ada.",
+    "{name} {filename!r} is a file.": "{name} {filename!r} adalah berkas.",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} adalah folder.",
+    "{name} {filename!r} is not readable.": "{name} {filename!r} tidak bisa dibaca.",
+    "{name} {filename!r} is not writable.": "{name} {filename!r} tidak bisa ditulisi.",
+    "{name} {filename!r} is not executable.": "{name} {filename!r} tidak bisa dijalankan.",
+    "Could not open file {filename!r}: {message}":
+        "Berkas {filename!r} tidak bisa dibuka: {message}",
+}
+# The placeholders of click's usage line ("Pemakaian: tanya-trafficking [OPSI] PERINTAH ...").
+CLI_OPTIONS_METAVAR = "[OPSI]"
+CLI_COMMAND_METAVAR = "PERINTAH [ARGUMEN]..."

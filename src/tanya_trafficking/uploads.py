@@ -20,7 +20,9 @@ from . import ui_text as ui
 from .building import BuildReport
 from .config import Settings
 from .loaders import MAX_TEXT_BYTES, file_sha256, load_file, os_error_reason, reason_too_big
+from .progress import Step
 from .schema import Skipped
+from .textnorm import display_name
 
 UPLOAD_MAX_BYTES = MAX_TEXT_BYTES  # one limit for uploads and corpus text files (loaders.py)
 UPLOAD_MAX_FILES = 5
@@ -79,7 +81,7 @@ class UploadOutcome:
 
 def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
                   build: Callable[[Settings], BuildReport],
-                  progress: Callable[[str, float], None] | None = None,
+                  progress: Callable[[Step | str], None] | None = None,
                   busy_wait_s: float = 120.0) -> tuple[list[UploadOutcome], BuildReport | None]:
     """Check uploaded files, save the good ones into the corpus, rebuild the index once with
     ``build`` (``pipeline.build_index``).
@@ -88,16 +90,20 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
     it, so an encrypted or text-less PDF is refused with its reason before it reaches the
     corpus. Accepted files are written atomically; the rebuild reuses the vectors of unchanged
     chunks. If the rebuild fails, the files added here are removed again.
+
+    ``progress`` hears a ``progress.Step`` for every page checked and every step of the build
+    (``progress.Tracker`` turns them into the status shown), and a plain Indonesian text while
+    waiting for another rebuild.
     """
     import tempfile
 
-    say = progress or (lambda text, fraction: None)
+    say = progress or (lambda step: None)
+    count = min(len(uploads), UPLOAD_MAX_FILES)
     outcomes: list[UploadOutcome] = []
     added: list[Path] = []
     settings.corpus.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tanya-unggah-") as tmp:
         for i, (name, path) in enumerate(uploads):
-            say(ui.UPLOAD_CHECKING.format(name=name), 0.1 + 0.3 * i / max(1, len(uploads)))
             if i >= UPLOAD_MAX_FILES:
                 outcomes.append(UploadOutcome(
                     name, False, ui.UPLOAD_OVER_LIMIT.format(max_files=UPLOAD_MAX_FILES)))
@@ -117,7 +123,10 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
             probe = Path(tmp) / f"{i}" / filename
             probe.parent.mkdir()
             probe.write_bytes(data)
-            item = load_file(probe, probe.parent)
+            shown = display_name(name)
+            say(Step("check", 0, 0, i + 1, count, shown))
+            item = load_file(probe, probe.parent, on_page=lambda done, total, n=i + 1, shown=shown:
+                             say(Step("check", done, total, n, count, shown)))
             if isinstance(item, Skipped):
                 outcomes.append(UploadOutcome(name, False, item.reason))
                 continue
@@ -135,17 +144,16 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
                 name, True, saved.format(name=target.name, pages=len(item.pages)), target.name))
     if not added:
         return outcomes, None
-    say(ui.UPLOAD_INDEXING, 0.5)
     deadline = time.monotonic() + busy_wait_s
     while True:
         try:
-            report = build(settings)
+            report = build(settings, on_step=say)
             break
         except store.RebuildBusy:
             if time.monotonic() > deadline:
                 failure = ui.UPLOAD_REBUILD_BUSY
             else:
-                say(ui.UPLOAD_WAITING_REBUILD, 0.5)
+                say(ui.UPLOAD_WAITING_REBUILD)
                 time.sleep(1.0)
                 continue
         except store.IndexProblem as e:  # Indonesian already (a full disk, say)
@@ -160,7 +168,6 @@ def add_to_corpus(settings: Settings, uploads: list[tuple[str, Path]],
     skipped = {s.source: s.reason for s in report.skipped}
     final = [replace(o, added=False, message=skipped[o.source])
              if o.added and o.source in skipped else o for o in outcomes]
-    say(ui.UPLOAD_DONE, 1.0)
     return final, report
 
 

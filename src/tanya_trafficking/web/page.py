@@ -210,7 +210,8 @@ def build_ui(service: ChatService):
             uploads = [(p.name, p) for p in paths]
             for event in service.add_files(uploads):
                 if event.kind == "progress":
-                    yield render.upload_status_html(event.text, event.fraction), gr.skip()
+                    yield (render.upload_status_html(event.text, event.fraction, eta=event.eta),
+                           gr.skip())
                 elif event.kind == "done":
                     added = sum(o.added for o in event.outcomes)
                     head = (ui.UPLOAD_ADDED.format(added=added, total=len(event.outcomes))

@@ -236,10 +236,14 @@ def document_status_html(text: str, fraction: float | None = None, outcome=None)
     return _render("document_status.html", text=text, pct=pct, outcome=outcome)
 
 
-def upload_status_html(text: str, fraction: float | None = None, outcomes=()) -> str:
-    """The upload's progress bar, or its final report with one line per file."""
-    pct = None if fraction is None else max(0, min(100, round(fraction * 100)))
-    return _render("upload_status.html", text=text, pct=pct, outcomes=outcomes)
+def upload_status_html(text: str, fraction: float | None = None, outcomes=(),
+                       eta: str = "") -> str:
+    """The upload's progress bar (with the time left, ``eta``, when known), or its final report
+    with one line per file. The percentage is rounded down: 100% only when all is done."""
+    import math
+
+    pct = None if fraction is None else max(0, min(100, math.floor(fraction * 100 + 1e-9)))
+    return _render("upload_status.html", text=text, pct=pct, outcomes=outcomes, eta=eta)
 
 
 def header_html() -> str:

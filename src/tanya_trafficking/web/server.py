@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ from .service import ChatService
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_S = 2  # on Ctrl-C, what is still running (an answer streaming) gets this long
 QUEUE_MAX = 64  # events waiting beyond this are refused ("queue full")
 MAX_REQUEST_BYTES = 256 * 1024
 MAX_UPLOAD_REQUEST_BYTES = pipeline.UPLOAD_MAX_BYTES * pipeline.UPLOAD_MAX_FILES + 1024 * 1024
@@ -127,6 +129,11 @@ def create_app(settings: Settings, service: ChatService, password: str | None = 
     # ``has_launched`` is set, which ``launch()`` does and mounting does not: set it, so its
     # own check backs up ``UploadGuardMiddleware``.
     demo.has_launched = True
+    from starlette.routing import Mount
+
+    # What a Ctrl-C stops (``_quiet_server_class``): the page's streams and the heartbeats.
+    app.state.tt_demo = demo
+    app.state.tt_gradio = next(r.app for r in app.routes if isinstance(r, Mount))
     return app
 
 
@@ -184,22 +191,93 @@ def prepare(settings: Settings) -> ChatService:
         return ChatService(settings)
 
 
+def _quiet_server_class():
+    import asyncio
+    import logging
+
+    import uvicorn
+
+    class _Quiet(logging.Filter):
+        """Once the server is stopping, uvicorn's reports of the streams it cancels (an open
+        browser tab's heartbeat, an answer still streaming) are not news: dropped."""
+
+        def __init__(self, server):
+            super().__init__()
+            self.server = server
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not self.server.stopping
+
+    class Quiet(uvicorn.Server):
+        """uvicorn's server, stopped quietly by Ctrl-C (SIGINT) or SIGTERM: Gradio's streams
+        (the heartbeat every open tab holds) are told to end, what is still running gets
+        SHUTDOWN_GRACE_S, and no traceback of the cancelled streams is printed. ``launch``
+        then prints one Indonesian line. A second Ctrl-C quits at once."""
+
+        def __init__(self, config, service):
+            super().__init__(config)
+            self.service = service
+            self.stopping = False
+
+        def run(self, *args, **kwargs):
+            quiet = _Quiet(self)
+            logging.getLogger("uvicorn.error").addFilter(quiet)
+            try:
+                return super().run(*args, **kwargs)
+            finally:
+                logging.getLogger("uvicorn.error").removeFilter(quiet)
+
+        def handle_exit(self, sig, frame) -> None:
+            if self.stopping:
+                self.force_exit = True
+                return
+            self.stopping = True
+            self.should_exit = True  # not re-raised after the run (uvicorn would)
+            state = getattr(self.config.app, "state", None)
+            demo = getattr(state, "tt_demo", None)
+            if demo is not None:
+                demo.is_running = False  # ends the event streams' heartbeats
+            event = getattr(getattr(state, "tt_gradio", None), "stop_event", None)
+            if event is not None:  # ends the open tabs' heartbeat streams
+                try:
+                    asyncio.get_running_loop().call_soon_threadsafe(event.set)
+                except RuntimeError:
+                    event.set()
+
+    return Quiet
+
+
+def _stopped(code: int) -> None:
+    print(ui.SERVE_STOPPED, file=sys.stderr, flush=True)
+    raise SystemExit(code)
+
+
 def launch(settings: Settings, block: bool = True):
     """Build the index if needed, then serve the chat (``block=False``: in a thread; returns
     the uvicorn server, whose ``should_exit = True`` stops it)."""
     import uvicorn
 
-    service = prepare(settings)
+    try:
+        service = prepare(settings)
+    except KeyboardInterrupt:  # Ctrl-C while the index is built: the old one stays live
+        _stopped(130)
     password = os.environ.get(PASSWORD_ENV) or None
     app = create_app(settings, service, password)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                             access_log=False, server_header=False, proxy_headers=False,
-                            timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
+                            timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+    server = _quiet_server_class()(config, service)
     running = ui.SERVE_RUNNING_PASSWORD if password else ui.SERVE_RUNNING
     print(running.format(host=settings.host, port=settings.port), flush=True)
     if block:
-        server.run()
+        try:
+            server.run()
+        except KeyboardInterrupt:  # a second Ctrl-C, say
+            pass
+        finally:
+            service.close()
+        if server.stopping:
+            _stopped(0)
         return server
     thread = threading.Thread(target=server.run, name="tanya-server", daemon=True)
     thread.start()

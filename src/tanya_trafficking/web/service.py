@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 UPLOAD_TIME_LIMIT_S = 600  # checking, reading and indexing the uploaded files
 FOLLOW_INDEX_EVERY_S = 1.0  # how often CURRENT is checked for a generation built elsewhere
+UPLOAD_EVENT_EVERY_S = 0.25  # progress events sent to the page within one phase, at most
 ANSWER_CACHE_SIZE = 512  # answers kept per generation: the same question is not recomputed
 # The manifest shown while the corpus holds no document (no index yet).
 EMPTY_MANIFEST = {"documents": [], "counts": {"documents": 0, "pages": 0, "chunks": 0},
@@ -64,8 +65,9 @@ class Reply:
 class UploadEvent:
     kind: str  # "progress" | "done" | "error"
     text: str = ""
-    fraction: float = 0.0
+    fraction: float = 0.0  # of a "progress" event: never smaller than the previous one's
     outcomes: tuple = ()
+    eta: str = ""  # "sisa sekitar 20 detik", or "" while not known
 
 
 class ChatService:
@@ -91,6 +93,7 @@ class ChatService:
         # then cost nothing. Emptied on a swap.
         self._cache: OrderedDict[tuple[str, str, str], Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._upload_proc = None  # the running upload's worker process, if any
 
     # -- generations
 
@@ -221,7 +224,7 @@ class ChatService:
         """Check, save and index uploaded files in a fresh process, relaying its progress; then
         load the new generation and swap it in. One upload at a time."""
         if not self._upload_lock.acquire(blocking=False):
-            yield UploadEvent("progress", ui.UPLOAD_WAITING, 0.02)
+            yield UploadEvent("progress", ui.UPLOAD_WAITING, 0.0)
             self._upload_lock.acquire()
         try:
             yield from self._add_files(uploads)
@@ -229,6 +232,21 @@ class ChatService:
             self._upload_lock.release()
 
     def _add_files(self, uploads):
+        """The worker's steps (pages checked and read, chunks embedded, ...) become progress
+        events through a ``progress.Tracker``: counts, a fraction that only grows, time left;
+        at most one event per UPLOAD_EVENT_EVERY_S within a phase."""
+        from ..progress import UPLOAD_PHASES, Step, Tracker
+
+        tracker = Tracker(UPLOAD_PHASES)
+        last = [None, 0.0]  # phase and time of the last event sent
+
+        def event(snap, phase=None, force=False) -> UploadEvent | None:
+            now = time.monotonic()
+            if not force and phase == last[0] and now - last[1] < UPLOAD_EVENT_EVERY_S:
+                return None
+            last[0], last[1] = phase, now
+            return UploadEvent("progress", snap.text, snap.fraction, eta=snap.eta_text)
+
         # A spawned (not forked) process: this one has the web server's and the model's
         # threads, which a fork would copy mid-flight; the build's memory goes back on exit.
         ctx = mp.get_context("spawn")
@@ -236,7 +254,8 @@ class ChatService:
         # Not a daemon: it forks its own time-limited PDF readers.
         proc = ctx.Process(target=_upload_worker, args=(self.settings, uploads, events),
                            name="tanya-unggah")
-        yield UploadEvent("progress", ui.UPLOAD_PREPARING, 0.05)
+        self._upload_proc = proc
+        yield event(tracker.note(ui.UPLOAD_PREPARING), force=True)
         proc.start()
         deadline = time.monotonic() + UPLOAD_TIME_LIMIT_S
         result = None
@@ -250,8 +269,15 @@ class ChatService:
                     elif time.monotonic() > deadline:
                         result = UploadEvent("error", ui.UPLOAD_TIMED_OUT)
                     continue
-                if kind == "progress":
-                    yield UploadEvent("progress", rest[0], rest[1])
+                if kind == "step":
+                    step = Step.from_tuple(rest[0])
+                    done = step.total > 0 and step.done >= step.total and \
+                        step.item >= step.items
+                    update = event(tracker.update(step), step.phase, force=done)
+                    if update:
+                        yield update
+                elif kind == "note":
+                    yield event(tracker.note(rest[0]), force=True)
                 elif kind == "done":
                     result = UploadEvent("done", outcomes=tuple(rest[0]))
                 else:
@@ -261,8 +287,9 @@ class ChatService:
             if proc.is_alive():
                 proc.kill()
                 proc.join(timeout=5)
+            self._upload_proc = None
         if result.kind == "done" and any(o.added for o in result.outcomes):
-            yield UploadEvent("progress", ui.UPLOAD_LOADING, 0.95)
+            yield event(tracker.update(Step("load")), "load", force=True)
             self.swap(pipeline.Bot.open(self.settings))
         yield result
 
@@ -320,6 +347,16 @@ class ChatService:
             self.swap(pipeline.Bot.open(self.settings))
         yield result
 
+    def close(self) -> None:
+        """The server is stopping: end a running upload's worker (its files are taken out of
+        the corpus only by a failed build; an unpublished build leaves the old index live)."""
+        proc = self._upload_proc
+        if proc is not None and proc.is_alive():
+            proc.terminate()
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+
     # -- feedback
 
     def record_feedback(self, turn: dict, liked) -> str | None:
@@ -348,10 +385,17 @@ def _upload_worker(settings: Settings, uploads, events) -> None:
         os.nice(10)
     except OSError:
         pass
+    def relay(step) -> None:  # plain values cross the process boundary
+        if isinstance(step, str):
+            events.put(("note", step))
+        else:
+            events.put(("step", step.to_tuple()))
+
     try:
-        outcomes, _ = pipeline.add_to_corpus(
-            settings, uploads, lambda text, fraction: events.put(("progress", text, fraction)))
+        outcomes, _ = pipeline.add_to_corpus(settings, uploads, relay)
         events.put(("done", outcomes))
+    except KeyboardInterrupt:  # Ctrl-C in the server's terminal reaches us too: quietly
+        events.put(("error", ui.UPLOAD_FAILED))
     except BaseException:  # noqa: BLE001 - the parent must hear about every ending
         import traceback
 
