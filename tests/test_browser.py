@@ -524,7 +524,8 @@ def test_upload_pdf_then_ask_about_it(browser, server, tmp_path) -> None:
     pcts = [int(m) for s in states for m in re.findall(r'aria-valuenow="(\d+)"', s)]
     assert pcts == sorted(pcts), pcts
     page_texts = browser.execute_script("return window.__page")
-    flashes = [t for t in page_texts if re.search(r"\bqueue\b|processing|antrean", t, re.I)]
+    flashes = [m.string[max(0, m.start() - 80):m.end() + 80] for t in page_texts
+               if (m := re.search(r"\bqueue\b|processing|antrean", t, re.I))]
     assert not flashes, flashes[:2]
     text = status.text
     assert "1 dari 3 berkas ditambahkan" in text, text

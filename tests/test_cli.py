@@ -186,7 +186,7 @@ def test_rebuild_quiet_and_json_print_no_progress(cli_index: CliIndex) -> None:
             "--force")
     quiet = run_cli(*args, "--quiet", env=_clean_env(), timeout=600)
     assert quiet.returncode == 0, _show(quiet)
-    assert "%]" not in quiet.stderr and "Potongan teks" in quiet.stdout, _show(quiet)
+    assert "%]" not in quiet.stderr and "Bagian teks" in quiet.stdout, _show(quiet)
     as_json = run_cli(*args, "--json", env=_clean_env(), timeout=600)
     assert as_json.returncode == 0, _show(as_json)
     assert "%]" not in as_json.stderr, _show(as_json)

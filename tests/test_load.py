@@ -74,7 +74,7 @@ def app(seed_settings, tmp_path_factory):
 
 def call(url: str, question: str, fetch: bool = True) -> tuple[str, str]:
     """(event id, the GET stream's text) of one plain-HTTP ``/call/tanya``."""
-    body = json.dumps({"data": [question, ""]}).encode()
+    body = json.dumps({"data": [question, "", None]}).encode()
     req = urllib.request.Request(f"{url}gradio_api/call/tanya", data=body, method="POST",
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as r:

@@ -154,7 +154,7 @@ def delete_document(settings: Settings, source: str, build: Callable[..., BuildR
     if aside is not None:
         aside.unlink(missing_ok=True)
         _remove_empty_folders(path.parent, settings.corpus)
-    say(ui.UPLOAD_DONE, 1.0)
+    say(ui.DOC_CHANGE_DONE, 1.0)
     return ChangeOutcome(True, ui.DOC_DELETED.format(name=name), report)
 
 
@@ -177,7 +177,7 @@ def reindex_document(settings: Settings, source: str, build: Callable[..., Build
     if failure is not None:
         return ChangeOutcome(False, ui.DOC_REINDEX_FAILED.format(name=name, problem=failure))
     skipped = {s.source: s.reason for s in report.skipped}
-    say(ui.UPLOAD_DONE, 1.0)
+    say(ui.DOC_CHANGE_DONE, 1.0)
     if source in skipped:
         return ChangeOutcome(False, ui.DOC_REINDEX_SKIPPED.format(
             name=name, reason=skipped[source]), report)

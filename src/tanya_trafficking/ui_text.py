@@ -185,6 +185,7 @@ PROGRESS_LABEL = "Kemajuan pengindeksan"
 UPLOAD_WAITING = "Menunggu unggahan lain selesai diindeks"
 UPLOAD_PREPARING = "Menyiapkan pengindeksan"
 UPLOAD_LOADING = "Memuat indeks baru"
+DOC_CHANGE_DONE = "Selesai"  # the last step of a delete or re-index (documents.py)
 UPLOAD_CRASHED = "Proses pengindeksan berhenti tiba-tiba; dokumen tidak ditambahkan."
 UPLOAD_TIMED_OUT = "Pengindeksan melewati batas waktu; dokumen tidak ditambahkan."
 UPLOAD_FAILED = ("Pengindeksan gagal karena kesalahan di server; dokumen tidak ditambahkan. "
