@@ -37,7 +37,7 @@ from pathlib import Path
 from .. import pipeline
 from .. import ui_text as ui
 from . import guards, render
-from . import service as service_mod
+from . import conversation
 from .service import (UPLOAD_TIME_LIMIT_S, ChatService, parse_document_action,
                       parse_scope)
 
@@ -272,8 +272,8 @@ FORGET_JS = "() => { try { localStorage.removeItem(%s); } catch (e) {} }" % json
 
 def chat_start(manifest: dict) -> dict:
     """The empty chat's placeholder and examples for the documents in the index."""
-    return {"placeholder": service_mod.chat_placeholder(manifest),
-            "examples": [{"text": q} for q in service_mod.example_questions(manifest)]}
+    return {"placeholder": conversation.chat_placeholder(manifest),
+            "examples": [{"text": q} for q in conversation.example_questions(manifest)]}
 
 
 def input_limit_note():
@@ -312,10 +312,10 @@ def wire_conversation(service: ChatService, kept: dict, chatbot, history, turns,
 
     def save(hist, trn):
         hist, trn = _trim(list(hist or []), dict(trn or {}))
-        return service_mod.saved_conversation(hist, trn, key)
+        return conversation.saved_conversation(hist, trn, key)
 
     def restore(saved):
-        hist, trn = service_mod.restore_conversation(saved, key, MAX_HISTORY)
+        hist, trn = conversation.restore_conversation(saved, key, MAX_HISTORY)
         return gr.update(value=hist, **chat_start(service.manifest())), hist, trn
 
     def clear():
@@ -324,8 +324,8 @@ def wire_conversation(service: ChatService, kept: dict, chatbot, history, turns,
 
     def export(trn):
         now = datetime.now(timezone.utc)
-        return json.dumps({"name": service_mod.export_filename(now),
-                           "text": service_mod.conversation_markdown(trn or {}, now)},
+        return json.dumps({"name": conversation.export_filename(now),
+                           "text": conversation.conversation_markdown(trn or {}, now)},
                           ensure_ascii=False)
 
     for event in asked + emptied:
