@@ -241,47 +241,22 @@ class ChatService:
             last[0], last[1] = phase, now
             return UploadEvent("progress", snap.text, snap.fraction, eta=snap.eta_text)
 
-        # A spawned (not forked) process: this one has the web server's and the model's
-        # threads, which a fork would copy mid-flight; the build's memory goes back on exit.
-        ctx = mp.get_context("spawn")
-        events = ctx.Queue()
-        # Not a daemon: it forks its own time-limited PDF readers.
-        proc = ctx.Process(target=_upload_worker, args=(self.settings, uploads, events),
-                           name="tanya-unggah")
-        self._upload_proc = proc
         yield event(tracker.note(ui.UPLOAD_PREPARING), force=True)
-        proc.start()
-        deadline = time.monotonic() + UPLOAD_TIME_LIMIT_S
         result = None
-        try:
-            while result is None:
-                try:
-                    kind, *rest = events.get(timeout=0.5)
-                except queue_mod.Empty:
-                    if not proc.is_alive():
-                        result = UploadEvent("error", ui.UPLOAD_CRASHED)
-                    elif time.monotonic() > deadline:
-                        result = UploadEvent("error", ui.UPLOAD_TIMED_OUT)
-                    continue
-                if kind == "step":
-                    step = Step.from_tuple(rest[0])
-                    done = step.total > 0 and step.done >= step.total and \
-                        step.item >= step.items
-                    update = event(tracker.update(step), step.phase, force=done)
-                    if update:
-                        yield update
-                elif kind == "note":
-                    yield event(tracker.note(rest[0]), force=True)
-                elif kind == "done":
-                    result = UploadEvent("done", outcomes=tuple(rest[0]))
-                else:
-                    result = UploadEvent("error", rest[0])
-        finally:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(timeout=5)
-            self._upload_proc = None
+        for kind, *rest in self._worker(_upload_worker, (self.settings, uploads), "tanya-unggah",
+                                        ui.UPLOAD_CRASHED, ui.UPLOAD_TIMED_OUT):
+            if kind == "step":
+                step = Step.from_tuple(rest[0])
+                done = step.total > 0 and step.done >= step.total and step.item >= step.items
+                update = event(tracker.update(step), step.phase, force=done)
+                if update:
+                    yield update
+            elif kind == "note":
+                yield event(tracker.note(rest[0]), force=True)
+            elif kind == "done":
+                result = UploadEvent("done", outcomes=tuple(rest[0]))
+            else:
+                result = UploadEvent("error", rest[0])
         if result.kind == "done" and any(o.added for o in result.outcomes):
             yield event(tracker.update(Step("load")), "load", force=True)
             self.swap(pipeline.Bot.open(self.settings))
@@ -307,39 +282,56 @@ class ChatService:
             self._upload_lock.release()
 
     def _change_document(self, action: str, source: str) -> Iterator[UploadEvent]:
-        ctx = mp.get_context("spawn")  # not forked: see _add_files
-        events = ctx.Queue()
-        proc = ctx.Process(target=_document_worker, args=(self.settings, action, source, events),
-                           name="tanya-dokumen")
         yield UploadEvent("progress", ui.UPLOAD_PREPARING, 0.05)
+        result = None
+        for kind, *rest in self._worker(_document_worker, (self.settings, action, source),
+                                        "tanya-dokumen", ui.DOC_CRASHED, ui.DOC_TIMED_OUT):
+            if kind == "progress":
+                yield UploadEvent("progress", rest[0], rest[1])
+            elif kind == "done":
+                result = UploadEvent("done", outcomes=(rest[0],))
+            else:
+                result = UploadEvent("error", rest[0])
+        if pipeline.current_generation(self.settings) != self.generation:
+            yield UploadEvent("progress", ui.UPLOAD_LOADING, 0.95)
+            self.swap(pipeline.Bot.open(self.settings))
+        yield result
+
+    def _worker(self, target, args: tuple, name: str, crashed: str,
+                timed_out: str) -> Iterator[tuple]:
+        """Run ``target(*args, events)`` in a spawned process and yield its messages (tuples,
+        the first item their kind) until one is "done" or "error"; a process that dies or
+        outlives UPLOAD_TIME_LIMIT_S ends with ("error", crashed / timed_out). Spawned, not
+        forked: this process has the web server's and the model's threads, which a fork would
+        copy mid-flight, and the build's memory goes back on exit. Not a daemon: it forks its
+        own time-limited PDF readers."""
+        ctx = mp.get_context("spawn")
+        events = ctx.Queue()
+        proc = ctx.Process(target=target, args=(*args, events), name=name)
+        self._upload_proc = proc
         proc.start()
         deadline = time.monotonic() + UPLOAD_TIME_LIMIT_S
-        result = None
         try:
-            while result is None:
+            while True:
                 try:
-                    kind, *rest = events.get(timeout=0.5)
+                    message = events.get(timeout=0.5)
                 except queue_mod.Empty:
                     if not proc.is_alive():
-                        result = UploadEvent("error", ui.DOC_CRASHED)
-                    elif time.monotonic() > deadline:
-                        result = UploadEvent("error", ui.DOC_TIMED_OUT)
+                        yield ("error", crashed)
+                        return
+                    if time.monotonic() > deadline:
+                        yield ("error", timed_out)
+                        return
                     continue
-                if kind == "progress":
-                    yield UploadEvent("progress", rest[0], rest[1])
-                elif kind == "done":
-                    result = UploadEvent("done", outcomes=(rest[0],))
-                else:
-                    result = UploadEvent("error", rest[0])
+                yield message
+                if message[0] in ("done", "error"):
+                    return
         finally:
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
                 proc.join(timeout=5)
-        if pipeline.current_generation(self.settings) != self.generation:
-            yield UploadEvent("progress", ui.UPLOAD_LOADING, 0.95)
-            self.swap(pipeline.Bot.open(self.settings))
-        yield result
+            self._upload_proc = None
 
     def close(self) -> None:
         """The server is stopping: end a running upload's worker (its files are taken out of
