@@ -38,6 +38,7 @@ from typing import BinaryIO
 
 from . import ui_text as ui
 from .furniture import strip_furniture
+from .sandbox import limit_memory, reason_died, send_json
 from .schema import Document, Page, Skipped
 from .textnorm import clean, decode_bytes
 
@@ -184,10 +185,10 @@ def find_files(corpus: Path) -> list[Path]:
 
 def file_sha256(path: Path) -> str:
     with open(path, "rb") as f:
-        return _stream_sha256(f)
+        return stream_sha256(f)
 
 
-def _stream_sha256(f: BinaryIO) -> str:
+def stream_sha256(f: BinaryIO) -> str:
     h = hashlib.sha256()
     for block in iter(lambda: f.read(1 << 20), b""):
         h.update(block)
@@ -198,27 +199,27 @@ def source_name(path: Path, corpus: Path) -> str:
     return path.relative_to(corpus).as_posix()
 
 
-class _Refused(Exception):
+class Refused(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
 
 
-def _open_checked(path: Path, corpus: Path) -> BinaryIO:
+def open_checked(path: Path, corpus: Path) -> BinaryIO:
     """``path`` opened for reading, once it is known to be a regular file inside ``corpus``
-    (raises ``_Refused`` otherwise). The open does not block on a FIFO, and the type is
+    (raises ``Refused`` otherwise). The open does not block on a FIFO, and the type is
     checked on the opened file, so a file swapped after the check is still caught."""
     target = _link_target(path, corpus.resolve())  # any folder on the way may be a link
     if target == ui.REASON_LINK_BROKEN and not path.is_symlink():  # a plain file, gone
-        raise _Refused(os_error_reason(FileNotFoundError(errno.ENOENT, "")))
+        raise Refused(os_error_reason(FileNotFoundError(errno.ENOENT, "")))
     if isinstance(target, str):
-        raise _Refused(target)
+        raise Refused(target)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
         | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(target, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _Refused(ui.REASON_NOT_REGULAR)
+            raise Refused(ui.REASON_NOT_REGULAR)
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -234,12 +235,12 @@ def load_file(path: Path, corpus: Path,
     is_pdf = path.suffix.lower() == ".pdf"
     limit = PDF_MAX_BYTES if is_pdf else MAX_TEXT_BYTES
     try:
-        with _open_checked(path, corpus) as f:
+        with open_checked(path, corpus) as f:
             size = os.fstat(f.fileno()).st_size
             if size > limit:
                 return Skipped(source, reason_too_big(size, limit))
             if is_pdf:
-                sha = _stream_sha256(f)
+                sha = stream_sha256(f)
                 result = _read_pdf_in_worker(f.fileno(), on_page)
                 if isinstance(result, str):
                     return Skipped(source, result)
@@ -256,7 +257,7 @@ def load_file(path: Path, corpus: Path,
                 raw_pages = [(None, text)]
                 if on_page:
                     on_page(1, 1)
-    except _Refused as e:
+    except Refused as e:
         return Skipped(source, e.reason)
     except OSError as e:
         return Skipped(source, os_error_reason(e))
@@ -373,33 +374,11 @@ def reason_for(error: BaseException) -> str:
     return ui.REASON_BROKEN
 
 
-def _limit_memory(extra: int) -> None:
-    """Cap this process's address space at what it maps now plus ``extra`` bytes (Linux)."""
-    try:
-        import resource
-
-        with open("/proc/self/statm", encoding="ascii") as f:
-            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = mapped + extra
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, OSError, ValueError):
-        pass  # no /proc or no rlimits: the time limits still hold
-
-
-def _send(conn, message) -> None:
-    """One message to the parent as JSON bytes: the parent never unpickles what a process
-    that parses a hostile file sends (docs/security.md: nothing is read with pickle)."""
-    conn.send_bytes(json.dumps(message, ensure_ascii=False).encode("utf-8"))
-
-
 def _pdf_worker(fd: int, conn) -> None:
     """The forked worker: send the page count (``{"pages": n}``), each page, then ``None`` when
     done, or a reason string. ``fd``
     is the parent's open file (inherited by the fork), so the file checked is the file read."""
-    _limit_memory(PDF_MEMORY_LIMIT_BYTES)
+    limit_memory(PDF_MEMORY_LIMIT_BYTES)
     # Ctrl-C in the terminal reaches the whole process group: the parent stops, and ends this
     # worker (a daemon) itself; no KeyboardInterrupt traceback from here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -407,13 +386,13 @@ def _pdf_worker(fd: int, conn) -> None:
     try:
         with os.fdopen(os.dup(fd), "rb") as stream:
             stream.seek(0)
-            for page in read_pdf_pages(stream, lambda n: _send(conn, {"pages": n})):
-                _send(conn, page)
+            for page in read_pdf_pages(stream, lambda n: send_json(conn, {"pages": n})):
+                send_json(conn, page)
         message = None
     except Exception as e:  # noqa: BLE001 - whatever a hostile file raises becomes a reason
         message = reason_for(e)
     with contextlib.suppress(Exception):  # out of memory even for this: the parent sees EOF
-        _send(conn, message)
+        send_json(conn, message)
     conn.close()
 
 
@@ -433,16 +412,6 @@ def _page_message(data: bytes) -> tuple[int, str] | int | str | None:
             and isinstance(message[1], str)):
         return message[0], message[1]
     return ui.REASON_BROKEN
-
-
-def _reason_died(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = str(-exitcode)
-        return ui.REASON_PDF_KILLED.format(signal=name)
-    return ui.REASON_PDF_DIED.format(code=exitcode)
 
 
 def _read_pdf_in_worker(fd: int, on_page: Callable[[int, int], None] | None = None
@@ -472,7 +441,7 @@ def _read_pdf_in_worker(fd: int, on_page: Callable[[int, int], None] | None = No
                 message = _page_message(recv.recv_bytes())
             except EOFError:  # the worker died without a word (killed, crashed)
                 proc.join(5)
-                return _reason_died(proc.exitcode)
+                return reason_died(proc.exitcode)
             if message is None:
                 return pages
             if isinstance(message, str):

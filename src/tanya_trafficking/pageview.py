@@ -162,7 +162,7 @@ def page_image(corpus: Path, source: str, sha256: str | None, page: int, quote: 
             _cache.move_to_end(key)
             return _cache[key]
     try:
-        with loaders._open_checked(corpus / source, corpus) as f:
+        with loaders.open_checked(corpus / source, corpus) as f:
             st = os.fstat(f.fileno())
             if st.st_size > loaders.PDF_MAX_BYTES:
                 return loaders.reason_too_big(st.st_size, loaders.PDF_MAX_BYTES)
@@ -170,12 +170,12 @@ def page_image(corpus: Path, source: str, sha256: str | None, page: int, quote: 
             if stamp not in _hashes:  # hashed once per version of the file
                 if len(_hashes) > 256:
                     _hashes.clear()
-                _hashes[stamp] = loaders._stream_sha256(f)
+                _hashes[stamp] = loaders.stream_sha256(f)
             if _hashes[stamp] != sha256:
                 return ui.SOURCE_CHANGED
             with _renders:
                 result = pdfworker.render_page(f.fileno(), page, quote, hint)
-    except loaders._Refused as e:
+    except loaders.Refused as e:
         return e.reason
     except OSError as e:
         return loaders.os_error_reason(e)

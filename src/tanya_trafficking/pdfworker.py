@@ -4,7 +4,7 @@ the quote's characters on it, in a forked process with the limits of the PDF rea
 space on top of what it inherits). A hostile or broken file stops or kills the worker, not the
 server; what goes wrong is a reason in Indonesian (``ui_text.REASON_*``).
 
-Like the reader, the worker answers with one JSON message (``loaders._send``), never a
+Like the reader, the worker answers with one JSON message (``sandbox.send_json``), never a
 pickle: ``{"result": {"png": base64, "width", "height", "boxes": [[x0, y0, x1, y1], ...]}}``
 or ``{"reason": "..."}``. The parent checks its shape; anything else is a broken file.
 
@@ -23,7 +23,7 @@ import os
 import time
 from typing import BinaryIO
 
-from . import loaders
+from . import loaders, sandbox
 from . import ui_text as ui
 from .pagematch import line_boxes, locate
 
@@ -117,7 +117,7 @@ def reason_for(error: BaseException) -> str:
 
 def _render_worker(fd: int, page_number: int, quote: str, hint: float, conn) -> None:
     """The forked worker: one message, the page or the reason it cannot be drawn."""
-    loaders._limit_memory(loaders.PDF_MEMORY_LIMIT_BYTES)
+    sandbox.limit_memory(loaders.PDF_MEMORY_LIMIT_BYTES)
     try:
         with os.fdopen(os.dup(fd), "rb") as stream:
             stream.seek(0)
@@ -125,7 +125,7 @@ def _render_worker(fd: int, page_number: int, quote: str, hint: float, conn) -> 
     except Exception as e:  # noqa: BLE001 - whatever a hostile file raises becomes a reason
         message = {"reason": reason_for(e)}
     with contextlib.suppress(Exception):  # out of memory even for this: the parent sees EOF
-        loaders._send(conn, message)
+        sandbox.send_json(conn, message)
     conn.close()
 
 
@@ -180,7 +180,7 @@ def render_page(fd: int, page_number: int, quote: str, hint: float = 0.0) -> dic
             data = recv.recv_bytes(maxlength=PNG_MAX_BYTES * 2)
         except EOFError:  # the worker died without a word (killed, crashed)
             proc.join(5)
-            return loaders._reason_died(proc.exitcode)
+            return sandbox.reason_died(proc.exitcode)
         except OSError:  # longer than maxlength
             return ui.REASON_TOO_BIG
         return _result(data)
