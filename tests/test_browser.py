@@ -777,6 +777,70 @@ def test_documents_panel_on_a_phone(browser, server) -> None:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+PHONE_DOC = "catatan-ponsel-bitung.txt"
+PHONE_FACT = ("Pada tahun 2025 Dinas Sosial Kota Bitung memulangkan 37 pekerja migran yang "
+              "menjadi korban penipuan lowongan kerja.")
+PHONE_QUESTION = "Berapa pekerja migran yang dipulangkan Dinas Sosial Kota Bitung?"
+
+
+def test_upload_scope_and_delete_on_a_phone(browser, server, tmp_path) -> None:
+    """The whole path on a 390 px screen: upload in the panel, search only that document,
+    delete it after the confirmation."""
+    from selenium.webdriver.common.by import By
+
+    upload = tmp_path / PHONE_DOC
+    upload.write_text(f"Catatan Bitung.\n\n{PHONE_FACT}\n", encoding="utf-8")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 844, "deviceScaleFactor": 2,
+                             "mobile": True})
+    sidebar_open = "return document.querySelector('#tt-sidebar').classList.contains('open')"
+
+    def open_panel():
+        browser.execute_script("window.scrollTo(0, 0)")
+        browser.find_element(By.CSS_SELECTOR, "button.tt-open-panel").click()
+        _wait(lambda: browser.execute_script(sidebar_open), message="panel opens")
+        time.sleep(0.5)  # its slide-in animation
+
+    def close_panel():
+        browser.find_element(By.CSS_SELECTOR, "#tt-sidebar .toggle-button").click()
+        _wait(lambda: not browser.execute_script(sidebar_open), message="panel closes")
+
+    try:
+        _open(browser, server)
+        open_panel()
+        browser.find_element(By.CSS_SELECTOR, "#tt-sidebar input[type=file]") \
+            .send_keys(str(upload))
+        status = browser.find_element(By.CSS_SELECTOR, "#tt-upload-status")
+        _wait(lambda: "1 dari 1 berkas ditambahkan" in status.text, timeout=180,
+              message="upload indexed on the phone")
+        item = _wait(lambda: _doc_item(browser, PHONE_DOC), message="listed")
+        for box in browser.find_elements(By.CSS_SELECTOR, "#tt-docs input.tt-scope"):
+            if box != item.find_element(By.CSS_SELECTOR, "input.tt-scope"):
+                browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+                box.click()
+        close_panel()
+        answer = _ask(browser, ACTIP_Q)  # the starter documents are out of scope
+        assert "tidak ditemukan" in answer and ACTIP_SOURCE not in answer, answer
+        answer = _ask(browser, PHONE_QUESTION)
+        assert "Jawaban singkat: 37" in answer and PHONE_FACT in answer, answer
+        open_panel()
+        item = _doc_item(browser, PHONE_DOC)
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+        item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
+        confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
+        _wait(confirm.is_displayed, message="confirmation shown")
+        confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes").click()
+        _wait(lambda: _doc_item(browser, PHONE_DOC) is None, timeout=180,
+              message="gone from the panel")
+        assert not (server.corpus / PHONE_DOC).exists()
+        for box in browser.find_elements(By.CSS_SELECTOR, "#tt-docs input.tt-scope"):
+            assert box.is_selected()  # the redrawn list searches every document again
+        close_panel()
+        assert ACTIP_A in _ask(browser, ACTIP_Q)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def test_password_protected_page(browser, server, tmp_path) -> None:
     """With TANYA_PASSWORD the browser asks with its own login dialog (HTTP Basic): without
     credentials no chat, with them the chat as usual (the 401 page itself is checked over

@@ -165,10 +165,20 @@
     if (box.checked) unchecked.delete(box.value); else unchecked.add(box.value);
     syncScope();
   });
-  let docsRoot = null;  // the list drawn last: a new one (after a change) gets the scope again
+  // The list drawn last (its root and its documents): a redrawn or changed list gets the
+  // scope again. Gradio may patch the list in place, so its documents are compared too.
+  let docsRoot = null, docsKey = null;
   new MutationObserver(() => {
     const root = document.querySelector('#tt-docs .tt-docs');
-    if (root && root !== docsRoot) { docsRoot = root; syncScope(); }
+    if (!root) return;
+    const boxes = scopeBoxes();
+    const key = boxes.map((b) => b.value).join('\n');
+    if (root === docsRoot && key === docsKey) return;
+    docsRoot = root; docsKey = key;
+    // Every listed document unchecked by the user (the checked ones were deleted): search
+    // every document again, rather than none.
+    if (boxes.length && boxes.every((b) => unchecked.has(b.value))) unchecked.clear();
+    syncScope();
   }).observe(document.body, {subtree: true, childList: true});
   const runAction = (action, source) => {
     if (!setBox('tt-doc-action', JSON.stringify({action, source}))) return;
