@@ -39,10 +39,10 @@ def ask_all(bot, items) -> list[tuple[dict, float | None]]:
     seen: dict = {}
     original = pipeline.add_short_answer
 
-    def recording(result, reading, gate=0.0):
+    def recording(result, reading, gate=0.0, in_passage=0.0):
         if result.found and reading is not None:
-            seen["p"] = 1.0 - reading.no_answer
-        return original(result, reading, 0.0)
+            seen["p"] = max(1.0 - reading.no_answer, in_passage)
+        return original(result, reading, 0.0, in_passage)
 
     ungated = copy_with(bot, settings=bot.settings.replace(reader_gate=0.0))
     out = []

@@ -446,6 +446,17 @@ def test_a_doubtful_reader_makes_the_bot_abstain_with_the_quote_as_related() -> 
     assert add_short_answer(_found(text), reading, gate=0.0).found  # the gate off: kept
 
 
+def test_the_gate_keeps_a_quote_the_reader_believed_in_its_passage() -> None:
+    # Alone, "Ia lahir tahun 1950." names no one: the reader doubts it. Read in its passage
+    # (after the sentence naming the person) it was sure: the answer stays.
+    text = "Ia lahir tahun 1950."
+    reading = SimpleNamespace(start=15, end=19, text="1950", no_answer=0.95)
+    assert not add_short_answer(_found(text), reading, gate=0.1).found
+    assert not add_short_answer(_found(text), reading, gate=0.1, in_passage=0.05).found
+    kept = add_short_answer(_found(text), reading, gate=0.1, in_passage=0.6)
+    assert kept.found and kept.short_answer == "1950"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("question, expected", [
     ("Kapan ACTIP didirikan?", "2015"),

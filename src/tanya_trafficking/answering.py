@@ -222,15 +222,18 @@ def answer(q: Query, hits: list[Hit], lexical: LexicalIndex, page_text,
 # --- the short answer ----------------------------------------------------------------------
 
 
-def add_short_answer(result: Answer, reading, gate: float = 0.0) -> Answer:
+def add_short_answer(result: Answer, reading, gate: float = 0.0,
+                     in_passage: float = 0.0) -> Answer:
     """The reader's answer span inside the first quote (``reading``: ``reader.ReadResult`` of
-    the question over that quote's text) becomes the short answer. When the reader's answer
-    probability is below ``gate`` the bot abstains instead and the first two quotes are shown
-    as "mungkin terkait" (all of them when those two hold a list's lead-in: it keeps its
-    items)."""
+    the question over that quote's text) becomes the short answer. When the reader doubts the
+    quote both read alone (answer probability) and read in its passage (``in_passage``: the
+    sentence's ``Evidence`` from the chunk reading, 0 when it was not read), that is both are
+    below ``gate``, the bot abstains instead and the first two quotes are shown as "mungkin
+    terkait" (all of them when those two hold a list's lead-in: it keeps its items). A sentence
+    alone loses what its passage said before it ("Ia", "tahun itu")."""
     if not result.found or reading is None:
         return result
-    if 1.0 - reading.no_answer < gate:
+    if max(1.0 - reading.no_answer, in_passage) < gate:
         quotes = result.quotes if any(introduces(x.text) for x in result.quotes[:2]) \
             else result.quotes[:2]
         return replace(result, found=False, text=render(list(quotes), False), quotes=quotes)

@@ -60,7 +60,8 @@ class Settings:
 
     # Answering: the bot abstains when the answer confidence is below this (calibrated on
     # answerable versus unanswerable questions, see README), or when the reader's answer
-    # probability for the chosen quote is below `reader_gate` (docs/reader.md).
+    # probability for the chosen quote, read alone and read in its passage, is below
+    # `reader_gate` both times (docs/reader.md).
     abstain_threshold: float = 0.57
     reader_gate: float = 0.1
     # The reader reads the top `reader_chunks` chunks whole: they are reranked by retrieval score +

@@ -172,8 +172,11 @@ class Bot:
         if result.found and result.short_answer is None and calibrated:
             # the rules chose: the reader reads that quote alone, to check it and to give
             # the short answer
-            reading = self.reader.read(query.normalized, [result.quotes[0].text])[0]
-            result = add_short_answer(result, reading, self.settings.reader_gate)
+            first = result.quotes[0]
+            reading = self.reader.read(query.normalized, [first.text])[0]
+            in_passage = evidence.get((first.source, first.page, first.start))
+            result = add_short_answer(result, reading, self.settings.reader_gate,
+                                      in_passage.evidence if in_passage else 0.0)
         ranked = rerank(read, reads, self.settings.reader_rerank) + hits[len(read):]
         return replace(result, question=question, hits=tuple(ranked), query=query,
                        context=context, highlights=quote_highlights(result, query))
