@@ -328,9 +328,9 @@ def incremental(work: Path, pool: Pool, fresh: list[str], target: int, embedder)
     read: list[str] = []
     real_load = building.load_file
 
-    def counting_load(path, corpus_dir):
+    def counting_load(path, corpus_dir, **kwargs):
         read.append(path.name)
-        return real_load(path, corpus_dir)
+        return real_load(path, corpus_dir, **kwargs)
 
     building.load_file = counting_load
 
