@@ -184,7 +184,13 @@ def test_page_is_indonesian_even_for_an_english_browser(browser, server) -> None
     assert browser.title == "Tanya Trafficking"
     assert browser.execute_script("return navigator.language").startswith("en")
     assert browser.execute_script("return document.documentElement.lang") == "id"
-    text = browser.find_element("css selector", "body").text
+    # The documents panel is drawn again when the page loads (it may have changed since the
+    # server started): read the page once the list is there.
+    def listed():
+        t = browser.find_element("css selector", "body").text
+        return t if ACTIP_SOURCE in t and "Indeks ulang" in t else None
+
+    text = _wait(listed, message="documents listed")
     for phrase in ("Dokumen terindeks", "Tambah dokumen", "Pilih berkas untuk diunggah",
                    "Tentang", "Kirim", "Percakapan baru", "Coba salah satu contoh",
                    "kutipan persis dari dokumen, bukan pendapat", ACTIP_SOURCE,
