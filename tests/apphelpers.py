@@ -83,17 +83,8 @@ class AppServer:
             dep = next(d for d in config["dependencies"] if [box, "submit"] in d["targets"])
             self._chat_event = (dep, box, dep["outputs"].index(chat))
         dep, box, out = self._chat_event
-        body = json.dumps({
-            # States (history, turns) are taken from the session on the server: None here.
-            "data": [question if i == box else None for i in dep["inputs"]],
-            "event_data": None, "fn_index": dep["id"], "trigger_id": box,
-            "session_hash": session,
-        }).encode()
-        status, _, text = self.get("/gradio_api/queue/join", method="POST", data=body,
-                                   headers={"Content-Type": "application/json"})
-        if status != 200:
-            raise RuntimeError(f"queue/join answered {status}: {text[:500]}")
-        event_id = json.loads(text)["event_id"]
+        # States (history, turns) are taken from the session on the server: None here.
+        event_id = self._join(dep, box, question, session)
         req = urllib.request.Request(f"{self.url}gradio_api/queue/data?session_hash={session}")
         with urllib.request.urlopen(req, timeout=timeout) as stream:
             for raw in stream:
@@ -108,6 +99,22 @@ class AppServer:
                 if msg["msg"] == "close_stream":
                     break
         raise RuntimeError(f"the chat event {event_id} never completed")
+
+    def _join(self, dep: dict, trigger: int, value, session: str) -> str:
+        """Join the queue for event ``dep`` fired by component ``trigger`` with ``value`` as
+        that component's input (every other input None); returns the event id."""
+        import json
+
+        body = json.dumps({
+            "data": [value if i == trigger else None for i in dep["inputs"]],
+            "event_data": None, "fn_index": dep["id"], "trigger_id": trigger,
+            "session_hash": session,
+        }).encode()
+        status, _, text = self.get("/gradio_api/queue/join", method="POST", data=body,
+                                   headers={"Content-Type": "application/json"})
+        if status != 200:
+            raise RuntimeError(f"queue/join answered {status}: {text[:500]}")
+        return json.loads(text)["event_id"]
 
     def upload(self, paths: list[Path], session: str, timeout: float = 600) -> list[list]:
         """The page's upload button, over HTTP as the page does it: the files go to Gradio's
@@ -132,16 +139,7 @@ class AppServer:
         dep = next(d for d in config["dependencies"] if [button, "upload"] in d["targets"])
         value = [{"path": s, "orig_name": p.name, "size": p.stat().st_size,
                   "meta": {"_type": "gradio.FileData"}} for s, p in zip(stored, paths)]
-        body = json.dumps({
-            "data": [value if i == button else None for i in dep["inputs"]],
-            "event_data": None, "fn_index": dep["id"], "trigger_id": button,
-            "session_hash": session,
-        }).encode()
-        status, _, text = self.get("/gradio_api/queue/join", method="POST", data=body,
-                                   headers={"Content-Type": "application/json"})
-        if status != 200:
-            raise RuntimeError(f"queue/join answered {status}: {text[:500]}")
-        event_id = json.loads(text)["event_id"]
+        event_id = self._join(dep, button, value, session)
         states: list[list] = []
         current: list | None = None
         req = urllib.request.Request(f"{self.url}gradio_api/queue/data?session_hash={session}")
