@@ -105,6 +105,22 @@ def _wait(predicate, timeout: float = WAIT_S, message: str = ""):
     raise AssertionError(f"timed out: {message} (last: {last!r})")
 
 
+@contextmanager
+def _viewport(driver, width: int, height: int, mobile: bool = False, scale: int = 1):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": scale,
+                            "mobile": mobile})
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _phone(driver):
+    """A 390 x 844 phone screen."""
+    return _viewport(driver, 390, 844, mobile=True, scale=2)
+
+
 def _open(driver, server: AppServer, keep: bool = False, query: str = "") -> None:
     """Load the page. The browser keeps the conversation across loads: unless ``keep``, its
     kept copy is forgotten first, so every test starts with an empty chat."""
@@ -112,10 +128,12 @@ def _open(driver, server: AppServer, keep: bool = False, query: str = "") -> Non
         driver.execute_cdp_cmd("Storage.clearDataForOrigin", {
             "origin": server.url.rstrip("/"), "storageTypes": "local_storage"})
     driver.get(server.url + query)
-    # window.__tt: the page's own script ran, which Gradio does once the app is up.
+    # window.__tt: the page's own script ran, which Gradio does once the app is up;
+    # window.__ttReady: the load event redrew the documents panel and restored the chat.
     _wait(lambda: driver.execute_script(
         "return !!document.querySelector('#tt-input textarea') && "
-        "!!document.querySelector('#tt-docs .tt-docs') && window.__tt === true"),
+        "!!document.querySelector('#tt-docs .tt-docs') && window.__tt === true && "
+        "window.__ttReady === true"),
         message="page loaded")
 
 
@@ -564,10 +582,7 @@ def test_upload_pdf_then_ask_about_it(browser, server, tmp_path) -> None:
 def test_phone_screen_390px(browser, server) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 390, "height": 844, "deviceScaleFactor": 2,
-                             "mobile": True})
-    try:
+    with _phone(browser):
         _open(browser, server)
         assert browser.execute_script("return window.innerWidth") == 390
         sidebar = browser.find_element(By.CSS_SELECTOR, "#tt-sidebar")
@@ -620,8 +635,6 @@ def test_phone_screen_390px(browser, server) -> None:
         for tool in ("#tt-clear-history", "#tt-export"):
             r = browser.find_element(By.CSS_SELECTOR, tool).rect
             assert r["x"] >= 0 and r["x"] + r["width"] <= 390, (tool, r)
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_desktop_shows_the_side_panel_open(browser, server) -> None:
@@ -677,10 +690,7 @@ def test_documents_panel_scopes_reindexes_and_deletes(browser, server, tmp_path)
 
     upload = tmp_path / DOC_NAME
     upload.write_text(f"Catatan Pelabuhan.\n\n{DOC_FACT}\n", encoding="utf-8")
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 1280, "height": 800, "deviceScaleFactor": 1,
-                             "mobile": False})
-    try:
+    with _viewport(browser, 1280, 800):
         _open(browser, server)
         browser.find_element(By.CSS_SELECTOR, "#tt-sidebar input[type=file]") \
             .send_keys(str(upload))
@@ -744,18 +754,13 @@ def test_documents_panel_scopes_reindexes_and_deletes(browser, server, tmp_path)
         answer = _ask(browser, DOC_QUESTION)
         assert "tidak ditemukan" in answer and DOC_NAME not in answer, answer
         assert "58 awak kapal" not in answer
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert server.proc.poll() is None
 
 
 def test_documents_panel_on_a_phone(browser, server) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 390, "height": 844, "deviceScaleFactor": 2,
-                             "mobile": True})
-    try:
+    with _phone(browser):
         _open(browser, server)
         sidebar = browser.find_element(By.CSS_SELECTOR, "#tt-sidebar")
         _wait(lambda: "open" not in sidebar.get_attribute("class"), message="starts closed")
@@ -763,6 +768,11 @@ def test_documents_panel_on_a_phone(browser, server) -> None:
         browser.find_element(By.CSS_SELECTOR, "button.tt-open-panel").click()
         _wait(lambda: "open" in sidebar.get_attribute("class"), message="panel opens")
         time.sleep(0.5)  # its slide-in animation
+        # The header's button only opens: a second tap (or a tap while the page's first
+        # drawing still shows the panel) leaves it open.
+        browser.execute_script("document.querySelector('button.tt-open-panel').click()")
+        time.sleep(0.5)
+        assert "open" in sidebar.get_attribute("class")
         item = _doc_item(browser, ACTIP_SOURCE)
         buttons = item.find_elements(By.CSS_SELECTOR, ".tt-doc-actions button")
         assert [b.text for b in buttons] == ["Indeks ulang", "Hapus"]
@@ -779,8 +789,6 @@ def test_documents_panel_on_a_phone(browser, server) -> None:
         _screenshot(browser, "dokumen-ponsel")
         confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-no").click()  # nothing deleted
         assert not confirm.is_displayed() and (server.corpus / ACTIP_SOURCE).is_file()
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 PHONE_DOC = "catatan-ponsel-bitung.txt"
@@ -796,9 +804,6 @@ def test_upload_scope_and_delete_on_a_phone(browser, server, tmp_path) -> None:
 
     upload = tmp_path / PHONE_DOC
     upload.write_text(f"Catatan Bitung.\n\n{PHONE_FACT}\n", encoding="utf-8")
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 390, "height": 844, "deviceScaleFactor": 2,
-                             "mobile": True})
     sidebar_open = "return document.querySelector('#tt-sidebar').classList.contains('open')"
 
     def open_panel():
@@ -811,7 +816,7 @@ def test_upload_scope_and_delete_on_a_phone(browser, server, tmp_path) -> None:
         browser.find_element(By.CSS_SELECTOR, "#tt-sidebar .toggle-button").click()
         _wait(lambda: not browser.execute_script(sidebar_open), message="panel closes")
 
-    try:
+    with _phone(browser):
         _open(browser, server)
         open_panel()
         browser.find_element(By.CSS_SELECTOR, "#tt-sidebar input[type=file]") \
@@ -843,8 +848,6 @@ def test_upload_scope_and_delete_on_a_phone(browser, server, tmp_path) -> None:
             assert box.is_selected()  # the redrawn list searches every document again
         close_panel()
         assert ACTIP_A in _ask(browser, ACTIP_Q)
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_password_protected_page(browser, server, tmp_path) -> None:
@@ -871,17 +874,6 @@ def test_password_protected_page(browser, server, tmp_path) -> None:
 
 
 # --------------------------------------------------------------------------- conversation
-
-
-@contextmanager
-def _viewport(driver, width: int, height: int, mobile: bool = False):
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 1,
-                            "mobile": mobile})
-    try:
-        yield
-    finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def _kept(driver) -> bool:
@@ -1013,7 +1005,7 @@ def test_empty_index_invites_an_upload(browser, tmp_path) -> None:
         with _viewport(browser, 1280, 800):
             browser.get(srv.url)
             _wait(lambda: browser.execute_script(
-                "return window.__tt === true && !!document.querySelector('#tt-docs .tt-docs')"),
+                "return window.__ttReady === true && !!document.querySelector('#tt-docs .tt-docs')"),
                 message="page loaded")
             chat = browser.find_element(By.CSS_SELECTOR, "#tt-chat")
             _wait(lambda: "Belum ada dokumen untuk ditanyakan" in chat.text,
@@ -1159,10 +1151,7 @@ def test_source_of_a_pdf_quote_shows_its_page_with_the_quote_highlighted(
     wrong_page = re.sub(r"/2/", "/7/", path)
     assert server.get(wrong_page + ".png")[0] == 404
     # Phone: the same, closed with its "Tutup" button.
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 390, "height": 844, "deviceScaleFactor": 2,
-                             "mobile": True})
-    try:
+    with _phone(browser):
         _open(browser, server)
         _ask(browser, SOURCE_PDF_QUESTION)
         _open_last_citation(browser)
@@ -1173,8 +1162,6 @@ def test_source_of_a_pdf_quote_shows_its_page_with_the_quote_highlighted(
         _screenshot(browser, "sumber-pdf-ponsel")
         browser.find_element(By.CSS_SELECTOR, "#tt-viewer button.tt-viewer-close").click()
         _wait(lambda: not _viewer_open(browser), message="Tutup closes the viewer")
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_source_of_a_text_quote_marks_it_in_its_passage(browser, server) -> None:

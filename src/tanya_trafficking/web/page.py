@@ -243,10 +243,10 @@ def build_ui(service: ChatService):
         gr.api(tanya, api_name="tanya", time_limit=EVENT_TIME_LIMIT_S,
                concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
         document_actions(service, documents_panel, doc_action, doc_run, doc_status, docs)
-        demo.load(documents_panel, None, docs, api_visibility="private",
-                  show_progress="hidden")
+        loaded = demo.load(documents_panel, None, docs, api_visibility="private",
+                           show_progress="hidden")
         wire_conversation(service, kept, chatbot, history, turns, asked, emptied, uploaded,
-                          demo)
+                          loaded)
     return demo
 
 
@@ -268,6 +268,8 @@ DOWNLOAD_JS = """(data) => {
 }"""
 FORGET_JS = "() => { try { localStorage.removeItem(%s); } catch (e) {} }" % json.dumps(
     STORAGE_KEY)
+# Marks the page settled: the documents panel and the kept conversation are drawn.
+READY_JS = "() => { window.__ttReady = true; }"
 
 
 def chat_start(manifest: dict) -> dict:
@@ -302,9 +304,10 @@ def conversation_controls() -> dict:
 
 
 def wire_conversation(service: ChatService, kept: dict, chatbot, history, turns, asked: list,
-                      emptied: list, uploaded, demo) -> None:
-    """Keep the conversation in the browser after every change, restore it on load, clear it
-    with "Hapus riwayat", export it; offer the examples the index can answer."""
+                      emptied: list, uploaded, loaded) -> None:
+    """Keep the conversation in the browser after every change, restore it once the page has
+    loaded (``loaded``: the page's load event), clear it with "Hapus riwayat", export it; offer
+    the examples the index can answer."""
     import gradio as gr
 
     quiet = dict(api_visibility="private", show_progress="hidden")
@@ -314,7 +317,9 @@ def wire_conversation(service: ChatService, kept: dict, chatbot, history, turns,
         hist, trn = _trim(list(hist or []), dict(trn or {}))
         return conversation.saved_conversation(hist, trn, key)
 
-    def restore(saved):
+    def restore(saved, current):
+        if current:  # asked before the page had settled: the new turn is not wiped out
+            return gr.skip(), gr.skip(), gr.skip()
         hist, trn = conversation.restore_conversation(saved, key, MAX_HISTORY)
         return gr.update(value=hist, **chat_start(service.manifest())), hist, trn
 
@@ -330,7 +335,8 @@ def wire_conversation(service: ChatService, kept: dict, chatbot, history, turns,
 
     for event in asked + emptied:
         event.then(save, [history, turns], [kept["saved"]], **quiet)
-    demo.load(restore, [kept["saved"]], [chatbot, history, turns], **quiet)
+    loaded.then(restore, [kept["saved"], history], [chatbot, history, turns], **quiet) \
+        .then(None, None, None, js=READY_JS, **quiet)
     kept["clear"].click(clear, None, [chatbot, history, turns, kept["saved"]], **quiet) \
         .then(None, None, None, js=FORGET_JS, **quiet)
     kept["export"].click(export, [turns], [kept["file"]], **quiet) \

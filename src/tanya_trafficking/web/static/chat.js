@@ -63,18 +63,24 @@
     const t = setInterval(() => { if (accept() || ++n > 50) clearInterval(t); }, 200);
   }
 
-  // On a phone the side panel covers the page: start with it closed.
+  // On a phone the side panel covers the page: start with it closed, unless the user has
+  // already opened it with the header's button (a quick tap must not be undone).
+  let panelTouched = false;
   if (window.matchMedia('(max-width: 768px)').matches) {
     let n = 0;
     const t = setInterval(() => {
+      if (panelTouched) { clearInterval(t); return; }
       const open = document.querySelector('#tt-sidebar.open .toggle-button');
       if (open) { open.click(); clearInterval(t); } else if (++n > 50) clearInterval(t);
     }, 100);
   }
 
-  // The header's "Dokumen & unggah" button (phones) opens the side panel.
+  // The header's "Dokumen & unggah" button (phones) opens the side panel; it never closes
+  // it (the panel may still be open from the page's first drawing).
   document.addEventListener('click', (ev) => {
     if (!(ev.target.closest && ev.target.closest('button.tt-open-panel'))) return;
+    panelTouched = true;
+    if (document.querySelector('#tt-sidebar.open')) return;
     const toggle = document.querySelector('#tt-sidebar .toggle-button');
     if (toggle) toggle.click();
   });
