@@ -1005,7 +1005,8 @@ def test_empty_index_invites_an_upload(browser, tmp_path) -> None:
         with _viewport(browser, 1280, 800):
             browser.get(srv.url)
             _wait(lambda: browser.execute_script(
-                "return window.__ttReady === true && !!document.querySelector('#tt-docs .tt-docs')"),
+                "return window.__ttReady === true && "
+                "!!document.querySelector('#tt-docs .tt-docs')"),
                 message="page loaded")
             chat = browser.find_element(By.CSS_SELECTOR, "#tt-chat")
             _wait(lambda: "Belum ada dokumen untuk ditanyakan" in chat.text,
