@@ -472,6 +472,30 @@ def test_check_index_without_corpus_uses_the_recorded_corpus(cli_index: CliIndex
     assert str(cli_index.corpus.resolve()) in proc.stdout
 
 
+def test_ask_and_eval_note_an_index_that_no_longer_matches_its_corpus(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "korpus", tmp_path / "indeks"
+    corpus.mkdir()
+    (corpus / "actip.txt").write_text(f"ACTIP adalah singkatan dari {ACTIP_A}.\n",
+                                      encoding="utf-8")
+    build = run_cli("rebuild-index", "--corpus", corpus, "--index", index, env=_clean_env())
+    assert build.returncode == 0, _show(build)
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"question": ACTIP_Q, "answers": [ACTIP_A]}) + "\n",
+                         encoding="utf-8")
+
+    fresh = run_cli("ask", ACTIP_Q, "--index", index, env=_clean_env())
+    assert fresh.returncode == 0 and ACTIP_A in fresh.stdout and not fresh.stderr, _show(fresh)
+
+    (corpus / "baru.txt").write_text("Laporan baru tentang Kamboja.\n", encoding="utf-8")
+    for proc in (run_cli("ask", ACTIP_Q, "--index", index, "--json", env=_clean_env()),
+                 run_cli("eval", questions, "--index", index, "--json", env=_clean_env())):
+        assert proc.returncode == 0, _show(proc)
+        json.loads(proc.stdout)  # standard output stays one JSON object
+        assert "indeks tidak cocok lagi dengan korpus (isi korpus berubah)" in proc.stderr
+        assert f"rebuild-index --corpus {corpus.resolve()} --index {index}" in proc.stderr
+        assert "Traceback" not in proc.stderr, _show(proc)
+
+
 def test_repair_message_names_the_corpus(cli_index: CliIndex, tmp_path: Path) -> None:
     broken = tmp_path / "index"
     shutil.copytree(cli_index.index, broken)

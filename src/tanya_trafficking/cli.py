@@ -93,6 +93,15 @@ def _fail_json(message: str, code: int = 1):
     sys.exit(code)
 
 
+def _note_stale(settings) -> None:
+    """One line on standard error when the index no longer matches its corpus."""
+    from . import pipeline
+
+    note = pipeline.stale_note(settings)
+    if note:
+        click.echo(note, err=True)
+
+
 _help = click.help_option("-h", "--help", help=ui.CLI_HELP_OPTION)
 
 
@@ -178,6 +187,7 @@ def ask(question, as_json, top_k, dokumen, index, model):
         bot = pipeline.Bot.open(settings)
     except store.IndexProblem as e:
         fail(str(e))
+    _note_stale(settings)
     sources = None
     if dokumen:
         try:
@@ -213,6 +223,7 @@ def eval_cmd(file, k, as_json, plot, calibrate, index, model):
         bot = pipeline.Bot.open(settings)
     except store.IndexProblem as e:
         _fail(str(e))
+    _note_stale(settings)
     result = evaluate.evaluate(bot, evaluate.read_items(file), k=k)
     if calibrate:
         result["calibration"] = evaluate.calibrate(result["questions"])

@@ -3,6 +3,7 @@
     build_index(settings)        corpus/ -> index/, redoing only what changed (building.py)
     index_status(settings)       is index/ there and does it match the corpus and model?
     ensure_index(settings)       rebuild when missing or stale (what `make run` / the app do)
+    stale_note(settings)         the note `ask` and `eval` print on a stale index
     check_index(settings)        a readable report: checksums, counts, corpus and model
     Bot.open(settings).ask(q)    load once, answer many questions; the Answer carries the
                                  parsed question, a follow-up's context and the highlights
@@ -50,7 +51,7 @@ from .textnorm import split_sentences
 from .uploads import UPLOAD_MAX_BYTES, UPLOAD_MAX_FILES, UploadOutcome
 
 __all__ = [
-    "Bot", "ask", "build_index", "ensure_index", "index_status", "check_index",
+    "Bot", "ask", "build_index", "ensure_index", "index_status", "stale_note", "check_index",
     "check_question", "corpus_to_rebuild", "follow_up_context", "current_generation",
     "corpus_hashes", "word_frequencies", "IndexProblem", "CorpusEmpty", "Passage",
     # the web chat's other doors (uploads.py, feedback.py)
@@ -79,6 +80,22 @@ def index_status(settings: Settings) -> tuple[bool, str]:
     hashes = corpus_hashes(settings.corpus, usable) if usable else {}
     reason = building.stale_reason(manifest, settings, hashes)
     return (True, ui.INDEX_MATCHES) if reason is None else (False, reason)
+
+
+def stale_note(settings: Settings) -> str | None:
+    """For ``ask`` and ``eval``, which answer from the index as it stands: a one-line note when
+    it no longer matches the corpus it was built from (the folder it recorded), else None."""
+    recorded = store.corpus_of(settings.index) if store.has_index(settings.index) else None
+    if recorded is not None:
+        if not recorded.is_dir():
+            return None
+        settings = settings.replace(corpus=recorded)
+    ok, reason = index_status(settings)
+    if ok:
+        return None
+    index = settings.index if settings.index != Settings().index else None
+    return ui.INDEX_STALE_NOTE.format(
+        reason=reason, command=store.rebuild_command(settings.model, index, settings.corpus))
 
 
 def ensure_index(settings: Settings, progress: bool = False) -> BuildReport | None:

@@ -438,6 +438,9 @@ STALE_OTHER_MODEL = "indeks dibuat dengan model lain"
 STALE_CHUNKING = "pengaturan pembagian teks berubah"
 STALE_READING = "aturan pembacaan dokumen berubah"
 STALE_CORPUS = "isi korpus berubah"
+# `ask` and `eval` on an index that no longer matches its corpus (standard error).
+INDEX_STALE_NOTE = ("Catatan: indeks tidak cocok lagi dengan korpus ({reason}); jawaban diambil "
+                    "dari indeks yang ada. Perbarui dengan: {command}")
 
 # --------------------------------------------------------------------------- check-index
 
