@@ -929,6 +929,30 @@ def test_conversation_is_kept_across_a_reload_exported_and_cleared(browser, serv
         assert browser.find_elements(By.CSS_SELECTOR, "#tt-chat button.example")
 
 
+def test_conversation_is_kept_across_a_server_restart(browser, server, tmp_path) -> None:
+    """The key that signs the kept conversation lives in a file beside the index (0600): a
+    second run of the server on the same folders and port restores what the first kept."""
+    root = tmp_path / "neustart"
+    first = start_app(root, index=server.index)
+    try:
+        key = first.index / ".conversation-key"
+        assert key.is_file() and key.stat().st_mode & 0o777 == 0o600
+        _open(browser, first)
+        _ask(browser, ACTIP_Q)
+        _wait(lambda: _kept(browser), message="conversation kept in the browser")
+    finally:
+        first.close()
+    second = start_app(root, port=first.port)  # same folders, same origin
+    try:
+        _open(browser, second, keep=True)
+        _wait(lambda: any(ACTIP_A in a for a in _answers(browser)),
+              message="restored after the restart")
+        follow = _ask(browser, "Kapan itu ditandatangani?")  # the turn behind it came back too
+        assert "2015" in follow and f"«{ACTIP_Q}»" in follow, follow
+    finally:
+        second.close()
+
+
 def test_send_on_an_empty_box_does_nothing_and_the_box_counts_down(browser, server) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

@@ -524,6 +524,10 @@ LOG_POINTER_CURRENT = "Penunjuk CURRENT"
 LOG_FALLBACK = "{what} tidak bisa dipakai: {problem}. Memakai generasi {gen}."
 LOG_PREVIOUS_UNTIDY = "PREVIOUS tidak bisa dirapikan ({reason})."
 LOG_NEW_INDEX_NOT_LOADED = "Indeks baru belum bisa dimuat ({problem}); generasi lama tetap dipakai."
+LOG_CONVERSATION_KEY_UNUSABLE = ("Kunci percakapan {path} tidak bisa dipakai ({problem}); "
+                                 "memakai kunci baru untuk sementara: riwayat percakapan yang "
+                                 "disimpan peramban tidak dipulihkan.")
+KEY_FILE_DAMAGED = "isinya bukan kunci yang sah"
 
 # --------------------------------------------------------------------------- system errors
 
