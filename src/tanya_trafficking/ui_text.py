@@ -226,6 +226,8 @@ NOT_FOUND_PAGE_TEXT = ("Alamat ini tidak ada di Tanya Trafficking. Mungkin tauta
                        "atau sudah tidak berlaku.")
 NOT_FOUND_BACK = "Kembali ke web chat"
 METHOD_NOT_ALLOWED = "Alamat ini tidak menerima permintaan dengan metode itu."
+SERVER_ERROR = ("Permintaan ini tidak bisa diproses. Periksa nama dan nilai parameternya "
+                "(untuk /tanya: pertanyaan, sebelumnya, dokumen).")
 FOREIGN_ORIGIN = "Permintaan dari situs lain ditolak."
 TOO_LARGE = "Permintaan terlalu besar. Pertanyaan paling banyak 1.000 karakter."
 UPLOAD_TOO_LARGE = ("Berkas terlalu besar: paling besar {max_mb} MB per berkas, "

@@ -65,10 +65,12 @@ def _is_html(message: dict) -> bool:
 
 async def send_not_found(scope, send, html: bool, status: int = 404,
                          keep_headers: tuple = ()) -> None:
-    """An Indonesian 404 (or, ``status`` 405, "method not allowed" as JSON, with the
-    ``Allow`` header among ``keep_headers``)."""
-    if status == 405:
-        body, content_type = (json.dumps({"detail": ui.METHOD_NOT_ALLOWED}, ensure_ascii=False)
+    """An Indonesian 404; or as JSON, ``status`` 405 ("method not allowed", the ``Allow``
+    header among ``keep_headers``) or 500 (e.g. Gradio's bare "Internal Server Error" for a
+    ``/call/v2`` body naming an unknown parameter)."""
+    if status in (405, 500):
+        detail = ui.METHOD_NOT_ALLOWED if status == 405 else ui.SERVER_ERROR
+        body, content_type = (json.dumps({"detail": detail}, ensure_ascii=False)
                               .encode("utf-8"), b"application/json")
     else:
         body, content_type = not_found_body(html)
@@ -156,9 +158,10 @@ class LimitsMiddleware:
                     await send({**message, "headers": headers})
                     await send({"type": "http.response.body", "body": body})
                     return
-                if message["status"] in (404, 405) and not _is_html(message):
-                    # Starlette's or Gradio's English "Not Found" / "Method Not Allowed" (an
-                    # Indonesian HTML 404, the source viewer's, stays as it is).
+                if message["status"] in (404, 405, 500) and not _is_html(message):
+                    # Starlette's or Gradio's English "Not Found" / "Method Not Allowed" /
+                    # "Internal Server Error" (an Indonesian HTML page, the source viewer's
+                    # 404 or 500, stays as it is).
                     refusing = True
                     allow = tuple((k, v) for k, v in message.get("headers", [])
                                   if k.lower() == b"allow")
