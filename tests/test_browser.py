@@ -953,6 +953,29 @@ def test_conversation_is_kept_across_a_server_restart(browser, server, tmp_path)
         second.close()
 
 
+def test_an_unknown_address_shows_an_indonesian_page(browser, server) -> None:
+    """A malformed source-viewer address (and any unknown one) is an Indonesian 404 page with
+    a way back to the chat, on a desktop and on a phone."""
+    from selenium.webdriver.common.by import By
+
+    for name, viewport in (("404-desktop", _viewport(browser, 1280, 800)),
+                           ("404-ponsel", _phone(browser))):
+        with viewport:
+            browser.get(server.url + "sumber/bukan-alamat")
+            heading = _wait(lambda: browser.find_elements(By.TAG_NAME, "h1"), message="404")
+            assert heading[0].text == "Halaman tidak ditemukan"
+            assert browser.execute_script("return document.documentElement.lang") == "id"
+            assert "Not Found" not in browser.page_source
+            assert not _english_words(_visible_strings(browser))
+            # Narrower than the screen: nothing is cut off on a phone.
+            assert browser.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth")
+            _screenshot(browser, name)
+    browser.find_element(By.LINK_TEXT, "Kembali ke web chat").click()
+    _wait(lambda: browser.execute_script(
+        "return !!document.querySelector('#tt-input textarea')"), message="back to the chat")
+
+
 def test_send_on_an_empty_box_does_nothing_and_the_box_counts_down(browser, server) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -1225,7 +1248,8 @@ def _no_temporary_screenshots():
 def test_screenshots_were_saved() -> None:
     for name in ("desktop-jawaban", "desktop-unggah", "desktop-unggah-kemajuan", "ponsel-jawaban",
                  "ponsel-panel", "riwayat-desktop", "kosong-desktop", "gelap-desktop",
-                 "dokumen-desktop", "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel"):
+                 "dokumen-desktop", "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel",
+                 "404-desktop", "404-ponsel"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
