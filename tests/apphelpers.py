@@ -223,16 +223,20 @@ def running_app(root: Path, **kwargs):
 
 
 def start_app(root: Path, env: dict | None = None, prelude: str | None = None,
-              corpus: Path | None = None, index: Path | None = None) -> AppServer:
+              corpus: Path | None = None, index: Path | None = None,
+              port: int | None = None) -> AppServer:
     """Start ``app.py`` with its corpus, index and feedback below ``root``.
 
     ``prelude``: Python code run in the server process before ``app.py`` (e.g. an audit
-    hook). ``index``: an existing index folder to copy instead of building one."""
+    hook). ``index``: an existing index folder to copy instead of building one. A ``root``
+    an earlier server used is used as it is (a restart on the same folders; with its
+    ``port``, the browser sees the same origin)."""
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(corpus or PROJECT_ROOT / "corpus", root / "corpus")
-    if index is not None:
+    if not (root / "corpus").exists():
+        shutil.copytree(corpus or PROJECT_ROOT / "corpus", root / "corpus")
+    if index is not None and not (root / "index").exists():
         shutil.copytree(index, root / "index")
-    port = free_port()
+    port = port or free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
     full_env.update({
         "TANYA_CORPUS": str(root / "corpus"),
@@ -250,7 +254,7 @@ def start_app(root: Path, env: dict | None = None, prelude: str | None = None,
         cmd = [sys.executable, "-c", code]
     else:
         cmd = [sys.executable, "app.py"]
-    with open(root / "server.log", "wb") as out:
+    with open(root / "server.log", "ab") as out:
         proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=full_env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     server = AppServer(proc, port, root)

@@ -253,6 +253,44 @@ def test_api_dokumen_with_an_unknown_name_gets_a_message(app_server: AppServer) 
     assert ACTIP_SOURCE in text and ACTIP_A not in text, text
 
 
+def _plain_call(server: AppServer, path: str, body: dict) -> tuple[str, str]:
+    """A plain-HTTP caller of Gradio's two-step API (no gradio_client): POST the values, then
+    read the event stream; (event, data) of its last event."""
+    import httpx
+
+    url = f"{server.url}gradio_api/call/{path}"
+    r = httpx.post(url, json=body, timeout=30)
+    assert r.status_code == 200, (r.status_code, r.text)
+    stream = httpx.get(f"{url}/{r.json()['event_id']}", timeout=90).text
+    events = re.findall(r"^event: (\w+)\ndata: (.*)$", stream, re.MULTILINE)
+    assert events, stream
+    return events[-1]
+
+
+def test_plain_http_callers_may_leave_out_the_optional_values(app_server: AppServer) -> None:
+    """Named values (``/gradio_api/call/v2/tanya``): ``sebelumnya`` and ``dokumen`` may be left
+    out, as with gradio_client. The list form (``/call/tanya``) still needs all three: Gradio
+    refuses a shorter list before our function runs (docs/decisions.md)."""
+    import httpx
+
+    event, data = _plain_call(app_server, "v2/tanya", {"pertanyaan": ACTIP_Q})
+    assert event == "complete" and ACTIP_A in json.loads(data)[0], data
+    event, data = _plain_call(app_server, "v2/tanya",
+                              {"pertanyaan": FOLLOW_Q, "sebelumnya": FOLLOW_PREV})
+    assert event == "complete" and FOLLOW_NOTE in json.loads(data)[0], data
+    event, data = _plain_call(app_server, "v2/tanya",
+                              {"pertanyaan": ACTIP_Q, "dokumen": ["tidak-ada.txt"]})
+    assert event == "complete" and "tidak-ada.txt" in json.loads(data)[0], data
+    event, data = _plain_call(app_server, "tanya", {"data": [ACTIP_Q, "", None]})
+    assert event == "complete" and ACTIP_A in json.loads(data)[0], data
+    event, _ = _plain_call(app_server, "tanya", {"data": [ACTIP_Q]})
+    assert event == "error"  # Gradio's "not enough input values" (its text hidden)
+    # A parameter name that /tanya does not have: one Indonesian sentence, not English.
+    r = httpx.post(f"{app_server.url}gradio_api/call/v2/tanya",
+                   json={"pertanyaan": ACTIP_Q, "salah": 1}, timeout=30)
+    assert r.status_code == 500 and r.json()["detail"].startswith("Permintaan ini tidak bisa")
+
+
 def test_rebuild_elsewhere_is_picked_up_without_restart(app_server: AppServer) -> None:
     """A generation published by ``rebuild-index`` in another process takes over by itself;
     until then the old one answers."""

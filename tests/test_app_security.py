@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import threading
 import time
@@ -376,6 +377,47 @@ def test_source_route_serves_only_the_live_index_documents(server) -> None:
         assert status == 404, path
         assert "root:" not in body and "import" not in body
         assert "Traceback" not in body and "valid" not in body, body  # no English
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_unknown_addresses_get_an_indonesian_404(server) -> None:
+    """Malformed source-viewer addresses and any other unknown path: an Indonesian page for a
+    browser, a short Indonesian JSON detail for an API client; never Starlette's English."""
+    from tanya_trafficking import ui_text
+
+    for path in ("/tidak-ada", "/sumber", "/sumber/", "/sumber/abc", "/sumber/a/b",
+                 "/sumber/a/b/c/d", "/gradio_api/tidak-ada",
+                 "/docs", "/assets/tidak-ada.js"):
+        status, headers, body = server.get(path, headers={"Accept": BROWSER_ACCEPT})
+        assert status == 404, (path, status, body[:200])
+        assert headers["Content-Type"].startswith("text/html"), (path, headers)
+        assert '<html lang="id">' in body and ui_text.NOT_FOUND_TITLE in body, (path, body)
+        assert ui_text.NOT_FOUND_BACK in body and "Not Found" not in body, (path, body)
+        for accept in ({"Accept": "application/json"}, {}):
+            status, headers, body = server.get(path, headers=accept)
+            assert status == 404, (path, status)
+            assert headers["Content-Type"].startswith("application/json"), (path, headers)
+            assert json.loads(body) == {"detail": ui_text.NOT_FOUND}, (path, body)
+    # A GET to an address that only takes POST: 405, in Indonesian too.
+    status, headers, body = server.get("/gradio_api/call/tanya")
+    assert status == 405 and "POST" in headers.get("Allow", ""), (status, headers)
+    assert json.loads(body) == {"detail": ui_text.METHOD_NOT_ALLOWED}
+    # The viewer's own 404 for a well-formed address of no live source keeps its sentence.
+    status, _, body = server.get("/sumber/0123456789abcdef/0/0-9",
+                                 headers={"Accept": BROWSER_ACCEPT})
+    assert status == 404 and "tt-viewer-note" in body, body
+    # Gradio's own routes are untouched: the page, its assets, its config, the API.
+    status, headers, page_html = server.get("/", headers={"Accept": BROWSER_ACCEPT})
+    assert status == 200 and "gradio" in page_html.lower()
+    assets = re.findall(r'(?:src|href)="\.?/?(assets/[^"]+)"', page_html)
+    assert assets, page_html[:2000]
+    for asset in assets[:3]:
+        assert server.get("/" + asset)[0] == 200, asset
+    for path in ("/config", "/gradio_api/info", "/theme.css"):
+        assert server.get(path, headers={"Accept": BROWSER_ACCEPT})[0] == 200, path
+    assert ACTIP_A in server.client().predict(ACTIP_Q, api_name="/tanya")
 
 
 def test_nothing_in_the_index_is_read_with_pickle(server) -> None:

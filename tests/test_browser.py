@@ -929,6 +929,53 @@ def test_conversation_is_kept_across_a_reload_exported_and_cleared(browser, serv
         assert browser.find_elements(By.CSS_SELECTOR, "#tt-chat button.example")
 
 
+def test_conversation_is_kept_across_a_server_restart(browser, server, tmp_path) -> None:
+    """The key that signs the kept conversation lives in a file beside the index (0600): a
+    second run of the server on the same folders and port restores what the first kept."""
+    root = tmp_path / "neustart"
+    first = start_app(root, index=server.index)
+    try:
+        key = first.index / ".conversation-key"
+        assert key.is_file() and key.stat().st_mode & 0o777 == 0o600
+        _open(browser, first)
+        _ask(browser, ACTIP_Q)
+        _wait(lambda: _kept(browser), message="conversation kept in the browser")
+    finally:
+        first.close()
+    second = start_app(root, port=first.port)  # same folders, same origin
+    try:
+        _open(browser, second, keep=True)
+        _wait(lambda: any(ACTIP_A in a for a in _answers(browser)),
+              message="restored after the restart")
+        follow = _ask(browser, "Kapan itu ditandatangani?")  # the turn behind it came back too
+        assert "2015" in follow and f"«{ACTIP_Q}»" in follow, follow
+    finally:
+        second.close()
+
+
+def test_an_unknown_address_shows_an_indonesian_page(browser, server) -> None:
+    """A malformed source-viewer address (and any unknown one) is an Indonesian 404 page with
+    a way back to the chat, on a desktop and on a phone."""
+    from selenium.webdriver.common.by import By
+
+    for name, viewport in (("404-desktop", _viewport(browser, 1280, 800)),
+                           ("404-ponsel", _phone(browser))):
+        with viewport:
+            browser.get(server.url + "sumber/bukan-alamat")
+            heading = _wait(lambda: browser.find_elements(By.TAG_NAME, "h1"), message="404")
+            assert heading[0].text == "Halaman tidak ditemukan"
+            assert browser.execute_script("return document.documentElement.lang") == "id"
+            assert "Not Found" not in browser.page_source
+            assert not _english_words(_visible_strings(browser))
+            # Narrower than the screen: nothing is cut off on a phone.
+            assert browser.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth")
+            _screenshot(browser, name)
+    browser.find_element(By.LINK_TEXT, "Kembali ke web chat").click()
+    _wait(lambda: browser.execute_script(
+        "return !!document.querySelector('#tt-input textarea')"), message="back to the chat")
+
+
 def test_send_on_an_empty_box_does_nothing_and_the_box_counts_down(browser, server) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -1202,7 +1249,8 @@ def _no_temporary_screenshots():
 def test_screenshots_were_saved() -> None:
     for name in ("desktop-jawaban", "desktop-unggah", "desktop-unggah-kemajuan", "ponsel-jawaban",
                  "ponsel-panel", "riwayat-desktop", "kosong-desktop", "gelap-desktop",
-                 "dokumen-desktop", "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel"):
+                 "dokumen-desktop", "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel",
+                 "404-desktop", "404-ponsel"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

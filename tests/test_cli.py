@@ -584,6 +584,21 @@ def test_an_empty_or_missing_corpus_is_one_clear_line(tmp_path: Path) -> None:
     assert not (tmp_path / "ix" / "CURRENT").exists()  # no empty index was published
 
 
+def test_rebuild_of_an_empty_corpus_prints_only_its_error(tmp_path: Path) -> None:
+    """No corpus line, no progress line, no model loaded: the one Indonesian error line."""
+    empty = tmp_path / "kosong"
+    empty.mkdir()
+    for extra in ((), ("--json",), ("--quiet",)):
+        proc = run_cli("rebuild-index", "--corpus", empty, "--index", tmp_path / "ix", *extra,
+                       env=_clean_env(), timeout=120)
+        assert proc.returncode != 0, _show(proc)
+        out = (proc.stdout + proc.stderr).strip().splitlines()
+        assert len(out) == 1, _show(proc)
+        assert "belum berisi dokumen" in out[0] and "Korpus" not in out[0], _show(proc)
+        assert out[0].startswith('{"error"') == bool(extra == ("--json",)), _show(proc)
+    assert not (tmp_path / "ix" / "CURRENT").exists()
+
+
 def test_help_is_indonesian_to_its_last_line() -> None:
     for args in (("--help",), ("ask", "-h"), ("rebuild-index", "--help")):
         proc = run_cli(*args, timeout=60)

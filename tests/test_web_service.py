@@ -237,3 +237,37 @@ def test_service_follows_a_quotes_link_to_its_source(seed_bot) -> None:
     view = follow(Quote(sentence, source, page, "", 1.0, start, start + len(sentence)))
     assert view.is_pdf and view.problem is None and view.image.located
     assert len(view.image.boxes) == 1  # one line
+
+
+def test_conversation_key_is_kept_in_its_file(tmp_path) -> None:
+    from tanya_trafficking.config import Settings
+
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index")
+    first = web_service.ChatService(settings, empty=True).conversation_key
+    assert web_service.ChatService(settings, empty=True).conversation_key == first
+    assert (tmp_path / "index" / ".conversation-key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("damage", ["garbage", "folder"])
+def test_an_unusable_conversation_key_file_logs_one_line_and_uses_a_fresh_key(
+        tmp_path, caplog, damage) -> None:
+    from tanya_trafficking import ui_text
+    from tanya_trafficking.config import Settings
+
+    path = tmp_path / "kunci"
+    if damage == "garbage":
+        path.write_bytes(b"\x00rusak")
+    else:
+        path.mkdir()  # a folder where the file should be: unreadable as a key
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index",
+                        conversation_key_file=path)
+    with caplog.at_level("WARNING"):
+        keys = {web_service.ChatService(settings, empty=True).conversation_key
+                for _ in range(2)}
+    assert len(keys) == 2 and all(len(k) == 32 for k in keys)  # fresh for each run
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(lines) == 2 and all(str(path) in line and "\n" not in line for line in lines)
+    assert lines[0].startswith("Kunci percakapan") and "Traceback" not in caplog.text
+    assert ui_text.LOG_CONVERSATION_KEY_UNUSABLE.split("{")[0] in lines[0]
+    if damage == "garbage":
+        assert path.read_bytes() == b"\x00rusak"  # left for someone to look at

@@ -400,6 +400,9 @@ def build(settings: Settings, progress: bool = False,
         report = BuildReport()
         old = _open_old(settings, emb_id)
         order, old_rows = _read_changed(settings, scan, old, report, on_step, refresh)
+        if not order:  # nothing readable: said before any model is loaded or step reported
+            raise store.CorpusEmpty(ui.CORPUS_EMPTY.format(
+                corpus=settings.corpus, skipped=len(report.skipped)))
         embedder = None
         if any(k == "new" for k, _ in order):
             if on_step:

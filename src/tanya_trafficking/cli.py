@@ -138,15 +138,36 @@ def rebuild_index(corpus, index, model, force, quiet, as_json):
         fail(str(e))
     if not settings.corpus.is_dir():
         fail(ui.CLI_NO_CORPUS.format(corpus=settings.corpus))
-    if not as_json:
-        click.echo(which)
+    from .progress import LinePrinter
+
+    said: list[bool] = []
+
+    def corpus_line() -> None:
+        """Which corpus is read: said once the build has something to say (its first step,
+        its report, an error), so that an empty corpus gets its one error line alone."""
+        if not said and not as_json:
+            said.append(True)
+            click.echo(which)
+
+    lines = None if quiet or as_json else LinePrinter(lambda line: click.echo(line, err=True))
+
+    def step(s) -> None:
+        corpus_line()
+        if lines is not None:
+            lines(s)
+
     try:
-        report = pipeline.build_index(settings, progress=not (quiet or as_json), force=force)
+        report = pipeline.build_index(settings, force=force, on_step=step)
+    except pipeline.CorpusEmpty as e:
+        fail(str(e))
     except store.IndexProblem as e:
+        corpus_line()
         fail(str(e))
     except OSError as e:  # the index folder itself cannot be created or locked, say
+        corpus_line()
         fail(ui.CLI_REBUILD_FAILED.format(reason=ui.os_reason(e),
                                           path=e.filename or settings.index))
+    corpus_line()
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:

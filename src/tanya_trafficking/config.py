@@ -16,6 +16,11 @@ Precedence, lowest to highest: the defaults below, ``TANYA_*`` environment varia
 | host / port    | TANYA_HOST/TANYA_PORT | 127.0.0.1 / 7860                     |
 | top_k          | TANYA_TOP_K           | 5                                    |
 | feedback file  | TANYA_FEEDBACK        | <project>/feedback/umpan-balik.jsonl |
+| conversation_key_file | TANYA_CONVERSATION_KEY_FILE | <index>/.conversation-key       |
+
+``conversation_key_file``: the web chat's key that signs the conversations browsers keep
+(``keyfile.py``), created once with mode 0600; beside the generations in the index folder by
+default (``generations.prune`` never removes it), so it survives restarts and rebuilds.
 
 The chunking and retrieval constants were chosen by measurement (see README, "Angka").
 """
@@ -34,6 +39,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # sentence-transformers (a hub id or a local folder). See embedding.py.
 DEFAULT_MODEL = "e5-onnx"
 
+# Path settings whose default is None (derived from another setting): read as paths too.
+OPTIONAL_PATHS = ("conversation_key_file",)
+CONVERSATION_KEY_NAME = ".conversation-key"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -47,6 +56,8 @@ class Settings:
     port: int = 7860
     top_k: int = 5
     feedback: Path = PROJECT_ROOT / "feedback" / "umpan-balik.jsonl"
+    # None: ``<index>/.conversation-key`` (``conversation_key_path``).
+    conversation_key_file: Path | None = None
 
     # Chunking: sentence-aligned windows of at most `chunk_chars` characters, consecutive
     # windows sharing `chunk_overlap` sentences (measured on eval/pertanyaan.jsonl).
@@ -83,7 +94,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             default = getattr(cls, f.name)
-            if isinstance(default, Path):
+            if isinstance(default, Path) or f.name in OPTIONAL_PATHS:
                 values[f.name] = Path(raw).expanduser()
             elif isinstance(default, bool):
                 values[f.name] = raw.lower() in {"1", "true", "yes", "ya"}
@@ -98,10 +109,14 @@ class Settings:
     def replace(self, **changes) -> Settings:
         """A copy with the given (non-None) values changed: how CLI flags override."""
         changes = {k: v for k, v in changes.items() if v is not None}
-        for k in ("corpus", "index", "feedback"):
+        for k in ("corpus", "index", "feedback", *OPTIONAL_PATHS):
             if k in changes:
                 changes[k] = Path(changes[k]).expanduser()
         return replace(self, **changes)
+
+    def conversation_key_path(self) -> Path:
+        """The file holding the key that signs the conversations browsers keep."""
+        return self.conversation_key_file or self.index / CONVERSATION_KEY_NAME
 
     def chunking_params(self) -> dict:
         return {"chunk_chars": self.chunk_chars, "chunk_overlap": self.chunk_overlap}

@@ -220,6 +220,14 @@ UPLOAD_DEFAULT_NAME = "dokumen"
 QUEUE_FULL = ("Antrean penuh: terlalu banyak pertanyaan sedang diproses. Silakan coba lagi "
               "sebentar lagi.")
 NOT_FOUND = "Tidak ditemukan."
+# The page behind a 404 for a browser (web/templates/not_found.html); API clients get NOT_FOUND.
+NOT_FOUND_TITLE = "Halaman tidak ditemukan"
+NOT_FOUND_PAGE_TEXT = ("Alamat ini tidak ada di Tanya Trafficking. Mungkin tautannya salah ketik "
+                       "atau sudah tidak berlaku.")
+NOT_FOUND_BACK = "Kembali ke web chat"
+METHOD_NOT_ALLOWED = "Alamat ini tidak menerima permintaan dengan metode itu."
+SERVER_ERROR = ("Permintaan ini tidak bisa diproses. Periksa nama dan nilai parameternya "
+                "(lihat bagian API di README).")
 FOREIGN_ORIGIN = "Permintaan dari situs lain ditolak."
 TOO_LARGE = "Permintaan terlalu besar. Pertanyaan paling banyak 1.000 karakter."
 UPLOAD_TOO_LARGE = ("Berkas terlalu besar: paling besar {max_mb} MB per berkas, "
@@ -527,6 +535,10 @@ LOG_POINTER_CURRENT = "Penunjuk CURRENT"
 LOG_FALLBACK = "{what} tidak bisa dipakai: {problem}. Memakai generasi {gen}."
 LOG_PREVIOUS_UNTIDY = "PREVIOUS tidak bisa dirapikan ({reason})."
 LOG_NEW_INDEX_NOT_LOADED = "Indeks baru belum bisa dimuat ({problem}); generasi lama tetap dipakai."
+LOG_CONVERSATION_KEY_UNUSABLE = ("Kunci percakapan {path} tidak bisa dipakai ({problem}); "
+                                 "memakai kunci baru untuk sementara: riwayat percakapan yang "
+                                 "disimpan peramban tidak dipulihkan.")
+KEY_FILE_DAMAGED = "isinya bukan kunci yang sah"
 
 # --------------------------------------------------------------------------- system errors
 

@@ -78,6 +78,13 @@ def saved_conversation(history: list, turns: dict, key: bytes,
     return {"v": SAVED_VERSION, "data": blob, "sig": sig}
 
 
+def browser_secret(key: bytes) -> str:
+    """The secret Gradio's ``BrowserState`` encrypts the kept copy with in the browser. It is
+    sent to every page (Gradio encrypts in the browser), so it is derived from ``key`` one
+    way: it stays the same across restarts without telling anything about the signing key."""
+    return hmac.new(key, b"tanya-trafficking browser state", hashlib.sha256).hexdigest()[:32]
+
+
 def _valid_turn(turn) -> bool:
     return (isinstance(turn, dict) and isinstance(turn.get("question"), str)
             and isinstance(turn.get("answer"), str) and isinstance(turn.get("found"), bool)

@@ -5,7 +5,8 @@
 * ``LimitsMiddleware``: Gradio routes this app does not use answer 404; a non-GET request
   from a foreign ``Origin`` gets 403 (no CSRF), and a foreign page gets no CORS grant; a
   request body over the cap gets 413 before Gradio reads it; Gradio's English "queue full"
-  and "file too large" refusals are reworded in Indonesian.
+  and "file too large" refusals are reworded in Indonesian, and so is every "Not Found" (an
+  Indonesian page for a browser, ``{"detail": ...}`` in Indonesian for other clients).
 * ``UploadGuardMiddleware``: a body naming a file object outside Gradio's upload cache (a
   server path, a symlink) is refused before Gradio copies it: the upload is the only way in.
 * ``PasswordMiddleware`` (when ``TANYA_PASSWORD`` is set): HTTP Basic authentication, with
@@ -38,6 +39,46 @@ ABSENT_ROUTES = re.compile(
     r"|openapi\.json|docs))")
 
 QUEUE_FULL_MESSAGE = ui.QUEUE_FULL
+
+
+# --- 404 in Indonesian: an unknown address (Starlette's and Gradio's English "Not Found") gets
+# an Indonesian page in a browser, and a short Indonesian JSON detail elsewhere.
+
+def wants_html(headers) -> bool:
+    """Whether the client asked for a page (a browser's navigation sends text/html)."""
+    accept = headers.get("accept", "").lower()
+    return "text/html" in accept or "application/xhtml" in accept
+
+
+def not_found_body(html: bool) -> tuple[bytes, bytes]:
+    """(body, content type) of an Indonesian 404."""
+    if html:
+        return render.not_found_html().encode("utf-8"), b"text/html; charset=utf-8"
+    return (json.dumps({"detail": ui.NOT_FOUND}, ensure_ascii=False).encode("utf-8"),
+            b"application/json")
+
+
+def _is_html(message: dict) -> bool:
+    return any(k.lower() == b"content-type" and v.lower().startswith(b"text/html")
+               for k, v in message.get("headers", []))
+
+
+async def send_not_found(scope, send, html: bool, status: int = 404,
+                         keep_headers: tuple = ()) -> None:
+    """An Indonesian 404; or as JSON, ``status`` 405 ("method not allowed", the ``Allow``
+    header among ``keep_headers``) or 500 (e.g. Gradio's bare "Internal Server Error" for a
+    ``/call/v2`` body naming an unknown parameter)."""
+    if status in (405, 500):
+        detail = ui.METHOD_NOT_ALLOWED if status == 405 else ui.SERVER_ERROR
+        body, content_type = (json.dumps({"detail": detail}, ensure_ascii=False)
+                              .encode("utf-8"), b"application/json")
+    else:
+        body, content_type = not_found_body(html)
+    await send({"type": "http.response.start", "status": status, "headers": [
+        *keep_headers, (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff")]})
+    await send({"type": "http.response.body", "body": body})
 UPLOAD_TOO_LARGE_MESSAGE = ui.UPLOAD_TOO_LARGE.format(max_mb=pipeline.UPLOAD_MAX_BYTES // 2**20,
                                                       max_files=pipeline.UPLOAD_MAX_FILES)
 
@@ -60,11 +101,10 @@ class LimitsMiddleware:
         from starlette.datastructures import Headers
         from starlette.responses import JSONResponse
 
-        if ABSENT_ROUTES.match(scope["path"]):
-            await JSONResponse({"detail": ui.NOT_FOUND}, status_code=404)(
-                scope, receive, send)
-            return
         headers = Headers(scope=scope)
+        if ABSENT_ROUTES.match(scope["path"]):
+            await send_not_found(scope, send, wants_html(headers))
+            return
         origin = headers.get("origin")
         if (origin is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS")
                 and not self.origin.match(origin)):
@@ -103,6 +143,7 @@ class LimitsMiddleware:
         reworded = ({503: QUEUE_FULL_MESSAGE} if path.endswith("/queue/join")
                     else {413: UPLOAD_TOO_LARGE_MESSAGE} if path.endswith("/upload") else {})
         refusing = False
+        html = wants_html(headers)
 
         async def tracking_send(message):
             nonlocal started, refusing
@@ -116,6 +157,15 @@ class LimitsMiddleware:
                     headers.append((b"content-length", str(len(body)).encode()))
                     await send({**message, "headers": headers})
                     await send({"type": "http.response.body", "body": body})
+                    return
+                if message["status"] in (404, 405, 500) and not _is_html(message):
+                    # Starlette's or Gradio's English "Not Found" / "Method Not Allowed" /
+                    # "Internal Server Error" (an Indonesian HTML page, the source viewer's
+                    # 404 or 500, stays as it is).
+                    refusing = True
+                    allow = tuple((k, v) for k, v in message.get("headers", [])
+                                  if k.lower() == b"allow")
+                    await send_not_found(scope, send, html, message["status"], allow)
                     return
             if refusing:  # Gradio's own body of the refusal: already replaced
                 return

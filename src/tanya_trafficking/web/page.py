@@ -105,7 +105,7 @@ def build_ui(service: ChatService):
         with gr.Row(elem_id="tt-tools"):
             new = gr.Button(ui.NEW_CHAT_BUTTON, variant="secondary", size="sm",
                             elem_id="tt-new", scale=0, min_width=150)
-            kept = conversation_controls()
+            kept = conversation_controls(conversation.browser_secret(service.conversation_key))
 
         # The side panel comes after the chat in the page, so that Tab reaches the chat, the
         # question box and its buttons first (it is drawn at the side all the same).
@@ -287,9 +287,10 @@ def input_limit_note():
                    elem_id="tt-limit", padding=False)
 
 
-def conversation_controls() -> dict:
+def conversation_controls(secret: str | None = None) -> dict:
     """The tool row's "Hapus riwayat" and "Ekspor Markdown", the browser's kept copy and the
-    hidden field the export travels through."""
+    hidden field the export travels through. ``secret``: the kept copy's encryption secret in
+    the browser (from the server's kept key, so that a restart can still read the copy)."""
     import gradio as gr
 
     return {
@@ -297,7 +298,7 @@ def conversation_controls() -> dict:
                            elem_id="tt-clear-history", scale=0, min_width=130),
         "export": gr.Button(ui.EXPORT_BUTTON, variant="secondary", size="sm",
                             elem_id="tt-export", scale=0, min_width=150),
-        "saved": gr.BrowserState(None, storage_key=STORAGE_KEY),
+        "saved": gr.BrowserState(None, storage_key=STORAGE_KEY, secret=secret),
         "file": gr.Textbox("", visible="hidden", elem_id="tt-export-data", show_label=False,
                            container=False, interactive=False),
     }

@@ -259,6 +259,11 @@ def password_page() -> str:
     return _render("password.html")
 
 
+def not_found_html() -> str:
+    """The page behind a 404 for a browser: the address does not exist, a link to the chat."""
+    return _render("not_found.html")
+
+
 def login_throttled_html(seconds: int) -> str:
     """The body of a 429: too many wrong passwords, try again in ``seconds``."""
     return _render("login_throttled.html", seconds=seconds)

@@ -84,7 +84,8 @@ def blocked_paths(settings: Settings) -> list[str]:
     (``GRADIO_TEMP_DIR``), which uploads need."""
     uploads = guards.upload_folder()
     paths = {Path(p).resolve() for p in (PROJECT_ROOT, settings.index, settings.corpus,
-                                         settings.feedback.parent, Path.cwd())}
+                                         settings.feedback.parent, Path.cwd(),
+                                         settings.conversation_key_path())}
     return sorted(str(p) for p in paths if p != uploads and p not in uploads.parents)
 
 

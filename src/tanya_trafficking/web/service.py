@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import pipeline
+from .. import keyfile, pipeline
 from .. import ui_text as ui
 from ..config import Settings
 from ..schema import Answer
@@ -75,8 +75,9 @@ class ChatService:
         # ``empty``: the corpus holds no document yet (``pipeline.CorpusEmpty``): no bot until
         # an upload (or a rebuild elsewhere) publishes the first generation.
         self._bot = None if empty else (bot or pipeline.Bot.open(settings))
-        # Signs the conversation the browser keeps (``saved_conversation``); per process.
-        self.conversation_key = secrets.token_bytes(32)
+        # Signs the conversation the browser keeps (``saved_conversation``): kept in a file,
+        # so that a restart still believes the conversations kept before it.
+        self.conversation_key = conversation_key(settings)
         self._swap_lock = threading.Lock()
         self._upload_lock = threading.Lock()
         self._follow_lock = threading.Lock()
@@ -362,6 +363,19 @@ class ChatService:
         }
         pipeline.record_feedback(self.settings, record)
         return verdict
+
+
+def conversation_key(settings: Settings) -> bytes:
+    """The key in ``settings.conversation_key_path()``, created there on the first run. A
+    file that cannot be read, written or is damaged: one line in the log and a fresh key for
+    this run (the kept conversations are not restored; nothing else changes)."""
+    path = settings.conversation_key_path()
+    try:
+        return keyfile.load_or_create(path)
+    except (OSError, keyfile.KeyFileDamaged) as e:
+        problem = ui.os_reason(e) if isinstance(e, OSError) else ui.KEY_FILE_DAMAGED
+        log.warning(ui.LOG_CONVERSATION_KEY_UNUSABLE.format(path=path, problem=problem))
+        return secrets.token_bytes(keyfile.KEY_BYTES)
 
 
 def _upload_worker(settings: Settings, uploads, events) -> None:
