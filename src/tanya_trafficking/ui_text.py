@@ -180,7 +180,6 @@ DOC_TIMED_OUT = "Pembaruan indeks melewati batas waktu; dokumen tidak berubah."
 DOC_ACTION_UNKNOWN = "Tindakan tidak dikenal."
 # Files the last index build skipped, in the documents panel: listed with their reason, and
 # deleted without touching the index (documents.py).
-DOC_SKIPPED_HEADING = "Berkas yang tidak bisa dibaca"
 DOC_SKIPPED_REASON = "dilewati: {reason}"
 DOC_CONFIRM_DELETE_SKIPPED = "Hapus {name} dari korpus?"
 DOC_SKIPPED_DELETED = "{name} dihapus dari korpus."
