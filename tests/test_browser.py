@@ -953,6 +953,54 @@ def test_two_windows_follow_each_others_changes_and_a_skipped_file_is_deleted(
     assert server.proc.poll() is None
 
 
+def test_a_rebuild_elsewhere_shows_a_skipped_file_on_a_phone_and_it_is_deleted(
+        browser, server, tmp_path) -> None:
+    """`rebuild-index` run in a terminal skips a broken PDF: an open page on a phone lists
+    it with its reason without a reload; "Hapus" (confirmed) removes it, within 390 px."""
+    import sys
+
+    from selenium.webdriver.common.by import By
+
+    with _phone(browser):
+        _open(browser, server)
+        browser.execute_script("window.__ttSameLoad = true")
+        data = write_pdf(tmp_path / "utuh.pdf", ["Laporan korban perdagangan orang."]) \
+            .read_bytes()
+        (server.corpus / BROKEN_PDF).write_bytes(data[:len(data) // 3])
+        try:
+            cli = Path(sys.executable).parent / "tanya-trafficking"
+            env = {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
+            done = subprocess.run([str(cli), "rebuild-index", "--corpus", str(server.corpus),
+                                   "--index", str(server.index), "--quiet"],
+                                  capture_output=True, text=True, timeout=300,
+                                  env={**env, "HF_HUB_OFFLINE": "1"})
+            assert done.returncode == 0, done.stderr
+            browser.execute_script("window.scrollTo(0, 0)")
+            browser.find_element(By.CSS_SELECTOR, "button.tt-open-panel").click()
+            time.sleep(0.5)  # the panel's slide-in animation
+            item = _wait(lambda: _skipped_item(browser, BROKEN_PDF), timeout=15,
+                         message="the skipped file listed without a reload")
+            assert browser.execute_script("return window.__ttSameLoad === true")
+            assert BROKEN_REASON in item.text, item.text
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+            item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
+            confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
+            _wait(confirm.is_displayed, message="confirmation shown")
+            for b in confirm.find_elements(By.CSS_SELECTOR, "button"):
+                assert b.rect["x"] >= 0 and b.rect["x"] + b.rect["width"] <= 390, b.rect
+            assert browser.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth")
+            time.sleep(0.3)
+            _screenshot(browser, "dokumen-dilewati-ponsel")
+            confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes").click()
+            _wait(lambda: _skipped_item(browser, BROKEN_PDF) is None, timeout=120,
+                  message="gone from the panel")
+            assert not (server.corpus / BROKEN_PDF).exists()
+            assert _doc_item(browser, ACTIP_SOURCE) is not None
+        finally:
+            (server.corpus / BROKEN_PDF).unlink(missing_ok=True)
+
+
 def test_password_protected_page(browser, server, tmp_path) -> None:
     """With TANYA_PASSWORD the browser asks with its own login dialog (HTTP Basic): without
     credentials no chat, with them the chat as usual (the 401 page itself is checked over
@@ -1305,7 +1353,7 @@ def test_screenshots_were_saved() -> None:
     for name in ("desktop-jawaban", "desktop-unggah", "desktop-unggah-kemajuan", "ponsel-jawaban",
                  "ponsel-panel", "riwayat-desktop", "kosong-desktop", "gelap-desktop",
                  "dokumen-desktop", "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel",
-                 "dokumen-dilewati-desktop"):
+                 "dokumen-dilewati-desktop", "dokumen-dilewati-ponsel"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -429,7 +429,8 @@ def follow_panel_changes(service: ChatService, docs, chatbot):
         return panel, gr.update(**start), version
 
     timer.tick(check, [seen], [docs, chatbot, seen], api_visibility="private",
-               show_progress="hidden", concurrency_limit=None, concurrency_id="panel-follow")
+               show_progress="hidden", time_limit=EVENT_TIME_LIMIT_S, concurrency_limit=None,
+               concurrency_id="panel-follow")
     return seen
 
 
