@@ -19,7 +19,9 @@ The web chat's two other doors live in their own modules and are handed out here
 
 The documents one by one (documents.py): ``Bot.scope(names)`` turns document names into the
 ``sources`` that ``Bot.ask`` searches only; ``delete_document`` and ``reindex_document``
-change one document of the corpus and publish a new generation.
+change one document of the corpus and publish a new generation; ``skipped_files`` lists the
+corpus files the last build skipped (a delete removes one without a rebuild). Every build
+first finishes a delete that was cut off (``documents.recover_deletions``).
 """
 
 from __future__ import annotations
