@@ -850,6 +850,157 @@ def test_upload_scope_and_delete_on_a_phone(browser, server, tmp_path) -> None:
         assert ACTIP_A in _ask(browser, ACTIP_Q)
 
 
+TABS_DOC = "catatan-dua-jendela-ambon.txt"
+TABS_FACT = ("Pada tahun 2025 Polda Maluku menyelamatkan 23 calon pekerja migran di Pelabuhan "
+             "Yos Sudarso Ambon.")
+BROKEN_PDF = "laporan-rusak.pdf"
+BROKEN_REASON = "dilewati: rusak: tidak bisa dibaca sebagai PDF"
+
+
+def _skipped_item(driver, source: str):
+    """The panel's row of a skipped file (None when it is not listed)."""
+    item = _doc_item(driver, source)
+    return item if item is not None and "tt-doc-skipped" in item.get_attribute("class") \
+        else None
+
+
+def test_two_windows_follow_each_others_changes_and_a_skipped_file_is_deleted(
+        browser, server, tmp_path) -> None:
+    """Two windows on the same server: an upload in one (whose build skips a broken PDF
+    lying in the corpus) appears in the other's panel without a reload, with the skipped
+    file and its reason; deleting the skipped file there (after the confirmation, no
+    rebuild) and the document in the first window show in the other window too."""
+    from selenium.webdriver.common.by import By
+
+    data = write_pdf(tmp_path / "utuh.pdf", ["Laporan tahunan korban perdagangan orang."]) \
+        .read_bytes()
+    (server.corpus / BROKEN_PDF).write_bytes(data[:len(data) // 3])  # a real, cut PDF
+    upload = tmp_path / TABS_DOC
+    upload.write_text(f"Catatan Ambon.\n\n{TABS_FACT}\n", encoding="utf-8")
+    first = browser.current_window_handle
+    with _viewport(browser, 1280, 800):
+        _open(browser, server)
+        browser.switch_to.new_window("window")
+        second = browser.current_window_handle
+        try:
+            _open(browser, server, keep=True)
+            browser.execute_script("window.__ttSameLoad = true")
+            assert _doc_item(browser, TABS_DOC) is None
+            assert _skipped_item(browser, BROKEN_PDF) is None
+
+            # Upload in the first window ...
+            browser.switch_to.window(first)
+            browser.find_element(By.CSS_SELECTOR, "#tt-sidebar input[type=file]") \
+                .send_keys(str(upload))
+            status = browser.find_element(By.CSS_SELECTOR, "#tt-upload-status")
+            _wait(lambda: "1 dari 1 berkas ditambahkan" in status.text, timeout=180,
+                  message="upload indexed")
+            _wait(lambda: _doc_item(browser, TABS_DOC), message="listed where uploaded")
+            # ... the second one shows it, and the skipped PDF with its reason, unreloaded.
+            browser.switch_to.window(second)
+            _wait(lambda: _doc_item(browser, TABS_DOC), timeout=15,
+                  message="the other window lists the upload")
+            item = _wait(lambda: _skipped_item(browser, BROKEN_PDF), timeout=15,
+                         message="the skipped file listed")
+            assert browser.execute_script("return window.__ttSameLoad === true")
+            assert BROKEN_REASON in item.text, item.text
+            buttons = item.find_elements(By.CSS_SELECTOR, ".tt-doc-actions button")
+            assert [b.text for b in buttons] == ["Hapus"]  # no "Indeks ulang": same result
+            assert not item.find_elements(By.CSS_SELECTOR, "input.tt-scope")
+
+            # Delete the skipped file in the second window: confirmed, no new generation.
+            generation = (server.index / "CURRENT").read_text().strip()
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+            buttons[0].click()
+            confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
+            _wait(confirm.is_displayed, message="confirmation shown")
+            assert confirm.text.startswith(f"Hapus {BROKEN_PDF} dari korpus?"), confirm.text
+            time.sleep(0.3)
+            _screenshot(browser, "dokumen-dilewati-desktop")
+            confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes").click()
+            _wait(lambda: f"{BROKEN_PDF} dihapus dari korpus." in
+                  browser.find_element(By.CSS_SELECTOR, "#tt-doc-status").text,
+                  timeout=120, message="skipped file deleted")
+            _wait(lambda: _skipped_item(browser, BROKEN_PDF) is None,
+                  message="gone from this panel")
+            assert not (server.corpus / BROKEN_PDF).exists()
+            assert (server.index / "CURRENT").read_text().strip() == generation
+            assert _doc_item(browser, TABS_DOC) is not None  # nothing else went
+
+            # The first window drops it too; its delete of the upload reaches the second.
+            browser.switch_to.window(first)
+            _wait(lambda: _skipped_item(browser, BROKEN_PDF) is None, timeout=15,
+                  message="the first window drops the skipped file")
+            item = _doc_item(browser, TABS_DOC)
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+            item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
+            confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
+            _wait(confirm.is_displayed, message="confirmation shown")
+            confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes").click()
+            _wait(lambda: _doc_item(browser, TABS_DOC) is None, timeout=180,
+                  message="deleted where asked")
+            browser.switch_to.window(second)
+            _wait(lambda: _doc_item(browser, TABS_DOC) is None, timeout=15,
+                  message="the other window drops the deleted document")
+            assert browser.execute_script("return window.__ttSameLoad === true")
+            assert _doc_item(browser, ACTIP_SOURCE) is not None
+        finally:
+            browser.switch_to.window(second)
+            browser.close()
+            browser.switch_to.window(first)
+            (server.corpus / BROKEN_PDF).unlink(missing_ok=True)
+    assert not (server.corpus / TABS_DOC).exists()
+    assert server.proc.poll() is None
+
+
+def test_a_rebuild_elsewhere_shows_a_skipped_file_on_a_phone_and_it_is_deleted(
+        browser, server, tmp_path) -> None:
+    """`rebuild-index` run in a terminal skips a broken PDF: an open page on a phone lists
+    it with its reason without a reload; "Hapus" (confirmed) removes it, within 390 px."""
+    import sys
+
+    from selenium.webdriver.common.by import By
+
+    with _phone(browser):
+        _open(browser, server)
+        browser.execute_script("window.__ttSameLoad = true")
+        data = write_pdf(tmp_path / "utuh.pdf", ["Laporan korban perdagangan orang."]) \
+            .read_bytes()
+        (server.corpus / BROKEN_PDF).write_bytes(data[:len(data) // 3])
+        try:
+            cli = Path(sys.executable).parent / "tanya-trafficking"
+            env = {k: v for k, v in os.environ.items() if not k.startswith("TANYA_")}
+            done = subprocess.run([str(cli), "rebuild-index", "--corpus", str(server.corpus),
+                                   "--index", str(server.index), "--quiet"],
+                                  capture_output=True, text=True, timeout=300,
+                                  env={**env, "HF_HUB_OFFLINE": "1"})
+            assert done.returncode == 0, done.stderr
+            browser.execute_script("window.scrollTo(0, 0)")
+            browser.find_element(By.CSS_SELECTOR, "button.tt-open-panel").click()
+            time.sleep(0.5)  # the panel's slide-in animation
+            item = _wait(lambda: _skipped_item(browser, BROKEN_PDF), timeout=15,
+                         message="the skipped file listed without a reload")
+            assert browser.execute_script("return window.__ttSameLoad === true")
+            assert BROKEN_REASON in item.text, item.text
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+            item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
+            confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
+            _wait(confirm.is_displayed, message="confirmation shown")
+            for b in confirm.find_elements(By.CSS_SELECTOR, "button"):
+                assert b.rect["x"] >= 0 and b.rect["x"] + b.rect["width"] <= 390, b.rect
+            assert browser.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth")
+            time.sleep(0.3)
+            _screenshot(browser, "dokumen-dilewati-ponsel")
+            confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes").click()
+            _wait(lambda: _skipped_item(browser, BROKEN_PDF) is None, timeout=120,
+                  message="gone from the panel")
+            assert not (server.corpus / BROKEN_PDF).exists()
+            assert _doc_item(browser, ACTIP_SOURCE) is not None
+        finally:
+            (server.corpus / BROKEN_PDF).unlink(missing_ok=True)
+
+
 def test_password_protected_page(browser, server, tmp_path) -> None:
     """With TANYA_PASSWORD the browser asks with its own login dialog (HTTP Basic): without
     credentials no chat, with them the chat as usual (the 401 page itself is checked over
@@ -1250,7 +1401,8 @@ def test_screenshots_were_saved() -> None:
     for name in ("desktop-jawaban", "desktop-unggah", "desktop-unggah-kemajuan", "ponsel-jawaban",
                  "ponsel-panel", "riwayat-desktop", "kosong-desktop", "gelap-desktop",
                  "dokumen-desktop", "dokumen-ponsel", "sumber-pdf-desktop", "sumber-pdf-ponsel",
-                 "404-desktop", "404-ponsel"):
+                 "404-desktop", "404-ponsel",
+                 "dokumen-dilewati-desktop", "dokumen-dilewati-ponsel"):
         path = SCREENSHOTS / f"{name}.png"
         assert path.is_file() and path.stat().st_size > 10_000, path
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -213,3 +213,144 @@ def test_reindex_of_a_file_that_became_unreadable_says_why(small_index) -> None:
     outcome = pipeline.reindex_document(small_index, ACTIP)
     assert outcome.ok
     assert not pipeline.reindex_document(small_index, KASUS).ok  # no longer indexed
+
+
+# --------------------------------------------------------------------------- skipped files
+
+
+def _broken_pdf(path) -> bytes:
+    """A real PDF (fpdf2) cut to its first third: the build skips it as unreadable."""
+    from pdfs import write_pdf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = write_pdf(path, ["Laporan tahunan tentang korban perdagangan orang."]).read_bytes()
+    path.write_bytes(data[:len(data) // 3])
+    return path.read_bytes()
+
+
+def test_a_skipped_file_is_listed_with_its_reason_and_deleted_without_a_rebuild(
+        make_corpus, tmp_path, embedder) -> None:
+    corpus = make_corpus({ACTIP: SMALL_ACTIP})
+    _broken_pdf(corpus / "laporan" / "rusak.pdf")
+    settings = Settings(corpus=corpus, index=tmp_path / "index")
+    pipeline.build_index(settings)
+    manifest = store.read_manifest(settings.index)
+    skipped = documents.list_skipped(settings, manifest)
+    assert skipped == [documents.SkippedFile("laporan/rusak.pdf",
+                                             "rusak: tidak bisa dibaca sebagai PDF")]
+    generation = store.current_name(settings.index)
+    # the only indexed document stays undeletable; the skipped file can always go
+    assert not pipeline.delete_document(settings, ACTIP).ok
+    progress = []
+    outcome = pipeline.delete_document(settings, "laporan/rusak.pdf",
+                                       lambda text, fraction: progress.append(text))
+    assert outcome.ok and outcome.report is None
+    assert outcome.message == ui.DOC_SKIPPED_DELETED.format(name="laporan/rusak.pdf")
+    assert ui.DOC_DELETING.format(name="laporan/rusak.pdf") in progress
+    assert sorted(p.name for p in corpus.rglob("*")) == [ACTIP]  # its emptied folder went too
+    assert store.current_name(settings.index) == generation  # no rebuild
+    assert documents.list_skipped(settings, store.read_manifest(settings.index)) == []
+    again = pipeline.delete_document(settings, "laporan/rusak.pdf")
+    assert not again.ok and ui.DOC_NOT_INDEXED in again.message
+    assert pipeline.Bot.open(settings).ask("Kapan ACTIP disahkan?").found
+
+
+def test_a_skipped_name_cannot_lead_out_of_the_corpus(make_corpus, tmp_path, embedder) -> None:
+    corpus = make_corpus({ACTIP: SMALL_ACTIP, "kosong.txt": ""})
+    settings = Settings(corpus=corpus, index=tmp_path / "index")
+    pipeline.build_index(settings)
+    outside = tmp_path / "luar.txt"
+    outside.write_text("Berkas di luar korpus.", encoding="utf-8")
+    # a manifest naming a path outside the corpus as skipped: never listed, never deleted
+    manifest = store.read_manifest(settings.index)
+    manifest["skipped"].append({"source": "../luar.txt", "reason": "kosong"})
+    assert [s.source for s in documents.list_skipped(settings, manifest)] == ["kosong.txt"]
+    assert not pipeline.delete_document(settings, "../luar.txt").ok
+    assert outside.is_file()
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+SMALL_ACTIP = ("Regulasi ini disebut ASEAN Convention Against Trafficking in Persons (ACTIP). "
+               "Konvensi ini disahkan pada tahun 2015.\n")
+
+
+def _killed_delete(settings: Settings, source: str, point: str) -> None:
+    """Delete ``source`` in a real process that is killed (SIGKILL) at the rebuild's fault
+    ``point`` (``store.fault``): a crash in the middle of a delete."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from tanya_trafficking import pipeline; "
+            "from tanya_trafficking.config import Settings; "
+            "pipeline.delete_document(Settings(corpus=Path(sys.argv[1]), "
+            "index=Path(sys.argv[2])), sys.argv[3])")
+    env = {**os.environ, store.FAULT_ENV: f"{point}:sleep", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(settings.corpus),
+                             str(settings.index), source], stderr=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        deadline = time.monotonic() + 120
+        for line in proc.stderr:
+            if f"berhenti di titik {point}" in line:
+                break
+            assert time.monotonic() < deadline
+        else:
+            pytest.fail("the delete never reached the fault point")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        proc.stderr.close()
+
+
+def _asides(settings: Settings) -> list[str]:
+    return sorted(p.name for p in settings.corpus.rglob(".*.dihapus-*"))
+
+
+def test_a_delete_killed_before_publishing_is_undone_by_the_next_build(small_index) -> None:
+    data = (small_index.corpus / KASUS).read_bytes()
+    generation = store.current_name(small_index.index)
+    _killed_delete(small_index, KASUS, "before-publish")
+    assert not (small_index.corpus / KASUS).exists() and len(_asides(small_index)) == 1
+    assert _sources(small_index) == [ACTIP, KASUS]  # never published
+    assert not pipeline.index_status(small_index)[0]  # so the next start builds ...
+    report = pipeline.build_index(small_index)  # ... and the build puts the file back first
+    assert report.unchanged and store.current_name(small_index.index) == generation
+    assert (small_index.corpus / KASUS).read_bytes() == data
+    assert _asides(small_index) == []
+    assert pipeline.index_status(small_index)[0]
+
+
+def test_a_delete_killed_after_publishing_is_finished_by_the_next_build(small_index) -> None:
+    _killed_delete(small_index, KASUS, "after-publish")
+    assert _sources(small_index) == [ACTIP]  # published without it
+    assert len(_asides(small_index)) == 1
+    assert pipeline.index_status(small_index)[0]  # the hidden file is no corpus file
+    assert pipeline.build_index(small_index).unchanged
+    assert sorted(p.name for p in small_index.corpus.rglob("*")) == [ACTIP]
+    assert (small_index.corpus / ACTIP).read_text(encoding="utf-8") == SMALL_ACTIP
+
+
+def test_recovery_keeps_a_new_file_of_the_same_name_and_leaves_a_running_delete(
+        small_index) -> None:
+    _killed_delete(small_index, KASUS, "before-publish")
+    (small_index.corpus / KASUS).write_text("Versi baru laporan kasus.\n", encoding="utf-8")
+    # while a delete holds the change lock, its hidden file is not a leftover
+    with documents._change_lock(small_index, wait=True):
+        assert documents.recover_deletions(small_index) == []
+    assert len(_asides(small_index)) == 1
+    assert documents.recover_deletions(small_index) == [(KASUS, "dihapus")]
+    assert _asides(small_index) == []
+    assert (small_index.corpus / KASUS).read_text(encoding="utf-8") == \
+        "Versi baru laporan kasus.\n"
+
+
+def test_recovery_never_removes_a_file_when_the_live_index_is_unreadable(small_index) -> None:
+    data = (small_index.corpus / KASUS).read_bytes()
+    _killed_delete(small_index, KASUS, "after-publish")
+    (small_index.index / store.CURRENT).write_bytes(b"\xff\xfe")  # CURRENT damaged
+    assert documents.recover_deletions(small_index) == [(KASUS, "kembali")]
+    assert (small_index.corpus / KASUS).read_bytes() == data

@@ -1,5 +1,6 @@
 """The chat page's own logic (web/page.py), without Gradio: which previous question a
-follow-up leans on, and a conversation's bounded history. The page itself: test_app.py and
+follow-up leans on, a conversation's bounded history, when the documents panel is sent again
+(over a real small index). The page itself: test_app.py and
 test_browser.py; its limits: test_app_security.py."""
 
 from __future__ import annotations
@@ -44,3 +45,18 @@ def test_the_page_script_and_head_get_their_words_from_ui_text() -> None:
     words = json.JSONDecoder().raw_decode(page.PAGE_JS[start:])[0]
     assert words == json.loads(json.dumps(ui.PAGE_SCRIPT_TEXT))  # the very same words
     assert ui.PAGE_DESCRIPTION in page.HEAD
+
+
+def test_the_panel_is_sent_again_only_when_its_version_changed(small_index) -> None:
+    from tanya_trafficking import pipeline
+    from tanya_trafficking.web.service import ChatService
+
+    service = ChatService(small_index, bot=pipeline.Bot.open(small_index))
+    panel, start, version = page.panel_refresh(service, "")  # a page that shows nothing yet
+    assert "actip.txt" in panel and start["examples"] and version == service.panel_version()
+    assert page.panel_refresh(service, version) is None  # unchanged: nothing to redraw
+    done = list(service.change_document("hapus", "laporan/kasus.md"))[-1]
+    assert done.kind == "done" and done.outcomes[0].ok, done
+    panel, _, newer = page.panel_refresh(service, version)
+    assert newer != version and "kasus.md" not in panel and "actip.txt" in panel
+    assert page.panel_refresh(service, newer) is None

@@ -159,3 +159,18 @@ def test_source_view_html_escapes_the_document_and_marks_the_quote() -> None:
     html = render.source_view_html(broken, "sumber/x/2/1-2")
     assert "Halaman ini tidak bisa ditampilkan (rusak: x)." in html and "<img" not in html
     assert "teks kutipan" in html
+
+
+def test_a_skipped_file_is_listed_with_its_reason_and_only_a_confirmed_delete() -> None:
+    manifest = {"documents": [{"source": "a.txt", "pages": 1, "chunks": 2}],
+                "counts": {"documents": 1, "pages": 1, "chunks": 2},
+                "skipped": [{"source": "laporan/rusak \u202e.pdf",
+                             "reason": "rusak: tidak bisa dibaca sebagai PDF"}]}
+    html = render.documents_html(manifest)
+    row = html[html.index('<li class="tt-doc tt-doc-skipped"'):]
+    row = row[:row.index("</li>")]
+    assert 'data-source="laporan%2Frusak%20%E2%80%AE.pdf"' in row
+    assert "dilewati: rusak: tidak bisa dibaca sebagai PDF" in row
+    assert "tt-doc-delete" in row and "tt-doc-reindex" not in row and "tt-scope" not in row
+    assert "Hapus laporan/rusak [U+202E].pdf dari korpus?" in row and "Ya, hapus" in row
+    assert "\u202e" not in html and "1 berkas dilewati" in html

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from seedqa import (ACTIP_A, ACTIP_Q, ACTIP_SOURCE, CASES_Q, FOLLOW_NOTE, FOLLOW_PREV, FOLLOW_Q,
@@ -271,3 +272,41 @@ def test_an_unusable_conversation_key_file_logs_one_line_and_uses_a_fresh_key(
     assert ui_text.LOG_CONVERSATION_KEY_UNUSABLE.split("{")[0] in lines[0]
     if damage == "garbage":
         assert path.read_bytes() == b"\x00rusak"  # left for someone to look at
+
+
+def _with_broken_pdf(settings) -> str:
+    """A real PDF (fpdf2) cut to a third, in the corpus: the next build skips it."""
+    from pdfs import write_pdf
+
+    path = settings.corpus / "rusak.pdf"
+    data = write_pdf(path, ["Laporan tahunan korban perdagangan orang."]).read_bytes()
+    path.write_bytes(data[:len(data) // 3])
+    return "rusak.pdf"
+
+
+def test_the_panel_lists_a_skipped_file_and_its_version_follows_every_change(
+        small_index) -> None:
+    broken = _with_broken_pdf(small_index)
+    pipeline.build_index(small_index)
+    service = web_service.ChatService(small_index, bot=pipeline.Bot.open(small_index))
+    version = service.panel_version()
+    assert service.panel_version() == version  # nothing changed: the same value
+    assert service.panel_manifest()["skipped"] == [
+        {"source": broken, "reason": "rusak: tidak bisa dibaca sebagai PDF"}]
+    # deleting the skipped file publishes nothing, yet the version changes
+    done = list(service.change_document("hapus", broken))[-1]
+    assert done.kind == "done" and done.outcomes[0].ok, done
+    assert done.outcomes[0].message == f"{broken} dihapus dari korpus."
+    assert service.generation == version.split("/")[0]
+    assert service.panel_manifest()["skipped"] == []
+    assert service.panel_version() != version
+    # a generation built elsewhere (rebuild-index) changes it too, once it is swapped in
+    version = service.panel_version()
+    (small_index.corpus / "baru.txt").write_text(
+        "Catatan baru tentang pekerja migran di Batam.\n", encoding="utf-8")
+    built = pipeline.build_index(small_index).generation
+    deadline = time.monotonic() + 60
+    while service.panel_version() == version and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert service.panel_version().startswith(f"{built}/")
+    assert "baru.txt" in [d["source"] for d in service.panel_manifest()["documents"]]

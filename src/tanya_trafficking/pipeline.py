@@ -20,7 +20,9 @@ The web chat's two other doors live in their own modules and are handed out here
 
 The documents one by one (documents.py): ``Bot.scope(names)`` turns document names into the
 ``sources`` that ``Bot.ask`` searches only; ``delete_document`` and ``reindex_document``
-change one document of the corpus and publish a new generation.
+change one document of the corpus and publish a new generation; ``skipped_files`` lists the
+corpus files the last build skipped (a delete removes one without a rebuild). Every build
+first finishes a delete that was cut off (``documents.recover_deletions``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from . import ui_text as ui
 from .answering import add_short_answer, answer, rerank, sentence_evidence
 from .building import BuildReport
 from .config import Settings
-from .documents import ChangeOutcome, DocumentInfo, UnknownDocuments
+from .documents import ChangeOutcome, DocumentInfo, SkippedFile, UnknownDocuments
 from .embedding import load_embedder
 from .feedback import record_feedback
 from .followup import context_for
@@ -58,6 +60,7 @@ __all__ = [
     "add_to_corpus", "UploadOutcome", "UPLOAD_MAX_BYTES", "UPLOAD_MAX_FILES", "record_feedback",
     # one document at a time (documents.py)
     "delete_document", "reindex_document", "ChangeOutcome", "DocumentInfo", "UnknownDocuments",
+    "skipped_files", "SkippedFile",
     # the source viewer (pageview.py)
     "SourceView", "source_link",
 ]
@@ -116,6 +119,9 @@ def build_index(settings: Settings, progress: bool = False,
     ``on_step`` hears its progress (``progress.Step``); ``progress`` without it prints
     Indonesian progress lines to standard error.
     """
+    # every build passes here (rebuild-index, the web app's start and its changes): first
+    # finish a delete that was cut off (documents.recover_deletions)
+    documents.recover_deletions(settings)
     return building.build(settings, progress, before_publish, force, _versions(), refresh,
                           on_step)
 
@@ -259,6 +265,12 @@ def delete_document(settings: Settings, source: str,
     """Delete an indexed document: its corpus file and its chunks, through a rebuild that
     publishes atomically (``documents.delete_document``); on failure nothing changes."""
     return documents.delete_document(settings, source, build_index, progress)
+
+
+def skipped_files(settings: Settings, manifest: dict | None) -> list[SkippedFile]:
+    """The files ``manifest``'s build skipped that are still in the corpus, with their
+    reasons (``documents.list_skipped``): the documents panel lists them for deleting."""
+    return documents.list_skipped(settings, manifest)
 
 
 def reindex_document(settings: Settings, source: str,

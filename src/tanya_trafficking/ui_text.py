@@ -178,6 +178,16 @@ DOC_FAILED = ("Pembaruan indeks gagal karena kesalahan di server; dokumen tidak 
 DOC_CRASHED = "Proses pembaruan indeks berhenti tiba-tiba; dokumen tidak berubah."
 DOC_TIMED_OUT = "Pembaruan indeks melewati batas waktu; dokumen tidak berubah."
 DOC_ACTION_UNKNOWN = "Tindakan tidak dikenal."
+# Files the last index build skipped, in the documents panel: listed with their reason, and
+# deleted without touching the index (documents.py).
+DOC_SKIPPED_REASON = "dilewati: {reason}"
+DOC_CONFIRM_DELETE_SKIPPED = "Hapus {name} dari korpus?"
+DOC_SKIPPED_DELETED = "{name} dihapus dari korpus."
+# A delete that was cut off (the server stopped mid-way), finished at the next index build.
+LOG_DELETE_UNDONE = ("Penghapusan {name} terputus sebelum indeks diperbarui; berkasnya "
+                     "dikembalikan ke korpus.")
+LOG_DELETE_FINISHED = "Penghapusan {name} yang terputus diselesaikan: salinan sisanya dihapus."
+LOG_DELETE_NOT_RECOVERED = "Sisa penghapusan {name} tidak bisa dibereskan: {reason}."
 
 # --------------------------------------------------------------------------- uploads
 

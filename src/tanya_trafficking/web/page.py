@@ -78,7 +78,7 @@ def build_ui(service: ChatService):
     settings = service.settings
 
     def documents_panel() -> str:
-        return render.documents_html(service.manifest())
+        return render.documents_html(service.panel_manifest())
 
     upload_note = ui.UPLOAD_NOTE.format(max_mb=pipeline.UPLOAD_MAX_BYTES // 2**20,
                                         max_files=pipeline.UPLOAD_MAX_FILES)
@@ -243,8 +243,9 @@ def build_ui(service: ChatService):
         gr.api(tanya, api_name="tanya", time_limit=EVENT_TIME_LIMIT_S,
                concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat")
         document_actions(service, documents_panel, doc_action, doc_run, doc_status, docs)
-        loaded = demo.load(documents_panel, None, docs, api_visibility="private",
-                           show_progress="hidden")
+        panel_seen = follow_panel_changes(service, docs, chatbot)
+        loaded = demo.load(panel_on_load(service, documents_panel), None, [docs, panel_seen],
+                           api_visibility="private", show_progress="hidden")
         wire_conversation(service, kept, chatbot, history, turns, asked, emptied, uploaded,
                           loaded)
     return demo
@@ -383,6 +384,55 @@ def document_actions(service: ChatService, documents_panel, action, run, status,
     run.click(on_action, [action], [status, docs], api_visibility="private",
               time_limit=UPLOAD_TIME_LIMIT_S, concurrency_limit=1, concurrency_id="upload",
               show_progress="hidden")
+
+
+# Every open page redraws its documents panel (and the chat's examples) by itself when the
+# index changed, whoever changed it (another tab, another user, ``rebuild-index``): a timer
+# asks for ``ChatService.panel_version`` and redraws only when it differs from the one drawn.
+PANEL_FOLLOW_EVERY_S = 2.0
+
+
+def panel_on_load(service: ChatService, documents_panel):
+    """The page's load: the panel and the version it shows (read first: a change in between
+    makes the next tick draw it again, never miss it)."""
+
+    def load():
+        version = service.panel_version()
+        return documents_panel(), version
+
+    return load
+
+
+def panel_refresh(service: ChatService, shown: str) -> tuple[str, dict, str] | None:
+    """None while the page shows the current version (``shown``); else the panel's HTML,
+    the empty chat's invitation and examples, and the version they show."""
+    version = service.panel_version()
+    if version == shown:
+        return None
+    return (render.documents_html(service.panel_manifest()), chat_start(service.manifest()),
+            version)
+
+
+def follow_panel_changes(service: ChatService, docs, chatbot):
+    """The timer that keeps the panel and the examples current (``panel_refresh``); returns
+    the page's state holding the version it shows. Nothing is sent back while nothing
+    changed, so the panel (and the user's open confirmation) stays as it is."""
+    import gradio as gr
+
+    seen = gr.State("")
+    timer = gr.Timer(PANEL_FOLLOW_EVERY_S)
+
+    def check(shown):
+        fresh = panel_refresh(service, shown)
+        if fresh is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        panel, start, version = fresh
+        return panel, gr.update(**start), version
+
+    timer.tick(check, [seen], [docs, chatbot, seen], api_visibility="private",
+               show_progress="hidden", time_limit=EVENT_TIME_LIMIT_S, concurrency_limit=None,
+               concurrency_id="panel-follow")
+    return seen
 
 
 def previous_question(trn: dict) -> str | None:

@@ -224,7 +224,13 @@ def documents_html(manifest: dict) -> str:
                   "confirm": ui.DOC_CONFIRM_DELETE.format(
                       name=display_name(d.get("source", "?")))}
                  for d in docs]
-    return _render("documents.html", documents=documents, skipped=manifest.get("skipped", []),
+    # the files the build skipped: their reason, and "Hapus" with its own confirmation
+    skipped = [{"source": s.get("source", "?"), "key": quote(s.get("source", "?"), safe=""),
+                "reason": ui.DOC_SKIPPED_REASON.format(reason=s.get("reason", "")),
+                "confirm": ui.DOC_CONFIRM_DELETE_SKIPPED.format(
+                    name=display_name(s.get("source", "?")))}
+               for s in manifest.get("skipped", [])]
+    return _render("documents.html", documents=documents, skipped=skipped,
                    built=str(built), built_text=format_time(built) if built else "",
                    totals=totals)
 

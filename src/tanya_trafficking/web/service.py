@@ -89,6 +89,9 @@ class ChatService:
         self._cache: OrderedDict[tuple[str, str, str], Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._upload_proc = None  # the running upload's worker process, if any
+        # Changes of the corpus that publish no generation (a skipped file deleted): counted,
+        # so that every open page notices them (``panel_version``).
+        self._quiet_changes = 0
 
     # -- generations
 
@@ -106,6 +109,21 @@ class ChatService:
         an empty one while there is no index yet."""
         bot = self.bot
         return bot.index.manifest if bot is not None else dict(EMPTY_MANIFEST)
+
+    def panel_manifest(self) -> dict:
+        """What the documents panel shows: the live manifest, its skipped files narrowed to
+        those still in the corpus (``pipeline.skipped_files``: each can be deleted)."""
+        manifest = self.manifest()
+        skipped = pipeline.skipped_files(self.settings, manifest)
+        return {**manifest, "skipped": [{"source": s.source, "reason": s.reason}
+                                        for s in skipped]}
+
+    def panel_version(self) -> str:
+        """Changes whenever the documents panel would: the live generation (one built
+        elsewhere is noticed, as by any request) and the changes that publish none. Cheap:
+        every open page asks for it every few seconds."""
+        bot = self.bot
+        return f"{bot.generation if bot is not None else ''}/{self._quiet_changes}"
 
     def swap(self, bot: pipeline.Bot) -> None:
         with self._swap_lock:
@@ -296,6 +314,8 @@ class ChatService:
         if pipeline.current_generation(self.settings) != self.generation:
             yield UploadEvent("progress", ui.UPLOAD_LOADING, 0.95)
             self.swap(pipeline.Bot.open(self.settings))
+        elif result.kind == "done" and result.outcomes[0].ok:
+            self._quiet_changes += 1  # a skipped file deleted: no new generation
         yield result
 
     def _worker(self, target, args: tuple, name: str, crashed: str,
