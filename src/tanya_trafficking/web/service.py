@@ -15,17 +15,17 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import queue as queue_mod
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import keyfile, pipeline
+from .. import keyfile, pipeline, sandbox
 from .. import ui_text as ui
 from ..config import Settings
 from ..schema import Answer
@@ -273,7 +273,8 @@ class ChatService:
             elif kind == "note":
                 yield event(tracker.note(rest[0]), force=True)
             elif kind == "done":
-                result = UploadEvent("done", outcomes=tuple(rest[0]))
+                result = UploadEvent("done", outcomes=tuple(
+                    pipeline.UploadOutcome(**o) for o in rest[0]))
             else:
                 result = UploadEvent("error", rest[0])
         if result.kind == "done" and any(o.added for o in result.outcomes):
@@ -308,7 +309,7 @@ class ChatService:
             if kind == "progress":
                 yield UploadEvent("progress", rest[0], rest[1])
             elif kind == "done":
-                result = UploadEvent("done", outcomes=(rest[0],))
+                result = UploadEvent("done", outcomes=(pipeline.ChangeOutcome(**rest[0]),))
             else:
                 result = UploadEvent("error", rest[0])
         if pipeline.current_generation(self.settings) != self.generation:
@@ -320,23 +321,29 @@ class ChatService:
 
     def _worker(self, target, args: tuple, name: str, crashed: str,
                 timed_out: str) -> Iterator[tuple]:
-        """Run ``target(*args, events)`` in a spawned process and yield its messages (tuples,
+        """Run ``target(*args, events)`` in a spawned process and yield its messages (lists,
         the first item their kind) until one is "done" or "error"; a process that dies or
         outlives UPLOAD_TIME_LIMIT_S ends with ("error", crashed / timed_out). Spawned, not
         forked: this process has the web server's and the model's threads, which a fork would
         copy mid-flight, and the build's memory goes back on exit. Not a daemon: it forks its
-        own time-limited PDF readers."""
+        own time-limited PDF readers. Messages travel as JSON (``_Events``), never pickled:
+        the worker handles uploaded files."""
         ctx = mp.get_context("spawn")
-        events = ctx.Queue()
-        proc = ctx.Process(target=target, args=(*args, events), name=name)
+        receiver, sender = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=target, args=(*args, _Events(sender)), name=name)
         self._upload_proc = proc
         proc.start()
+        sender.close()  # the child's end: the parent keeps only its own
         deadline = time.monotonic() + UPLOAD_TIME_LIMIT_S
         try:
             while True:
+                message = None
                 try:
-                    message = events.get(timeout=0.5)
-                except queue_mod.Empty:
+                    if receiver.poll(0.5):
+                        message = json.loads(receiver.recv_bytes())
+                except (EOFError, OSError, ValueError):
+                    time.sleep(0.1)  # the child is gone (or sent garbage): told below
+                if message is None:
                     if not proc.is_alive():
                         yield ("error", crashed)
                         return
@@ -348,6 +355,7 @@ class ChatService:
                 if message[0] in ("done", "error"):
                     return
         finally:
+            receiver.close()
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
@@ -396,6 +404,27 @@ def conversation_key(settings: Settings) -> bytes:
         problem = ui.os_reason(e) if isinstance(e, OSError) else ui.KEY_FILE_DAMAGED
         log.warning(ui.LOG_CONVERSATION_KEY_UNUSABLE.format(path=path, problem=problem))
         return secrets.token_bytes(keyfile.KEY_BYTES)
+
+
+class _Events:
+    """The worker's end of the pipe to the web server: ``put`` sends one message as JSON
+    (``sandbox.send_json``); dataclasses (the outcomes) go as their fields."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def put(self, message: tuple) -> None:
+        sandbox.send_json(self.conn, [_plain(v) for v in message])
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, pipeline.ChangeOutcome):
+        return {"ok": value.ok, "message": value.message}  # its build report stays behind
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    return value
 
 
 def _upload_worker(settings: Settings, uploads, events) -> None:
