@@ -671,6 +671,17 @@ def _doc_item(driver, source: str):
     return None
 
 
+def _ask_to_delete(driver, item):
+    """Press a panel row's "Hapus"; the confirmation it shows."""
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
+    item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
+    confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
+    _wait(confirm.is_displayed, message="confirmation shown")
+    return confirm
+
+
 def _ask_for_message(driver, question: str, expected: str) -> str:
     """Ask, and wait for the last bubble to hold ``expected`` (a message has no copy button)."""
     from selenium.webdriver.common.by import By
@@ -836,10 +847,7 @@ def test_upload_scope_and_delete_on_a_phone(browser, server, tmp_path) -> None:
         assert "Jawaban singkat: 37" in answer and PHONE_FACT in answer, answer
         open_panel()
         item = _doc_item(browser, PHONE_DOC)
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
-        item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
-        confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
-        _wait(confirm.is_displayed, message="confirmation shown")
+        confirm = _ask_to_delete(browser, item)
         confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes").click()
         _wait(lambda: _doc_item(browser, PHONE_DOC) is None, timeout=180,
               message="gone from the panel")
@@ -932,10 +940,7 @@ def test_two_windows_follow_each_others_changes_and_a_skipped_file_is_deleted(
             _wait(lambda: _skipped_item(browser, BROKEN_PDF) is None, timeout=15,
                   message="the first window drops the skipped file")
             item = _doc_item(browser, TABS_DOC)
-            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
-            item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
-            confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
-            _wait(confirm.is_displayed, message="confirmation shown")
+            confirm = _ask_to_delete(browser, item)
             confirm.find_element(By.CSS_SELECTOR, "button.tt-doc-yes").click()
             _wait(lambda: _doc_item(browser, TABS_DOC) is None, timeout=180,
                   message="deleted where asked")
@@ -982,10 +987,7 @@ def test_a_rebuild_elsewhere_shows_a_skipped_file_on_a_phone_and_it_is_deleted(
                          message="the skipped file listed without a reload")
             assert browser.execute_script("return window.__ttSameLoad === true")
             assert BROKEN_REASON in item.text, item.text
-            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", item)
-            item.find_element(By.CSS_SELECTOR, "button.tt-doc-delete").click()
-            confirm = item.find_element(By.CSS_SELECTOR, ".tt-doc-confirm")
-            _wait(confirm.is_displayed, message="confirmation shown")
+            confirm = _ask_to_delete(browser, item)
             for b in confirm.find_elements(By.CSS_SELECTOR, "button"):
                 assert b.rect["x"] >= 0 and b.rect["x"] + b.rect["width"] <= 390, b.rect
             assert browser.execute_script(

@@ -12,6 +12,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from .generations import fsync_dir
+
 KEY_BYTES = 32
 MODE = 0o600  # owner only: never group- or world-readable
 
@@ -38,14 +40,6 @@ def _read(path: Path) -> bytes:
     if len(key) != KEY_BYTES:
         raise KeyFileDamaged(f"{path} holds {len(key)} bytes, not {KEY_BYTES}")
     return key
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load_or_create(path: Path) -> bytes:
@@ -76,5 +70,5 @@ def load_or_create(path: Path) -> bytes:
             os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return key
