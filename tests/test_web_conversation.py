@@ -10,7 +10,8 @@ from seedqa import ACTIP_SOURCE
 from tanya_trafficking import ui_text as ui
 from tanya_trafficking.web import conversation
 
-STARTER = [{"source": conversation.STARTER_ARTICLE}, {"source": conversation.STARTER_THESIS}]
+STARTER = [{"source": conversation.STARTER_ARTICLE}, {"source": conversation.STARTER_THESIS},
+           {"source": conversation.STARTER_PERDA}]
 TURN = {"question": "Apa kepanjangan dari ACTIP?", "answer": "…", "found": True,
         "short_answer": "Convention Against Trafficking in Persons",
         "sources": [{"text": "Regulasi ini disebut ASEAN Convention Against Trafficking in "
@@ -49,15 +50,17 @@ def test_examples_follow_the_documents_in_the_index() -> None:
     assert len(conversation.EXAMPLE_SOURCES) == len(ui.EXAMPLES)  # one document per example
     both = {"documents": STARTER}
     assert conversation.example_questions(both) == ui.EXAMPLES
-    only_thesis = conversation.example_questions({"documents": STARTER[1:]})
+    only_thesis = conversation.example_questions({"documents": STARTER[1:2]})
     assert only_thesis == [ui.EXAMPLES[2]]  # never an example its document cannot answer
+    without_perda = conversation.example_questions({"documents": STARTER[:2]})
+    assert without_perda == ui.EXAMPLES[:3]
     assert conversation.example_questions({"documents": []}) == []
     assert conversation.chat_placeholder({"documents": []}) == ui.CHAT_EMPTY_PLACEHOLDER
     assert conversation.chat_placeholder(both) == ui.CHAT_PLACEHOLDER
     uploaded = conversation.example_questions({"documents": [{"source": "laporan-nelayan.pdf"}]})
     assert uploaded == ["Apa isi utama dokumen laporan-nelayan.pdf?"]
     mixed = conversation.example_questions(
-        {"documents": STARTER[1:] + [{"source": "x.txt"}, {"source": "y.md"}, {"source": "z"}]})
+        {"documents": STARTER[1:2] + [{"source": "x.txt"}, {"source": "y.md"}, {"source": "z"}]})
     assert mixed == [ui.EXAMPLES[2], "Apa isi utama dokumen y.md?", "Apa isi utama dokumen z?"]
 
 
@@ -90,3 +93,11 @@ def test_kept_conversation_round_trips_and_refuses_an_edited_copy() -> None:
         conversation.saved_conversation(long, turns, key), key, 10)[0]) == 10
 
 
+
+
+def test_every_example_is_answered_from_its_document(seed_bot) -> None:
+    """An example the bot cannot answer would be the first thing a new user sees fail."""
+    for question, source in zip(ui.EXAMPLES, conversation.EXAMPLE_SOURCES):
+        answer = seed_bot.ask(question)
+        assert answer.found, question
+        assert answer.quotes[0].source == source, (question, answer.quotes[0])

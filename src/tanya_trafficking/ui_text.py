@@ -44,7 +44,7 @@ EXAMPLES = [
     "Apa kepanjangan dari ACTIP?",
     "Berapa jumlah kasus human trafficking pada tahun 2023?",
     "Mengapa ASEAN gagal menanggulangi human trafficking?",
-    "Apa definisi human trafficking menurut UNODC?",
+    "Apa yang dimaksud dengan rumah aman?",
 ]
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember"]

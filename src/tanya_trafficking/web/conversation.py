@@ -22,7 +22,8 @@ from ..textnorm import display_name
 # offered only while its document is in the index.
 STARTER_ARTICLE = "artikel-perdagangan-orang-asia-tenggara-actip.txt"
 STARTER_THESIS = "abstrak-skripsi-asean-prinsip-non-intervensi.txt"
-EXAMPLE_SOURCES = (STARTER_ARTICLE, STARTER_ARTICLE, STARTER_THESIS, STARTER_ARTICLE)
+STARTER_PERDA = "perda-diy-6-2025-pencegahan-penanganan-korban-perdagangan-orang.pdf"
+EXAMPLE_SOURCES = (STARTER_ARTICLE, STARTER_ARTICLE, STARTER_THESIS, STARTER_PERDA)
 MAX_EXAMPLES = 4
 MAX_DOCUMENT_EXAMPLES = 2  # generic questions about uploaded documents
 SAVED_VERSION = 1  # the format of the conversation kept in the browser
