@@ -209,3 +209,30 @@ def test_renamed_file_is_not_embedded_again(built, embedder, spy) -> None:
     assert report.embedded == 0 and new == {} and spy.embedded == []
     assert spy.read == ["c-pindah.md"]
     assert {v[0] for v in after.values()} == {"a.txt", "b.txt", "c-pindah.md"}
+
+
+def test_a_skipped_file_is_read_again_only_when_forced(built, monkeypatch, spy) -> None:
+    """A skip reason is reused while the file is unchanged (a broken file is not re-read at
+    every build); ``force`` (``rebuild-index --force``) reads it again: a file skipped for a
+    limit of the moment (a busy machine's time limit) gets its second chance."""
+    from pdfs import write_pdf
+
+    from tanya_trafficking import loaders
+
+    settings, corpus = built
+    write_pdf(corpus / "laporan.pdf", [f"Halaman {i} tentang pekerja migran di Batam."
+                                       for i in range(1, 6)])
+    monkeypatch.setattr(loaders, "PDF_MAX_PAGES", 3)  # the limit of the moment
+    first = pipeline.build_index(settings)
+    assert [s.source for s in first.skipped] == ["laporan.pdf"]
+    monkeypatch.setattr(loaders, "PDF_MAX_PAGES", 2_000)  # the machine is quiet again
+    spy.read.clear()
+
+    again = pipeline.build_index(settings)
+    assert again.unchanged and [s.source for s in again.skipped] == ["laporan.pdf"]
+    assert spy.read == []
+
+    forced = pipeline.build_index(settings, force=True)
+    assert forced.skipped == [] and spy.read == ["laporan.pdf"]  # only the skipped file
+    assert "laporan.pdf" in [d["source"] for d in
+                             store.read_manifest(settings.index)["documents"]]

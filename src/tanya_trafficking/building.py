@@ -271,11 +271,13 @@ def _unchanged(settings: Settings, live: str, manifest: dict, started: float) ->
 
 def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex | None,
                   report: BuildReport, on_step: Callable[[Step], None] | None = None,
-                  refresh: frozenset[str] = frozenset()) -> tuple[list, dict]:
+                  refresh: frozenset[str] = frozenset(),
+                  retry_skipped: bool = False) -> tuple[list, dict]:
     """[("old", source) | ("new", Document)] in corpus order, and the old rows by source.
 
     Files with the sha256 the live generation recorded are not read: their rows (or their
-    skip reason) are reused, except the sources in ``refresh`` (re-read on request). PDF
+    skip reason) are reused, except the sources in ``refresh`` (re-read on request) and, with
+    ``retry_skipped``, the files skipped last time (a time limit hit on a busy machine). PDF
     workers are forked here, before the model exists in this process (loaders.py).
     ``on_step`` hears every page read (``progress.py``)."""
     same_chunking = old is not None and \
@@ -284,7 +286,7 @@ def _read_changed(settings: Settings, scan: CorpusScan, old: store.LoadedIndex |
     old_rows = _old_rows(old) if same_chunking else {}
     old_files = old.manifest.get("files", {}) if old_rows else {}
     old_skips = {s["source"]: s["reason"] for s in old.manifest.get("skipped", [])} \
-        if old_rows else {}
+        if old_rows and not retry_skipped else {}
 
     def _reusable(source: str) -> bool:
         return old_files.get(source) == scan.hashes[source] and source not in refresh and \
@@ -370,7 +372,8 @@ def build(settings: Settings, progress: bool = False,
           on_step: Callable[[Step], None] | None = None) -> BuildReport:
     """Bring the index up to date with the corpus, doing only what changed (module docstring).
 
-    ``force`` rebuilds even when nothing changed (vectors are still reused by text).
+    ``force`` rebuilds even when nothing changed (vectors are still reused by text) and
+    reads the files skipped last time again.
     ``refresh``: sources to read again even when their files did not change (documents.py's
     re-index); implies ``force``. ``on_step`` hears the build's progress (``progress.Step``:
     pages read, chunks embedded); ``progress`` without it prints Indonesian progress lines to
@@ -384,6 +387,7 @@ def build(settings: Settings, progress: bool = False,
         on_step = LinePrinter(_stderr_line)
     emb_id = embedder_id(settings.model)
     refresh = frozenset(refresh)
+    retry_skipped = force  # asked for by hand: the files skipped last time are read again
     force = force or bool(refresh)
     with store.rebuild_lock(settings.index):
         live = store.current_name(settings.index)
@@ -399,7 +403,8 @@ def build(settings: Settings, progress: bool = False,
 
         report = BuildReport()
         old = _open_old(settings, emb_id)
-        order, old_rows = _read_changed(settings, scan, old, report, on_step, refresh)
+        order, old_rows = _read_changed(settings, scan, old, report, on_step, refresh,
+                                        retry_skipped=retry_skipped)
         if not order:  # nothing readable: said before any model is loaded or step reported
             raise store.CorpusEmpty(ui.CORPUS_EMPTY.format(
                 corpus=settings.corpus, skipped=len(report.skipped)))

@@ -118,8 +118,8 @@ def main():
 @_index
 @_model
 @click.option("--force", is_flag=True,
-              help="Tulis generasi baru walaupun korpus tidak berubah "
-                   "(vektor tetap dipakai ulang).")
+              help="Tulis generasi baru walaupun korpus tidak berubah, dan baca lagi "
+                   "berkas yang dilewati sebelumnya (vektor tetap dipakai ulang).")
 @click.option("--quiet", "-q", is_flag=True,
               help="Tanpa baris kemajuan (yang biasanya dicetak ke galat standar).")
 @click.option("--json", "as_json", is_flag=True,
