@@ -906,9 +906,9 @@ def test_two_windows_follow_each_others_changes_and_a_skipped_file_is_deleted(
             _wait(lambda: _doc_item(browser, TABS_DOC), message="listed where uploaded")
             # ... the second one shows it, and the skipped PDF with its reason, unreloaded.
             browser.switch_to.window(second)
-            _wait(lambda: _doc_item(browser, TABS_DOC), timeout=15,
+            _wait(lambda: _doc_item(browser, TABS_DOC), timeout=45,
                   message="the other window lists the upload")
-            item = _wait(lambda: _skipped_item(browser, BROKEN_PDF), timeout=15,
+            item = _wait(lambda: _skipped_item(browser, BROKEN_PDF), timeout=45,
                          message="the skipped file listed")
             assert browser.execute_script("return window.__ttSameLoad === true")
             assert BROKEN_REASON in item.text, item.text
@@ -937,7 +937,7 @@ def test_two_windows_follow_each_others_changes_and_a_skipped_file_is_deleted(
 
             # The first window drops it too; its delete of the upload reaches the second.
             browser.switch_to.window(first)
-            _wait(lambda: _skipped_item(browser, BROKEN_PDF) is None, timeout=15,
+            _wait(lambda: _skipped_item(browser, BROKEN_PDF) is None, timeout=45,
                   message="the first window drops the skipped file")
             item = _doc_item(browser, TABS_DOC)
             confirm = _ask_to_delete(browser, item)
@@ -945,7 +945,7 @@ def test_two_windows_follow_each_others_changes_and_a_skipped_file_is_deleted(
             _wait(lambda: _doc_item(browser, TABS_DOC) is None, timeout=180,
                   message="deleted where asked")
             browser.switch_to.window(second)
-            _wait(lambda: _doc_item(browser, TABS_DOC) is None, timeout=15,
+            _wait(lambda: _doc_item(browser, TABS_DOC) is None, timeout=45,
                   message="the other window drops the deleted document")
             assert browser.execute_script("return window.__ttSameLoad === true")
             assert _doc_item(browser, ACTIP_SOURCE) is not None
@@ -983,7 +983,7 @@ def test_a_rebuild_elsewhere_shows_a_skipped_file_on_a_phone_and_it_is_deleted(
             browser.execute_script("window.scrollTo(0, 0)")
             browser.find_element(By.CSS_SELECTOR, "button.tt-open-panel").click()
             time.sleep(0.5)  # the panel's slide-in animation
-            item = _wait(lambda: _skipped_item(browser, BROKEN_PDF), timeout=15,
+            item = _wait(lambda: _skipped_item(browser, BROKEN_PDF), timeout=45,
                          message="the skipped file listed without a reload")
             assert browser.execute_script("return window.__ttSameLoad === true")
             assert BROKEN_REASON in item.text, item.text
